@@ -1,0 +1,198 @@
+"""The Bot subclass: builds storage, scheduler and delivery in `setup_hook`, loads cogs, closes cleanly."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import pkgutil
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import discord
+import yarl
+from discord import app_commands
+from discord.ext import commands
+
+from bot.clock import Clock, SystemClock
+from bot.config import PROJECT_ROOT, Settings
+from bot.content import WordingPicker
+from bot.crypto import TextCipher, load_cipher
+from bot.delivery import Delivery
+from bot.safety import DEFAULT_SAFETY_PATH, SafetyRules, load_safety_rules
+from bot.scheduling import Ticker, TimerService
+from bot.storage import Database
+from bot.storage.checkins import CheckinRepository
+from bot.ui import NextStep, reply, report_error
+
+log = logging.getLogger(__name__)
+
+COGS_PACKAGE = "cogs"
+UNREACHABLE_NOTICE = (
+    "A small heads-up: I tried to send you a DM but Discord wouldn't let me through, so I've paused anything "
+    "I was going to DM you. If you'd like those messages, allow direct messages from this server's members "
+    "(Server name → Privacy Settings), then run `/nudges start` again."
+)
+
+
+def discover_extensions() -> list[str]:
+    """Every module or package directly under cogs/, as an extension name."""
+    path = PROJECT_ROOT / COGS_PACKAGE
+    return sorted(
+        f"{COGS_PACKAGE}.{module.name}"
+        for module in pkgutil.iter_modules([str(path)])
+        if not module.name.startswith("_")
+    )
+
+
+def apply_endpoints(api_base: str | None, gateway_url: str | None) -> None:
+    """Point discord.py at a REST proxy / gateway proxy (or the local emulator)."""
+    if api_base:
+        discord.http.Route.BASE = api_base
+    if gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+
+
+class BouncebackTree(app_commands.CommandTree["BouncebackBot"]):
+    """Command tree with one error handler: a kind private message, the traceback in the log."""
+
+    async def on_error(
+        self, interaction: discord.Interaction[BouncebackBot], error: app_commands.AppCommandError
+    ) -> None:
+        """Explain permission problems; report everything else with a reference."""
+        if isinstance(error, app_commands.MissingPermissions | app_commands.NoPrivateMessage):
+            await reply(interaction, _permission_text(error))
+            return
+        if isinstance(error, app_commands.CommandOnCooldown):
+            await reply(interaction, f"Let's take a breath — you can do that again in {error.retry_after:.0f} s.")
+            return
+        original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+        await report_error(interaction, original)
+
+
+class BouncebackBot(commands.Bot):
+    """Bounceback's client: the core services live here as typed attributes for the cogs."""
+
+    database: Database
+    cipher: TextCipher
+    timers: TimerService
+    ticker: Ticker
+    delivery: Delivery
+    wording: WordingPicker
+    checkins: CheckinRepository
+    safety: SafetyRules
+
+    def __init__(self, settings: Settings, *, clock: Clock | None = None, extensions: list[str] | None = None) -> None:
+        intents = discord.Intents.none()
+        intents.guilds = True
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            intents=intents,
+            tree_cls=BouncebackTree,
+            allowed_mentions=discord.AllowedMentions.none(),
+            guild_ready_timeout=settings.guild_ready_timeout,
+            max_messages=None,
+            chunk_guilds_at_startup=False,
+            member_cache_flags=discord.MemberCacheFlags.none(),
+        )
+        self.settings = settings
+        self.clock: Clock = clock or SystemClock()
+        self.extension_names = discover_extensions() if extensions is None else extensions
+        self.next_steps: list[NextStep] = []
+        self.synced_commands = False
+        apply_endpoints(settings.discord_api_base, settings.discord_gateway_url)
+
+    async def setup_hook(self) -> None:
+        """Open storage, build the services, load every cog, start the clock, sync commands if they changed."""
+        settings = self.settings
+        self.database = await Database.open(settings.database_path)
+        self.cipher = load_cipher(
+            settings.encryption_key.get_secret_value() if settings.encryption_key else None,
+            environment=settings.environment,
+            dev_key_path=settings.encryption_key_path,
+        )
+        self.timers = TimerService(
+            self.database,
+            self.clock,
+            max_attempts=settings.timer_max_attempts,
+            retry_base=timedelta(seconds=settings.timer_retry_base_seconds),
+            dispatch=self.dispatch,
+        )
+        self.ticker = Ticker(self.timers, settings.timer_tick_seconds)
+        self.delivery = Delivery(
+            self,
+            self.database,
+            self.clock,
+            rate_per_second=settings.nudge_rate_per_second,
+            concurrency=settings.nudge_concurrency,
+        )
+        self.wording = WordingPicker(self.database)
+        self.checkins = CheckinRepository(self.database, self.cipher)
+        self.safety = load_safety_rules(DEFAULT_SAFETY_PATH)
+        await self.delivery.warm_cache()
+        for name in self.extension_names:
+            await self.load_extension(name)
+        await self.timers.recover()
+        self.ticker.start()
+        await self.sync_commands_if_changed()
+
+    def register_next_step(self, step: NextStep) -> None:
+        """Offer a button after `/rejected`; cogs call this from `cog_load`."""
+        self.next_steps = sorted([s for s in self.next_steps if s.key != step.key] + [step], key=lambda s: s.order)
+
+    def unregister_next_step(self, key: str) -> None:
+        """Withdraw a next-step button (cog unload)."""
+        self.next_steps = [step for step in self.next_steps if step.key != key]
+
+    async def sync_commands_if_changed(self) -> bool:
+        """Sync application commands only when their definition differs from the last sync."""
+        guild = discord.Object(self.settings.dev_guild_id) if self.settings.dev_guild_id else None
+        if guild is not None:
+            self.tree.copy_global_to(guild=guild)
+        payload = [command.to_dict(self.tree) for command in self.tree.get_commands(guild=guild)]
+        digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+        key = f"commands_hash:{guild.id if guild else 'global'}:{self.application_id}"
+        if await self.database.fetchval("SELECT value FROM meta WHERE key = ?", (key,)) == digest:
+            log.info("application commands unchanged; not syncing")
+            return False
+        await self.tree.sync(guild=guild)
+        await self.database.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, digest),
+        )
+        self.synced_commands = True
+        log.info("synced %d application command(s) %s", len(payload), f"to guild {guild.id}" if guild else "globally")
+        return True
+
+    async def on_app_command_completion(
+        self, interaction: discord.Interaction[BouncebackBot], command: app_commands.Command[Any, ..., Any]
+    ) -> None:
+        """Tell a member, once and privately, that their DMs are closed to the bot."""
+        if await self.delivery.take_unreachable_notice(interaction.user.id):
+            await reply(interaction, UNREACHABLE_NOTICE)
+
+    async def close(self) -> None:
+        """Stop the clock, disconnect, and close the database."""
+        if hasattr(self, "ticker"):
+            self.ticker.shutdown()
+        await super().close()
+        if hasattr(self, "database"):
+            await self.database.close()
+            del self.database
+
+    def now(self) -> datetime:
+        """The bot's current time (aware UTC), from its injected clock."""
+        moment = self.clock.now()
+        assert moment.tzinfo is not None
+        return moment.astimezone(UTC)
+
+
+def _permission_text(error: app_commands.AppCommandError) -> str:
+    if isinstance(error, app_commands.NoPrivateMessage):
+        return "That one only works inside a server, not in DMs."
+    return "Sorry, that needs the **Manage Server** permission, so only server admins can use it."
+
+
+# Re-exported for cogs' type hints.
+Interaction = discord.Interaction[BouncebackBot]

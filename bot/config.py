@@ -1,0 +1,77 @@
+"""Typed settings, read from the environment and an optional `.env` file."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+log = logging.getLogger(__name__)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = PROJECT_ROOT / "data"
+DAY = 86_400.0
+
+
+class Settings(BaseSettings):
+    """Every knob the bot has; `.env.example` documents each one."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    discord_token: SecretStr = Field(description="Bot token from the Discord developer portal")
+    database_path: Path = DATA_DIR / "bounceback.sqlite3"
+    discord_api_base: str | None = None
+    discord_gateway_url: str | None = None
+    dev_guild_id: int | None = None
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    environment: Literal["development", "production"] = "development"
+    encryption_key: SecretStr | None = None
+    encryption_key_path: Path = DATA_DIR / ".dev-encryption-key"
+
+    timer_tick_seconds: float = Field(default=30.0, gt=0)
+    timer_max_attempts: int = Field(default=5, ge=1)
+    timer_retry_base_seconds: float = Field(default=60.0, gt=0)
+
+    feedback_remind_delay_seconds: float = Field(default=2 * DAY, gt=0)
+    feedback_followup_delay_seconds: float = Field(default=7 * DAY, gt=0)
+    feedback_ghosted_after_seconds: float = Field(default=21 * DAY, gt=0)
+
+    nudge_rate_per_second: float = Field(default=40.0, gt=0)
+    nudge_concurrency: int = Field(default=20, ge=1)
+    nudge_late_grace_seconds: float = Field(default=3 * 3600.0, ge=0)
+
+    vent_retention_days: int = Field(default=30, ge=1)
+    win_cooldown_seconds: float = Field(default=300.0, ge=0)
+    guild_ready_timeout: float = Field(default=2.0, gt=0)
+
+    @field_validator("discord_token")
+    @classmethod
+    def _token_not_blank(cls, value: SecretStr) -> SecretStr:
+        token = value.get_secret_value().strip()
+        if not token or token.lower() in {"changeme", "your-token-here", "replace-me"}:
+            raise ValueError("DISCORD_TOKEN is empty or still the placeholder")
+        return SecretStr(token)
+
+    @field_validator("discord_api_base", "discord_gateway_url")
+    @classmethod
+    def _url_scheme(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("http://", "https://", "ws://", "wss://")):
+            raise ValueError("must be a full URL such as https://proxy.example/api/v10")
+        return value.rstrip("/")
+
+
+def describe_settings_error(error: ValidationError) -> str:
+    """Turn a pydantic error into one line a person can act on."""
+    parts = []
+    for problem in error.errors():
+        name = str(problem["loc"][0]).upper() if problem["loc"] else "a setting"
+        if problem["type"] == "missing":
+            parts.append(f"{name} is not set")
+        else:
+            parts.append(f"{name}: {problem['msg']}")
+    return "; ".join(parts)

@@ -1,0 +1,50 @@
+"""Loads what the bot says from data/ and picks wording variants without repeats."""
+
+from __future__ import annotations
+
+import logging
+import random
+import tomllib
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from bot.config import DATA_DIR
+from bot.storage import Database
+
+log = logging.getLogger(__name__)
+
+
+@cache
+def load_content(name: str, data_dir: Path = DATA_DIR) -> dict[str, Any]:
+    """Read `data/<name>.toml` once and keep it; the files are reviewed like code."""
+    path = data_dir / f"{name}.toml"
+    with path.open("rb") as handle:
+        return tomllib.load(handle)
+
+
+class WordingPicker:
+    """Chooses among wording variants so a member never gets the same one twice in a row."""
+
+    def __init__(self, database: Database, rng: random.Random | None = None) -> None:
+        self._database = database
+        self._rng = rng or random.Random()
+
+    async def pick(self, user_id: int, topic: str, variants: list[str]) -> str:
+        """Return a variant for this member and topic, different from the one they saw last."""
+        if not variants:
+            raise ValueError(f"no wording variants for {topic!r}")
+        if len(variants) == 1:
+            return variants[0]
+        async with self._database.transaction() as tx:
+            last = await tx.fetchval(
+                "SELECT last_variant FROM wording_history WHERE user_id = ? AND topic = ?", (user_id, topic)
+            )
+            choices = [index for index in range(len(variants)) if index != last]
+            index = self._rng.choice(choices)
+            await tx.execute(
+                "INSERT INTO wording_history (user_id, topic, last_variant) VALUES (?, ?, ?) "
+                "ON CONFLICT (user_id, topic) DO UPDATE SET last_variant = excluded.last_variant",
+                (user_id, topic, index),
+            )
+        return variants[index]

@@ -1,0 +1,114 @@
+"""Shared look and interaction helpers: colours, safe sending, owner checks, error reports."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import discord
+
+log = logging.getLogger(__name__)
+
+WARM = discord.Colour(0xF4A261)
+CALM = discord.Colour(0x2A9D8F)
+CARE = discord.Colour(0xE76F51)
+WIN = discord.Colour(0xE9C46A)
+
+NO_MENTIONS = discord.AllowedMentions.none()
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """A button offered after a check-in; feature cogs register theirs on the bot."""
+
+    key: str
+    label: str
+    emoji: str
+    order: int = 100
+
+    def custom_id(self, checkin_id: int, owner_id: int) -> str:
+        """The persistent custom id its cog's DynamicItem listens for."""
+        return f"next:{self.key}:{checkin_id}:{owner_id}"
+
+
+def next_step_template(key: str) -> str:
+    """The DynamicItem template matching `NextStep.custom_id` for a key."""
+    return rf"next:{key}:(?P<checkin_id>\d+):(?P<owner_id>\d+)"
+
+
+def error_reference() -> str:
+    """A short id shown to the member and written to the log with the traceback."""
+    return secrets.token_hex(3).upper()
+
+
+async def reply(interaction: discord.Interaction[Any], content: str | None = None, **kwargs: Any) -> None:
+    """Answer privately, whether or not the interaction was already answered; mentions never ping."""
+    kwargs.setdefault("ephemeral", True)
+    kwargs.setdefault("allowed_mentions", NO_MENTIONS)
+    if interaction.response.is_done():
+        await interaction.followup.send(content or discord.utils.MISSING, **kwargs)
+    else:
+        await interaction.response.send_message(content, **kwargs)
+
+
+async def refuse_if_not_owner(interaction: discord.Interaction[Any], owner_id: int) -> bool:
+    """Politely refuse a button pressed by someone other than the member it belongs to; True if refused."""
+    if interaction.user.id == owner_id:
+        return False
+    await reply(interaction, "This button belongs to someone else's private check-in, so it won't do anything for you. "
+                             "You can start your own with `/rejected` whenever you like.")
+    return True
+
+
+async def report_error(interaction: discord.Interaction[Any], error: BaseException) -> str:
+    """Tell the member kindly that something broke, log the traceback with the same reference, return it."""
+    reference = error_reference()
+    log.error("interaction failed [ref %s]", reference, exc_info=(type(error), error, error.__traceback__))
+    text = (
+        "Sorry — something went wrong on my side and I couldn't finish that. Nothing you wrote was shared. "
+        f"Please try again in a moment; if it keeps happening, an admin can look up reference `{reference}`."
+    )
+    try:
+        await reply(interaction, text)
+    except discord.HTTPException:
+        log.warning("could not tell the member about error %s", reference)
+    return reference
+
+
+class BaseView(discord.ui.View):
+    """A view that reports its errors to the member instead of failing silently."""
+
+    async def on_error(
+        self, interaction: discord.Interaction[Any], error: Exception, item: discord.ui.Item[Any], /
+    ) -> None:
+        """Send the member a kind message with a reference; log the traceback."""
+        await report_error(interaction, error)
+
+
+class BaseModal(discord.ui.Modal):
+    """A modal that reports its errors to the member instead of failing silently."""
+
+    async def on_error(  # type: ignore[override]  # Modal.on_error takes no item, unlike View's
+        self, interaction: discord.Interaction[Any], error: Exception, /
+    ) -> None:
+        """Send the member a kind message with a reference; log the traceback."""
+        await report_error(interaction, error)
+
+
+def guarded(
+    callback: Callable[[Any, discord.Interaction[Any]], Awaitable[None]],
+) -> Callable[[Any, discord.Interaction[Any]], Awaitable[None]]:
+    """Wrap a DynamicItem callback so a failure reaches the member (discord.py would only log it)."""
+
+    @functools.wraps(callback)
+    async def wrapper(self: Any, interaction: discord.Interaction[Any]) -> None:
+        try:
+            await callback(self, interaction)
+        except Exception as error:
+            await report_error(interaction, error)
+
+    return wrapper

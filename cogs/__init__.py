@@ -1,0 +1,1 @@
+"""Bounceback's capabilities, one extension per module; each reaches the core through the bot it is given."""

@@ -1,0 +1,320 @@
+"""`/rejected`: a private check-in — how it feels, an optional vent, validation, a reframe, next steps."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.client import BouncebackBot, Interaction
+from bot.content import load_content
+from bot.storage.checkins import STAGES, Checkin
+from bot.support import crisis_embeds
+from bot.ui import NO_MENTIONS, WARM, BaseModal, guarded, refuse_if_not_owner, reply
+
+log = logging.getLogger(__name__)
+
+MAX_VENT = 4000
+MAX_FIELD = 100
+FEELING_ID = r"checkin:feeling:(?P<checkin_id>\d+):(?P<owner_id>\d+)"
+INTENSITY_ID = r"checkin:intensity:(?P<checkin_id>\d+):(?P<owner_id>\d+):(?P<level>[1-5])"
+VENT_ID = r"checkin:vent:(?P<checkin_id>\d+):(?P<owner_id>\d+)"
+INTENSITY_LABELS = {1: "1 · a little", 2: "2", 3: "3", 4: "4", 5: "5 · a lot"}
+GONE = "I couldn't find that check-in any more (it may have been deleted). You can start a fresh one with `/rejected`."
+
+
+def words() -> dict[str, Any]:
+    """The check-in's wording, from data/checkin.toml."""
+    return load_content("checkin")
+
+
+def feeling_table() -> dict[str, dict[str, str]]:
+    """Feelings by key, in the order the data file lists them."""
+    return {feeling["key"]: feeling for feeling in words()["feelings"]}
+
+
+def intensity_band(intensity: int) -> str:
+    """Which set of validation wording fits an intensity from 1 to 5."""
+    if intensity <= 2:
+        return "low"
+    return "mid" if intensity == 3 else "high"
+
+
+def clean_option(text: str | None) -> str | None:
+    """Trim an optional text option; blank becomes None, and markdown can't break the layout."""
+    if text is None:
+        return None
+    collapsed = " ".join(text.split())[:MAX_FIELD]
+    return discord.utils.escape_markdown(collapsed) or None
+
+
+def where_text(company: str | None, role: str | None, stage: str | None) -> str:
+    """A short 'what happened' line, e.g. 'Engineer at Acme, onsite / final round'."""
+    head = " at ".join(part for part in (role, company) if part)
+    stage_label = STAGES.get(stage or "")
+    if head and stage_label:
+        return f"{head} · {stage_label.lower()}"
+    return head or (stage_label.lower() if stage_label else "")
+
+
+def feeling_view(checkin_id: int, owner_id: int) -> discord.ui.View:
+    """Step one: the select of feelings."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(FeelingSelect(checkin_id, owner_id))
+    return view
+
+
+def intensity_view(checkin_id: int, owner_id: int) -> discord.ui.View:
+    """Step two: how strong the feeling is, 1 to 5."""
+    view = discord.ui.View(timeout=None)
+    for level in range(1, 6):
+        view.add_item(IntensityButton(checkin_id, owner_id, level))
+    return view
+
+
+def next_steps_view(bot: BouncebackBot, checkin_id: int, owner_id: int, *, offer_vent: bool) -> discord.ui.View:
+    """The buttons that end a check-in: vent (optional) and whatever next steps the loaded cogs offer."""
+    view = discord.ui.View(timeout=None)
+    if offer_vent:
+        view.add_item(VentButton(checkin_id, owner_id))
+    for step in bot.next_steps[:24]:
+        view.add_item(
+            discord.ui.Button(
+                label=step.label, emoji=step.emoji, style=discord.ButtonStyle.primary,
+                custom_id=step.custom_id(checkin_id, owner_id),
+            )
+        )
+    return view
+
+
+async def validation_embed(bot: BouncebackBot, checkin: Checkin) -> discord.Embed:
+    """The heart of the check-in: words fitted to the feeling and its strength, a reframe, a way forward."""
+    text = words()
+    feeling = feeling_table().get(checkin.feeling or "")
+    band = intensity_band(checkin.intensity or 3)
+    lines: list[str] = []
+    if feeling is not None:
+        variants = text["validation"][feeling["key"]][band]
+        lines.append(await bot.wording.pick(checkin.user_id, f"validation:{feeling['key']}:{band}", variants))
+    lines.append(await bot.wording.pick(checkin.user_id, "reframe", text["reframes"]))
+    lines.append(await bot.wording.pick(checkin.user_id, "next_intro", text["next_steps_intro"]))
+    title = f"{feeling['emoji']} {feeling['label']}" if feeling else "Thank you for telling me"
+    if checkin.intensity:
+        title += f" · {checkin.intensity}/5"
+    embed = discord.Embed(title=title, description="\n\n".join(lines), colour=WARM)
+    embed.set_footer(text=text["vent_prompt"])
+    return embed
+
+
+class FeelingSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=FEELING_ID):
+    """The select of feelings; works after a restart because its state lives in its custom id."""
+
+    def __init__(self, checkin_id: int, owner_id: int) -> None:
+        options = [
+            discord.SelectOption(label=f["label"], value=f["key"], emoji=f["emoji"], description=f["description"])
+            for f in feeling_table().values()
+        ]
+        super().__init__(
+            discord.ui.Select(
+                placeholder="How are you feeling right now?", options=options,
+                custom_id=f"checkin:feeling:{checkin_id}:{owner_id}",
+            )
+        )
+        self.checkin_id = checkin_id
+        self.owner_id = owner_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> FeelingSelect:
+        """Rebuild from a custom id."""
+        return cls(int(match["checkin_id"]), int(match["owner_id"]))
+
+    @guarded
+    async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
+        """Remember the feeling and ask how strong it is."""
+        if await refuse_if_not_owner(interaction, self.owner_id):
+            return
+        feeling = self.item.values[0] if self.item.values else None
+        if feeling not in feeling_table():
+            await reply(interaction, "I didn't recognise that choice — please pick one from the list.")
+            return
+        bot = interaction.client
+        if not await bot.checkins.set_feeling(self.checkin_id, self.owner_id, feeling, None):
+            await reply(interaction, GONE)
+            return
+        chosen = feeling_table()[feeling]
+        embed = discord.Embed(
+            title=f"{chosen['emoji']} {chosen['label']}",
+            description="Thanks for naming it. How strong is it right now, from 1 (a little) to 5 (a lot)?",
+            colour=WARM,
+        )
+        await interaction.response.edit_message(embed=embed, view=intensity_view(self.checkin_id, self.owner_id))
+
+
+class IntensityButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=INTENSITY_ID):
+    """One of the five intensity buttons."""
+
+    def __init__(self, checkin_id: int, owner_id: int, level: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=INTENSITY_LABELS[level], style=discord.ButtonStyle.secondary,
+                custom_id=f"checkin:intensity:{checkin_id}:{owner_id}:{level}",
+            )
+        )
+        self.checkin_id = checkin_id
+        self.owner_id = owner_id
+        self.level = level
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> IntensityButton:
+        """Rebuild from a custom id."""
+        return cls(int(match["checkin_id"]), int(match["owner_id"]), int(match["level"]))
+
+    @guarded
+    async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
+        """Store the intensity, then validate, reframe and offer next steps."""
+        if await refuse_if_not_owner(interaction, self.owner_id):
+            return
+        bot = interaction.client
+        checkin = await bot.checkins.get(self.checkin_id, self.owner_id)
+        if checkin is None or checkin.feeling is None:
+            await reply(interaction, GONE)
+            return
+        await bot.checkins.set_feeling(self.checkin_id, self.owner_id, checkin.feeling, self.level)
+        checkin = await bot.checkins.get(self.checkin_id, self.owner_id)
+        assert checkin is not None
+        embed = await validation_embed(bot, checkin)
+        view = next_steps_view(bot, self.checkin_id, self.owner_id, offer_vent=checkin.vent is None)
+        await interaction.response.edit_message(embed=embed, view=view)
+        bot.dispatch("checkin_logged", checkin)
+
+
+class VentButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=VENT_ID):
+    """Opens the private vent."""
+
+    def __init__(self, checkin_id: int, owner_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Vent privately", emoji="💬", style=discord.ButtonStyle.secondary,
+                custom_id=f"checkin:vent:{checkin_id}:{owner_id}",
+            )
+        )
+        self.checkin_id = checkin_id
+        self.owner_id = owner_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> VentButton:
+        """Rebuild from a custom id."""
+        return cls(int(match["checkin_id"]), int(match["owner_id"]))
+
+    @guarded
+    async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
+        """Show the vent modal."""
+        if await refuse_if_not_owner(interaction, self.owner_id):
+            return
+        await interaction.response.send_modal(VentModal(self.checkin_id, self.owner_id))
+
+
+class VentModal(BaseModal):
+    """A private place to let it out; kept in the journal only if the member chooses so."""
+
+    def __init__(self, checkin_id: int, owner_id: int) -> None:
+        modal_words = words()["vent_modal"]
+        super().__init__(title=modal_words["title"], custom_id=f"checkin:ventmodal:{checkin_id}:{owner_id}")
+        self.checkin_id = checkin_id
+        self.owner_id = owner_id
+        self.vent: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            style=discord.TextStyle.paragraph, max_length=MAX_VENT, required=True,
+            placeholder=modal_words["placeholder"], custom_id="vent",
+        )
+        self.keep: discord.ui.Select[Any] = discord.ui.Select(
+            custom_id="keep", min_values=1, max_values=1, required=True,
+            options=[
+                discord.SelectOption(label=modal_words["keep_no"][:100], value="no", default=True),
+                discord.SelectOption(label=modal_words["keep_yes"][:100], value="yes"),
+            ],
+        )
+        self.add_item(discord.ui.Label(text=modal_words["label"], component=self.vent))
+        self.add_item(discord.ui.Label(text=modal_words["keep_label"], component=self.keep))
+
+    async def on_submit(self, interaction: Interaction) -> None:  # type: ignore[override]
+        """Keep the vent if asked; lead with help if the words read as a crisis."""
+        bot = interaction.client
+        text = self.vent.value.strip()
+        keep = (self.keep.values or ["no"])[0] == "yes"
+        modal_words = words()["vent_modal"]
+        embeds: list[discord.Embed] = []
+        if bot.safety.assess(text).is_crisis:
+            await bot.checkins.flag_crisis(self.checkin_id, self.owner_id)
+            embeds.extend(crisis_embeds())
+        if keep and text:
+            if not await bot.checkins.keep_vent(self.checkin_id, self.owner_id, text, bot.now()):
+                await reply(interaction, GONE, embeds=embeds)
+                return
+            confirmation = await bot.wording.pick(self.owner_id, "vent_kept", modal_words["kept_confirmation"])
+        else:
+            confirmation = await bot.wording.pick(self.owner_id, "vent_not_kept", modal_words["not_kept_confirmation"])
+        embeds.append(discord.Embed(description=confirmation, colour=WARM))
+        await reply(interaction, embeds=embeds)
+
+
+class CheckinCog(commands.Cog):
+    """The `/rejected` check-in."""
+
+    def __init__(self, bot: BouncebackBot) -> None:
+        self.bot = bot
+
+    async def cog_load(self) -> None:
+        """Register the persistent components."""
+        self.bot.add_dynamic_items(FeelingSelect, IntensityButton, VentButton)
+
+    async def cog_unload(self) -> None:
+        """Withdraw the persistent components."""
+        self.bot.remove_dynamic_items(FeelingSelect, IntensityButton, VentButton)
+
+    @app_commands.command(name="rejected", description="Had a rejection? Check in privately and take the next step")
+    @app_commands.describe(
+        company="The company (optional, only you will see it)",
+        role="The role you went for (optional)",
+        stage="How far you got",
+    )
+    @app_commands.choices(stage=[app_commands.Choice(name=label, value=key) for key, label in STAGES.items()])
+    async def rejected(
+        self,
+        interaction: Interaction,
+        company: app_commands.Range[str, 1, MAX_FIELD] | None = None,
+        role: app_commands.Range[str, 1, MAX_FIELD] | None = None,
+        stage: app_commands.Choice[str] | None = None,
+    ) -> None:
+        """Acknowledge the rejection and ask how it feels."""
+        company_text, role_text = clean_option(company), clean_option(role)
+        stage_key = stage.value if stage else None
+        crisis = self.bot.safety.assess(company, role).is_crisis
+        checkin_id = await self.bot.checkins.create(
+            user_id=interaction.user.id, guild_id=interaction.guild_id, now=self.bot.now(),
+            company=company_text, role=role_text, stage=stage_key, crisis_flagged=crisis,
+        )
+        opening = await self.bot.wording.pick(interaction.user.id, "opening", words()["openings"])
+        embed = discord.Embed(title="That's a hard one", description=opening, colour=WARM)
+        context = where_text(company_text, role_text, stage_key)
+        if context:
+            embed.add_field(name="What happened", value=context, inline=False)
+        embeds = [*crisis_embeds(), embed] if crisis else [embed]
+        await interaction.response.send_message(
+            embeds=embeds, view=feeling_view(checkin_id, interaction.user.id), ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
+        )
+
+
+async def setup(bot: BouncebackBot) -> None:
+    """Load the check-in cog."""
+    await bot.add_cog(CheckinCog(bot))
