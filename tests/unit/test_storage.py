@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 from pathlib import Path
 
@@ -80,7 +81,7 @@ async def test_wording_never_repeats_twice_in_a_row(tmp_path: Path) -> None:
     picker = WordingPicker(db, random.Random(4))
     variants = ["a", "b", "c"]
     picks = [await picker.pick(1, "topic", variants) for _ in range(40)]
-    assert all(first != second for first, second in zip(picks, picks[1:], strict=False))
+    assert all(first != second for first, second in itertools.pairwise(picks))
     assert set(picks) == set(variants)
     assert await picker.pick(2, "solo", ["only"]) == "only"
     await db.close()
