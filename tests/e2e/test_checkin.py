@@ -1,0 +1,148 @@
+"""`/rejected` end to end, through the emulator and the real discord.py client."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from emulator import EmulatedMessage, SimulatedMember
+from tests.harness import Harness
+
+CRISIS_HEADING = "Before anything else"
+
+
+def stored_checkins(harness: Harness) -> list[sqlite3.Row]:
+    """Read the database file directly, as an auditor would."""
+    with sqlite3.connect(harness.database_path) as connection:
+        connection.row_factory = sqlite3.Row
+        return connection.execute("SELECT * FROM checkins ORDER BY id").fetchall()
+
+
+async def test_rejected_flow_without_vent(harness: Harness) -> None:
+    alex = harness.member("alex")
+    result = await alex.slash("rejected", company="Acme", role="Data Analyst", stage="onsite")
+    assert result.ephemeral
+    assert result.latency < 3
+    message = result.message
+    assert "That's a hard one" in message.text()
+    assert "Data Analyst at Acme" in message.text()
+    assert message.selects()[0].custom_id.startswith("checkin:feeling:")
+
+    picked = await alex.select(message, "checkin:feeling", ["disappointed"])
+    assert "Disappointed" in picked.message.text()
+    labels = [button.label for button in picked.message.buttons()]
+    assert labels[0].startswith("1") and labels[-1].startswith("5")
+
+    five = next(b for b in picked.message.buttons() if b.custom_id.endswith(":5"))
+    final = await alex.click(picked.message, five.custom_id)
+    text = final.message.text()
+    assert "Disappointed · 5/5" in text
+    assert any(b.label == "Vent privately" for b in final.message.buttons())
+    assert final.message.ephemeral
+
+    rows = stored_checkins(harness)
+    assert len(rows) == 1
+    row = rows[0]
+    assert (row["user_id"], row["guild_id"]) == (alex.user_id, harness.guild_id)
+    assert (row["company"], row["role"], row["stage"]) == ("Acme", "Data Analyst", "onsite")
+    assert (row["feeling"], row["intensity"]) == ("disappointed", 5)
+    assert row["vent_encrypted"] is None
+    assert row["created_at"].endswith("Z")
+
+
+async def test_vent_not_kept_by_default(harness: Harness) -> None:
+    alex = harness.member("alex")
+    start = await alex.slash("rejected", company="Globex")
+    final = await choose_and_rate(alex, start.message, "frustrated", 3)
+    opened = await alex.click(final, "Vent privately")
+    assert opened.modal is not None
+    assert "not" in " ".join(str(option) for option in opened.modal.fields).lower() or opened.modal.fields
+    submitted = await alex.submit_modal(opened.modal, {"vent": "They made me do six rounds and then ghosted."})
+    assert submitted.ephemeral
+    assert "six rounds" not in submitted.message.text()
+    row = stored_checkins(harness)[0]
+    assert row["vent_encrypted"] is None
+    assert b"six rounds" not in harness.database_path.read_bytes()
+
+
+async def test_vent_kept_is_encrypted_in_the_journal(harness: Harness) -> None:
+    alex = harness.member("alex")
+    start = await alex.slash("rejected")
+    final = await choose_and_rate(alex, start.message, "sad", 2)
+    opened = await alex.click(final, "Vent privately")
+    assert opened.modal is not None
+    await alex.submit_modal(opened.modal, {"vent": "I really wanted this one.", "keep": ["yes"]})
+    row = stored_checkins(harness)[0]
+    assert row["vent_encrypted"] is not None
+    assert "wanted this one" not in row["vent_encrypted"]
+    checkin = await harness.running.checkins.get(row["id"], alex.user_id)
+    assert checkin is not None and checkin.vent == "I really wanted this one."
+
+
+async def test_crisis_words_in_a_vent_lead_with_helplines(harness: Harness) -> None:
+    alex = harness.member("alex")
+    start = await alex.slash("rejected")
+    final = await choose_and_rate(alex, start.message, "numb", 5)
+    opened = await alex.click(final, "Vent privately")
+    assert opened.modal is not None
+    reply = await alex.submit_modal(opened.modal, {"vent": "Honestly I want to kill myself after this."})
+    assert reply.message.embeds[0]["title"] == CRISIS_HEADING
+    assert "findahelpline.com" in reply.message.text()
+    assert stored_checkins(harness)[0]["crisis_flagged"] == 1
+
+
+async def test_crisis_words_in_options_lead_the_first_reply(harness: Harness) -> None:
+    alex = harness.member("alex")
+    result = await alex.slash("rejected", company="I don't want to be alive anymore")
+    assert result.message.embeds[0]["title"] == CRISIS_HEADING
+    assert result.message.embeds[-1]["title"] == "That's a hard one"
+
+
+async def test_idiom_does_not_trigger_crisis(harness: Harness) -> None:
+    alex = harness.member("alex")
+    start = await alex.slash("rejected", company="Initech", role="this interview killed me")
+    assert all(embed.get("title") != CRISIS_HEADING for embed in start.message.embeds)
+    final = await choose_and_rate(alex, start.message, "angry", 4)
+    opened = await alex.click(final, "Vent privately")
+    assert opened.modal is not None
+    reply = await alex.submit_modal(opened.modal, {"vent": "I'm dying to hear back from the others. The commute is murder."})
+    assert all(embed.get("title") != CRISIS_HEADING for embed in reply.message.embeds)
+    assert stored_checkins(harness)[0]["crisis_flagged"] == 0
+
+
+async def test_someone_else_cannot_use_my_check_in(harness: Harness) -> None:
+    alex, bob = harness.member("alex"), harness.member("bob")
+    start = await alex.slash("rejected")
+    refused = await bob.select(start.message, "checkin:feeling", ["sad"])
+    assert refused.ephemeral
+    assert "someone else" in refused.message.text()
+    assert stored_checkins(harness)[0]["feeling"] is None
+
+
+async def test_check_in_survives_a_restart_and_its_buttons_still_work(harness: Harness) -> None:
+    alex = harness.member("alex")
+    start = await alex.slash("rejected", company="Acme")
+    picked = await alex.select(start.message, "checkin:feeling", ["anxious"])
+    await harness.restart()
+    three = next(b for b in picked.message.buttons() if b.custom_id.endswith(":3"))
+    final = await alex.click(picked.message, three.custom_id)
+    assert "Anxious · 3/5" in final.message.text()
+    rows = stored_checkins(harness)
+    assert [(r["company"], r["feeling"], r["intensity"]) for r in rows] == [("Acme", "anxious", 3)]
+
+
+async def test_validation_wording_differs_between_two_check_ins(harness: Harness) -> None:
+    alex = harness.member("alex")
+    texts = []
+    for _ in range(2):
+        start = await alex.slash("rejected")
+        final = await choose_and_rate(alex, start.message, "disappointed", 4)
+        texts.append(final.embeds[0]["description"].split("\n\n")[0])
+    assert texts[0] != texts[1]
+
+
+async def choose_and_rate(member: SimulatedMember, message: EmulatedMessage, feeling: str, level: int) -> EmulatedMessage:
+    """Feeling then intensity; return the final check-in message with its next-step buttons."""
+    picked = await member.select(message, "checkin:feeling", [feeling])
+    button = next(b for b in picked.message.buttons() if b.custom_id.endswith(f":{level}"))
+    result = await member.click(picked.message, button.custom_id)
+    return result.message
