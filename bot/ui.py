@@ -112,3 +112,11 @@ def guarded(
             await report_error(interaction, error)
 
     return wrapper
+
+
+def share_win_custom_id(source: str, source_id: int, owner_id: int) -> str:
+    """Custom id of a "Share as a win" button; the wins cog prefills a preview from the source row."""
+    return f"win:share:{source}:{source_id}:{owner_id}"
+
+
+SHARE_WIN_TEMPLATE = r"win:share:(?P<source>[a-z_]+):(?P<source_id>\d+):(?P<owner_id>\d+)"
