@@ -6,6 +6,7 @@ import hashlib
 import json
 import logging
 import pkgutil
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -28,6 +29,7 @@ from bot.ui import NextStep, reply, report_error
 log = logging.getLogger(__name__)
 
 COGS_PACKAGE = "cogs"
+ErasureHook = Callable[[int], Awaitable[None]]
 UNREACHABLE_NOTICE = (
     "A small heads-up: I tried to send you a DM but Discord wouldn't let me through, so I've paused anything "
     "I was going to DM you. If you'd like those messages, allow direct messages from this server's members "
@@ -100,6 +102,7 @@ class BouncebackBot(commands.Bot):
         self.clock: Clock = clock or SystemClock()
         self.extension_names = discover_extensions() if extensions is None else extensions
         self.next_steps: list[NextStep] = []
+        self.erasure_hooks: dict[str, ErasureHook] = {}
         self.synced_commands = False
         apply_endpoints(settings.discord_api_base, settings.discord_gateway_url)
 
@@ -140,6 +143,14 @@ class BouncebackBot(commands.Bot):
     def register_next_step(self, step: NextStep) -> None:
         """Offer a button after `/rejected`; cogs call this from `cog_load`."""
         self.next_steps = sorted([s for s in self.next_steps if s.key != step.key] + [step], key=lambda s: s.order)
+
+    def register_erasure_hook(self, name: str, hook: ErasureHook) -> None:
+        """Run `hook(user_id)` before a member's rows are deleted (e.g. to take posts down); call in cog_load."""
+        self.erasure_hooks[name] = hook
+
+    def unregister_erasure_hook(self, name: str) -> None:
+        """Forget an erasure hook (cog unload)."""
+        self.erasure_hooks.pop(name, None)
 
     def unregister_next_step(self, key: str) -> None:
         """Withdraw a next-step button (cog unload)."""
