@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections import deque
 from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
@@ -27,20 +26,22 @@ def bucket_hash(route_key: str) -> str:
 
 
 class GlobalLimiter:
-    """Sliding one-second window over bot-authenticated requests."""
+    """Fixed one-second windows over bot-authenticated requests (like Discord's global limit)."""
 
     def __init__(self, per_second: int) -> None:
         self.per_second = per_second
-        self._times: deque[float] = deque()
+        self._window_start = 0.0
+        self._count = 0
 
     def check(self, now: float | None = None) -> float | None:
-        """Record a request; return None if allowed, else the seconds to wait (request not recorded)."""
+        """Count a request; return None if allowed, else the seconds until the window resets (not counted)."""
         now = time.monotonic() if now is None else now
-        while self._times and now - self._times[0] >= 1.0:
-            self._times.popleft()
-        if len(self._times) >= self.per_second:
-            return max(0.001, 1.0 - (now - self._times[0]))
-        self._times.append(now)
+        if now - self._window_start >= 1.0:
+            self._window_start = now
+            self._count = 0
+        if self._count >= self.per_second:
+            return max(0.001, self._window_start + 1.0 - now)
+        self._count += 1
         return None
 
 

@@ -105,6 +105,9 @@ class TestBot(commands.Bot):
         self.add_view(MoodView())
         await self.tree.sync()
 
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        """Skip discord.py's 5 s pause before re-IDENTIFY (real identify limits do not apply locally)."""
+
     async def on_message(self, message: discord.Message) -> None:
         """Record every message event."""
         self.seen_messages.append(message)
