@@ -1,0 +1,208 @@
+"""`/mydata`: export everything the bot keeps about a member, or delete all of it; plus the daily retention purge."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import random
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import discord
+from apscheduler.jobstores.base import JobLookupError
+from apscheduler.triggers.cron import CronTrigger
+from discord import app_commands
+from discord.ext import commands
+
+from bot.client import BouncebackBot, Interaction
+from bot.content import load_content
+from bot.retention import purge_expired_vents
+from bot.storage.userdata import MemberData, erase_member
+from bot.ui import CALM, CARE, guarded, reply
+
+log = logging.getLogger(__name__)
+
+DELETE_ID = r"mydata:delete:(?P<issued>\d+):(?P<owner_id>\d+)"
+CANCEL_ID = r"mydata:cancel:(?P<owner_id>\d+)"
+# A confirmation left lying around should not delete anything days later by accident.
+CONFIRM_FOR = timedelta(minutes=15)
+RETENTION_JOB_ID = "retention-daily"
+RETENTION_HOUR_UTC = 3
+RETENTION_MINUTE_UTC = 17
+
+
+def words() -> dict[str, Any]:
+    """The `/mydata` wording, from data/progress.toml."""
+    return dict(load_content("progress")["mydata"])
+
+
+def member_data(bot: BouncebackBot) -> MemberData:
+    """The generic export/deletion service over the live schema."""
+    return MemberData(bot.database, bot.cipher, bot.clock)
+
+
+async def build_export(bot: BouncebackBot, user_id: int) -> dict[str, Any]:
+    """Everything about the member, with a header that explains the file."""
+    text = words()
+    body = await member_data(bot).export(user_id, text["sections"], text["section_fallback"])
+    return {
+        "about": text["export_about"],
+        "how_to_delete": text["export_how_to_delete"].format(days=bot.settings.vent_retention_days),
+        **body,
+    }
+
+
+def delete_view(owner_id: int, issued: datetime) -> discord.ui.View:
+    """The red "Delete everything" button and "Cancel"."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(DeleteButton(owner_id, int(issued.timestamp())))
+    view.add_item(CancelButton(owner_id))
+    return view
+
+
+class DeleteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=DELETE_ID):
+    """Deletes everything about its owner: erasure hooks first (posted wins come down), then every row."""
+
+    def __init__(self, owner_id: int, issued: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=words()["delete_button"], emoji="🗑️", style=discord.ButtonStyle.danger,
+                custom_id=f"mydata:delete:{issued}:{owner_id}",
+            )
+        )
+        self.owner_id = owner_id
+        self.issued = issued
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> DeleteButton:
+        """Rebuild from a custom id (works after a restart)."""
+        return cls(int(match["owner_id"]), int(match["issued"]))
+
+    @guarded
+    async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
+        """Erase the member's data and say so kindly."""
+        text = words()
+        if interaction.user.id != self.owner_id:
+            await reply(interaction, text["not_yours"])
+            return
+        bot = interaction.client
+        issued = datetime.fromtimestamp(self.issued, UTC)
+        if bot.now() - issued > CONFIRM_FOR:
+            await interaction.response.edit_message(
+                embed=discord.Embed(description=text["expired"], colour=CALM), view=None
+            )
+            return
+        await interaction.response.defer()
+        report = await erase_member(member_data(bot), self.owner_id, bot.erasure_hooks, bot.delivery.forget)
+        bot.dispatch("member_data_erased", self.owner_id)
+        # random, not bot.wording: remembering which wording they saw would store something about them again.
+        description = random.choice(text["deleted"]).format(total=report.total)
+        if report.failed_hooks:
+            description += "\n\n" + text["hook_failed"]
+        embed = discord.Embed(title=text["deleted_title"], description=description, colour=CALM)
+        await interaction.edit_original_response(embed=embed, view=None)
+
+
+class CancelButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=CANCEL_ID):
+    """Leaves everything as it was."""
+
+    def __init__(self, owner_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=words()["cancel_button"], style=discord.ButtonStyle.secondary,
+                custom_id=f"mydata:cancel:{owner_id}",
+            )
+        )
+        self.owner_id = owner_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> CancelButton:
+        """Rebuild from a custom id."""
+        return cls(int(match["owner_id"]))
+
+    @guarded
+    async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
+        """Say nothing was deleted and take the buttons away."""
+        text = words()
+        if interaction.user.id != self.owner_id:
+            await reply(interaction, text["not_yours"])
+            return
+        await interaction.response.edit_message(
+            embed=discord.Embed(description=text["cancelled"], colour=CALM), view=None
+        )
+
+
+class MyDataCog(commands.Cog, name="MyData"):
+    """A member's data rights, and the retention purge that keeps kept vents from lingering."""
+
+    mydata = app_commands.Group(name="mydata", description="Export or delete everything Bounceback keeps about you")
+
+    def __init__(self, bot: BouncebackBot) -> None:
+        self.bot = bot
+
+    async def cog_load(self) -> None:
+        """Register the buttons, check every table is covered, schedule the daily purge and catch up once now."""
+        self.bot.add_dynamic_items(DeleteButton, CancelButton)
+        coverage = await member_data(self.bot).coverage()
+        if coverage.uncovered:
+            log.error(
+                "these tables have no user_id and are not listed as non-personal, so /mydata cannot export or "
+                "delete them: %s (see bot/storage/userdata.py)", ", ".join(coverage.uncovered),
+            )
+        self.bot.ticker.scheduler.add_job(
+            self.run_retention, CronTrigger(hour=RETENTION_HOUR_UTC, minute=RETENTION_MINUTE_UTC, timezone=UTC),
+            id=RETENTION_JOB_ID, replace_existing=True, coalesce=True, max_instances=1,
+            misfire_grace_time=6 * 3600,
+        )
+        # The bot may have been down at purge time; the purge is idempotent, so catching up now is safe.
+        await self.run_retention()
+
+    async def cog_unload(self) -> None:
+        """Withdraw the buttons and stop the daily purge."""
+        self.bot.remove_dynamic_items(DeleteButton, CancelButton)
+        try:
+            self.bot.ticker.scheduler.remove_job(RETENTION_JOB_ID)
+        except JobLookupError:
+            log.debug("retention job was not scheduled")
+
+    async def run_retention(self) -> int:
+        """Clear kept vents older than the retention period (the daily job; tests call it after moving time)."""
+        try:
+            return await purge_expired_vents(self.bot.database, self.bot.now(), self.bot.settings.vent_retention_days)
+        except Exception:  # the daily job must survive a bad day (e.g. disk full) and try again tomorrow
+            log.exception("retention purge failed; will try again at the next run")
+            return 0
+
+    @mydata.command(name="export", description="Get a file with everything Bounceback keeps about you")
+    async def export(self, interaction: Interaction) -> None:
+        """Send the member, privately, a JSON file of everything stored about them."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        user_id = interaction.user.id
+        export = await build_export(self.bot, user_id)
+        payload = json.dumps(export, indent=2, ensure_ascii=False).encode("utf-8")
+        filename = f"bounceback-data-{self.bot.now():%Y-%m-%d}.json"
+        await reply(interaction, words()["export_message"], file=discord.File(io.BytesIO(payload), filename=filename))
+
+    @mydata.command(name="delete", description="Delete everything Bounceback keeps about you (asks first)")
+    async def delete(self, interaction: Interaction) -> None:
+        """Ask for confirmation, showing what will go and that posted wins are taken down."""
+        text = words()
+        user_id = interaction.user.id
+        counts = await member_data(self.bot).counts(user_id)
+        if not counts:
+            await reply(interaction, embed=discord.Embed(description=text["delete_nothing"], colour=CALM))
+            return
+        description = f"{text['delete_body']}\n\n{text['delete_counts'].format(total=sum(counts.values()))}"
+        embed = discord.Embed(title=text["delete_title"], description=description, colour=CARE)
+        await reply(interaction, embed=embed, view=delete_view(user_id, self.bot.now()))
+
+
+async def setup(bot: BouncebackBot) -> None:
+    """Load the data-rights cog."""
+    await bot.add_cog(MyDataCog(bot))
