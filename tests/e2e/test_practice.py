@@ -1,0 +1,123 @@
+"""`/practice` end to end: questions, the answer modal, feedback, self-rating, mock interviews, spaced repetition."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import timedelta
+
+from bot.storage import practice as store
+from emulator import EmulatedMessage, InteractionResult, SimulatedMember
+from tests.harness import Harness
+
+STRONG = (
+    "In my last role at a logistics company, our warehouse team was missing about 15% of same-day shipments because "
+    "orders were picked in the wrong sequence. My task was to fix the picking process before the holiday peak, six "
+    "weeks away. I mapped the flow with the three shift leads, found the pick lists were sorted by order time rather "
+    "than by aisle, and I rewrote the list generator so it grouped items by location. I then ran a two-week pilot on "
+    "one shift and trained the other two shifts myself. As a result, missed shipments dropped from 15% to 4%, and we "
+    "got through the peak without overtime. I learned that talking to the people doing the work saves a lot of guessing."
+)
+VAGUE = "I'm a hard worker and I always get things done. I usually work well with people. I just try to do my best."
+ONLY_WE = (
+    "We had a big client project that was behind schedule. We sat down as a team and we reorganised the plan. We split "
+    "the work into smaller pieces and we met every morning. In the end we delivered on time and the client renewed."
+)
+HONEST_NOTE = "rule-based"
+
+
+def rows(harness: Harness, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
+    """Read the database file directly, as an auditor would."""
+    with sqlite3.connect(harness.database_path) as connection:
+        connection.row_factory = sqlite3.Row
+        return connection.execute(sql, params).fetchall()
+
+
+def question_of(message: EmulatedMessage) -> str:
+    """The question text in a question message (the bold line of its description)."""
+    description = message.embeds[0]["description"]
+    bold = [part for part in description.split("\n\n") if part.startswith("**") and part.endswith("**")]
+    assert bold, description
+    return bold[-1].strip("*")
+
+
+async def answer(member: SimulatedMember, message: EmulatedMessage, text: str, button: str = "Answer") -> InteractionResult:
+    """Press Answer (or Try again), fill the modal and submit; return the feedback reply."""
+    opened = await member.click(message, button)
+    assert opened.modal is not None, opened
+    submitted = await member.submit_modal(opened.modal, {"answer": text})
+    assert submitted.message is not None
+    return submitted
+
+
+def field(message: EmulatedMessage, name_part: str) -> str:
+    """The value of the first embed field whose name contains `name_part`."""
+    for embed in message.embeds:
+        for item in embed.get("fields", []):
+            if name_part in item["name"]:
+                return str(item["value"])
+    raise AssertionError(f"no field {name_part!r} in {message.embeds}")
+
+
+async def test_single_question_answer_feedback_and_rating(harness: Harness) -> None:
+    alex = harness.member("alex")
+    asked = await alex.slash("practice", category="behavioural")
+    assert asked.ephemeral and asked.latency is not None and asked.latency < 3
+    question = asked.message
+    assert question.embeds[0]["title"] == "Practice question"
+    assert "What a strong answer covers" in question.text()
+    assert [b.label for b in question.buttons()] == ["Answer"]
+    text = question_of(question)
+    assert text in {q.text for q in store.bank().values() if q.category == "behavioural"}
+
+    opened = await alex.click(question, "Answer")
+    assert opened.modal is not None
+    (answer_field,) = opened.modal.fields
+    assert answer_field.style == 2 and answer_field.max_length == 4000
+
+    feedback = await alex.submit_modal(opened.modal, {"answer": STRONG})
+    assert feedback.ephemeral
+    reply = feedback.message
+    assert reply is not None
+    structure = field(reply, "STAR")
+    for part in ("Situation", "Task", "Action", "Result"):
+        assert f"✅ **{part}**" in structure
+    assert "“in my last role”" in structure
+    assert "15%" in field(reply, "What's working")
+    assert HONEST_NOTE in reply.embeds[-1]["footer"]["text"]
+    labels = [b.label for b in reply.buttons()]
+    assert labels[:5] == ["1 · shaky", "2", "3", "4", "5 · solid"]
+    assert labels[5:] == ["Try again", "Next question", "Done"]
+
+    rated = await alex.click(reply, "4")
+    assert "4/5" in rated.message.text()
+    chosen = [b for b in rated.message.buttons() if b.style == 3]
+    assert [b.label for b in chosen] == ["4"]
+
+    (stored,) = rows(harness, "SELECT * FROM practice_answers")
+    assert stored["user_id"] == alex.user_id and stored["self_rating"] == 4
+    assert "warehouse" not in stored["answer_encrypted"]
+    assert b"warehouse" not in harness.database_path.read_bytes()
+    assert "star_complete" in stored["codes"].split(",")
+    assert rows(harness, "SELECT * FROM practice_reviews") == []
+
+
+async def test_vague_and_we_only_answers_get_specific_advice(harness: Harness) -> None:
+    alex = harness.member("alex")
+    asked = await alex.slash("practice", category="behavioural")
+    vague = (await answer(alex, asked.message, VAGUE)).message
+    advice = field(vague, "To work on")
+    assert "Pick one real time" in advice and "“always”" in advice
+    assert "Tell it as a story" in advice
+
+    again = (await answer(alex, vague, ONLY_WE, button="Try again")).message
+    assert "Say what you did" in field(again, "To work on")
+    attempts = rows(harness, "SELECT turn_id FROM practice_answers ORDER BY id")
+    assert len(attempts) == 2 and attempts[0]["turn_id"] == attempts[1]["turn_id"]
+
+
+async def test_someone_else_cannot_answer_my_question(harness: Harness) -> None:
+    alex, bob = harness.member("alex"), harness.member("bob")
+    asked = await alex.slash("practice")
+    refused = await bob.click(asked.message, "Answer")
+    assert refused.modal is None and refused.ephemeral
+    assert "someone else" in refused.message.text()
