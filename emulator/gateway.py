@@ -47,6 +47,25 @@ INTENT_DIRECT_MESSAGES = 1 << 12
 INTENT_DIRECT_MESSAGE_REACTIONS = 1 << 13
 INTENT_MESSAGE_CONTENT = 1 << 15
 
+#: Events that need the GUILDS intent when no other intent is given.
+GUILDS_EVENTS = frozenset(
+    {
+        "GUILD_CREATE",
+        "GUILD_UPDATE",
+        "GUILD_DELETE",
+        "GUILD_ROLE_CREATE",
+        "GUILD_ROLE_UPDATE",
+        "GUILD_ROLE_DELETE",
+        "CHANNEL_CREATE",
+        "CHANNEL_UPDATE",
+        "CHANNEL_DELETE",
+        "CHANNEL_PINS_UPDATE",
+        "THREAD_CREATE",
+        "THREAD_UPDATE",
+        "THREAD_DELETE",
+    }
+)
+
 #: Maximum events kept per session for RESUME replay.
 BUFFER_SIZE = 5000
 
@@ -139,13 +158,14 @@ class Gateway:
         intent: int | None = None,
         guild_id: int | None = None,
         content_gated: bool = False,
-        only: GatewaySession | None = None,
+        targets: list[GatewaySession] | None = None,
     ) -> int:
         """Dispatch an event to every matching session (buffered for resume); return how many got it."""
+        if intent is None and event in GUILDS_EVENTS:
+            intent = INTENT_GUILDS
         async with self._lock:
             count = 0
-            targets = [only] if only is not None else list(self.sessions.values())
-            for session in targets:
+            for session in list(self.sessions.values()) if targets is None else targets:
                 if not session.wants(intent, guild_id):
                     continue
                 payload_data = data
@@ -394,7 +414,7 @@ class Gateway:
             chunk["nonce"] = data["nonce"]
         if data.get("presences"):
             chunk["presences"] = []
-        await self.dispatch("GUILD_MEMBERS_CHUNK", chunk, only=session)
+        await self.dispatch("GUILD_MEMBERS_CHUNK", chunk, targets=[session])
 
 
 def strip_content(data: dict[str, Any]) -> dict[str, Any]:

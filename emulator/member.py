@@ -565,7 +565,8 @@ class SimulatedMember:
         for key, value in values.items():
             filled[modal.field(key).custom_id] = value
         for f in modal.fields:
-            value = filled.get(f.custom_id, f.value if f.type == 4 else None)
+            default: Any = f.value if f.type == 4 else [o["value"] for o in f.options if o.get("default")]
+            value = filled.get(f.custom_id, default)
             if f.type == 4:
                 text = "" if value is None else str(value)
                 if f.required and not text:

@@ -1079,7 +1079,7 @@ class RestApi:
         chan = self._channel(params["channel_id"])
         body, files = await self.read_body(request)
         if chan.type == CHANNEL_DM:
-            if chan.recipient_id in state.dms_closed:
+            if chan.recipient_id in state.dms_closed or not self.emu.can_dm(chan.recipient_id or 0):
                 raise ApiError(403, 50007, "Cannot send messages to this user")
         else:
             needed = p.VIEW_CHANNEL | p.SEND_MESSAGES

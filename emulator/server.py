@@ -18,7 +18,7 @@ from aiohttp import web
 
 from . import permissions as p
 from .errors import EmulatorError, InteractionNotAnswered
-from .gateway import INTENT_GUILD_MEMBERS, Gateway
+from .gateway import INTENT_GUILD_MEMBERS, Gateway, GatewaySession
 from .interactions import InteractionResult, PendingInteraction
 from .messages import EmulatedAttachment, EmulatedMessage
 from .ratelimit import DEFAULT_ROUTE_LIMITS, GlobalLimiter, RouteLimiter
@@ -80,6 +80,7 @@ class DiscordEmulator:
         self.request_log: deque[tuple[str, str, str]] = deque(maxlen=2000)
         self._waiters: set[asyncio.Future[None]] = set()
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._deferred: list[Callable[[], Coroutine[Any, Any, Any]]] = []
         self._consumed: set[int] = set()
         self._runner: web.AppRunner | None = None
 
@@ -166,26 +167,37 @@ class DiscordEmulator:
             fut: asyncio.Future[None] = loop.create_future()
             self._waiters.add(fut)
             try:
-                await asyncio.wait_for(asyncio.shield(fut), min(remaining, 0.25))
+                await asyncio.wait_for(asyncio.shield(fut), min(remaining, 0.05))
             except TimeoutError:
                 pass
             finally:
                 self._waiters.discard(fut)
 
-    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+    def _spawn(self, make: Callable[[list[GatewaySession]], Coroutine[Any, Any, Any]]) -> None:
+        """Dispatch from synchronous code to the sessions that exist *now* (as a task, or at the next ``flush``).
+
+        Sessions that identify later get the change inside their READY/GUILD_CREATE, so they are not targeted.
+        """
+        targets = list(self.gateway.sessions.values())
+        if not targets:
+            return
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
-            coro.close()
+            self._deferred.append(lambda: make(targets))
             return
-        task = loop.create_task(coro)
+        task = loop.create_task(make(targets))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
     async def flush(self) -> None:
-        """Wait until background dispatches scheduled by the synchronous setup helpers have been sent."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        """Wait until dispatches scheduled by the synchronous setup helpers have been sent (in order)."""
+        while self._deferred or self._tasks:
+            if self._tasks:
+                await asyncio.gather(*list(self._tasks), return_exceptions=True)
+                continue
+            make = self._deferred.pop(0)
+            await make()
 
     async def wait_for_connection(self, timeout: float = 10.0) -> None:
         """Wait until some client has identified (or resumed) on the gateway."""
@@ -201,13 +213,13 @@ class DiscordEmulator:
     def create_guild(self, name: str = "Test Guild", owner: SimulatedMember | int | None = None) -> GuildRecord:
         """Create a guild (@everyone, #general, the bot with a managed role); GUILD_CREATE if already connected."""
         guild = self.state.create_guild(name, self._user_id(owner))
-        self._spawn(self._announce_guild(guild.id))
+        self._spawn(lambda targets: self._announce_guild(guild.id, targets))
         return guild
 
-    async def _announce_guild(self, guild_id: int) -> None:
-        for session in list(self.gateway.sessions.values()):
+    async def _announce_guild(self, guild_id: int, targets: list[GatewaySession]) -> None:
+        for session in targets:
             data = self.state.guild_create_payload(guild_id, all_members=bool(session.intents & INTENT_GUILD_MEMBERS))
-            await self.gateway.dispatch("GUILD_CREATE", data, only=session, guild_id=guild_id)
+            await self.gateway.dispatch("GUILD_CREATE", data, targets=[session], guild_id=guild_id)
 
     def create_text_channel(
         self,
@@ -221,7 +233,7 @@ class DiscordEmulator:
         """Create a text channel; ``overwrites`` maps role/member id -> (allow, deny). CHANNEL_CREATE if connected."""
         ows = self._overwrites(guild_id, overwrites)
         chan = self.state.create_channel(guild_id, name, overwrites=ows, parent_id=parent_id, topic=topic)
-        self._spawn(self.gateway.dispatch("CHANNEL_CREATE", chan.payload(), guild_id=guild_id))
+        self._spawn(lambda t: self.gateway.dispatch("CHANNEL_CREATE", chan.payload(), guild_id=guild_id, targets=t))
         return chan
 
     def _overwrites(
@@ -241,8 +253,8 @@ class DiscordEmulator:
         """Create a role; GUILD_ROLE_CREATE if connected."""
         role = self.state.create_role(guild_id, name, permissions)
         self._spawn(
-            self.gateway.dispatch(
-                "GUILD_ROLE_CREATE", {"guild_id": str(guild_id), "role": role.payload()}, guild_id=guild_id
+            lambda t: self.gateway.dispatch(
+                "GUILD_ROLE_CREATE", {"guild_id": str(guild_id), "role": role.payload()}, guild_id=guild_id, targets=t
             )
         )
         return role
@@ -280,7 +292,11 @@ class DiscordEmulator:
         member = SimulatedMember(self, user.id, guild_id, locale=locale)
         self.members[(guild_id, user.id)] = member
         data = {**state.member_payload(guild_id, user.id), "guild_id": str(guild_id)}
-        self._spawn(self.gateway.dispatch("GUILD_MEMBER_ADD", data, intent=INTENT_GUILD_MEMBERS, guild_id=guild_id))
+        self._spawn(
+            lambda t: self.gateway.dispatch(
+                "GUILD_MEMBER_ADD", data, intent=INTENT_GUILD_MEMBERS, guild_id=guild_id, targets=t
+            )
+        )
         return member
 
     def create_user(self, name: str) -> SimulatedMember:
@@ -322,6 +338,22 @@ class DiscordEmulator:
             self.state.dms_closed.add(user_id)
         else:
             self.state.dms_closed.discard(user_id)
+
+    def can_dm(self, user_id: int) -> bool:
+        """Whether the bot may DM a user: they share a guild, or the user has messaged the bot in DMs."""
+        state = self.state
+        if any(user_id in g.members and state.bot.id in g.members for g in state.guilds.values()):
+            return True
+        cid = state.dm_channels.get(user_id)
+        return cid is not None and any(m.author_id == user_id for m in state.channel_messages(cid))
+
+    async def set_member_roles(self, guild_id: int, user_id: int, role_ids: list[int]) -> None:
+        """Replace a member's roles (GUILD_MEMBER_UPDATE)."""
+        member = self.state.guild(guild_id).members[user_id]
+        member.roles = list(role_ids)
+        await self.flush()
+        data = {**self.state.member_payload(guild_id, user_id), "guild_id": str(guild_id)}
+        await self.gateway.dispatch("GUILD_MEMBER_UPDATE", data, intent=INTENT_GUILD_MEMBERS, guild_id=guild_id)
 
     async def set_channel_permission(self, channel_id: int, target_id: int, allow: int = 0, deny: int = 0) -> None:
         """Set (or with allow=deny=0 remove) a role/member overwrite; emits CHANNEL_UPDATE; REST enforces it."""

@@ -140,6 +140,9 @@ async def test_modal_round_trip_classic_and_label(world: World, bot: TestBot) ->
         await world.alex.submit_modal(label, {"lesson": "no", "energy": ["low"]})
     sent = await world.alex.submit_modal(label, {"Lesson learned": "ask earlier", "Energy": ["High"]})
     assert sent.message is not None and sent.message.content == "lesson=ask earlier energy=['high']"
+    again = await world.alex.slash("reflect")
+    defaulted = await world.alex.submit_modal(again, {"lesson": "rest"})  # select keeps its default option
+    assert defaulted.message is not None and defaulted.message.content == "lesson=rest energy=['low']"
 
 
 async def test_autocomplete(world: World, bot: TestBot) -> None:

@@ -38,7 +38,10 @@ class LabelModal(discord.ui.Modal, title="Reflect"):
         )
         self.pick: discord.ui.Select[LabelModal] = discord.ui.Select(
             custom_id="energy",
-            options=[discord.SelectOption(label="Low", value="low"), discord.SelectOption(label="High", value="high")],
+            options=[
+                discord.SelectOption(label="Low", value="low", default=True),
+                discord.SelectOption(label="High", value="high"),
+            ],
         )
         self.add_item(discord.ui.Label(text="Lesson learned", component=self.text))
         self.add_item(discord.ui.Label(text="Energy", component=self.pick))
