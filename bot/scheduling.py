@@ -7,7 +7,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -222,10 +222,13 @@ class Ticker:
         self._tick_seconds = tick_seconds
 
     def start(self) -> None:
-        """Start the clock; call from `setup_hook`, inside the running loop."""
+        """Start the clock; call from `setup_hook`, inside the running loop. The first tick runs at once."""
+        # First run now, not one interval later: timers that fell due while the bot was down are caught up
+        # at start-up instead of waiting up to a whole tick.
         self.scheduler.add_job(
             self._tick, "interval", seconds=self._tick_seconds, id="timers-tick",
             max_instances=1, coalesce=True, misfire_grace_time=None, replace_existing=True,
+            next_run_time=datetime.now(UTC),
         )
         self.scheduler.start()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.clock import ManualClock
-from bot.scheduling import Timer, TimerService
+from bot.scheduling import Ticker, Timer, TimerService
 from bot.storage import Database
 
 START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -143,3 +144,29 @@ async def test_many_due_timers_are_claimed_in_batches(database: Database, clock:
             await service.schedule("bulk", START - timedelta(seconds=n), tx=tx)
     assert await service.run_due() == 6_000
     assert count == 6_000
+
+
+async def test_ticker_catches_up_overdue_timers_at_start(database: Database, clock: ManualClock) -> None:
+    ran: list[int] = []
+    ticked = asyncio.Event()
+
+    async def handler(timer: Timer) -> None:
+        ran.append(timer.id)
+
+    class ObservedService(TimerService):
+        async def run_due(self) -> int:
+            count = await super().run_due()
+            ticked.set()
+            return count
+
+    service = ObservedService(database, clock)
+    service.register("overdue", handler)
+    await service.schedule("overdue", START - timedelta(days=3))
+    ticker = Ticker(service, tick_seconds=3600)  # an hour-long interval: only the start-up run can fire it
+    ticker.start()
+    try:
+        await asyncio.wait_for(ticked.wait(), timeout=5)
+    finally:
+        ticker.shutdown()
+    assert len(ran) == 1
+    assert await database.fetchval("SELECT state FROM timers") == "done"
