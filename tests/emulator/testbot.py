@@ -203,3 +203,44 @@ def make_bot(intents: discord.Intents | None = None) -> TestBot:
 
     tree.add_command(nudges)
     return bot
+
+
+def add_extra_commands(bot: TestBot) -> None:
+    """Commands for webhook edits, context menus and DM use."""
+    tree = bot.tree
+
+    @tree.command(name="progress", description="Edits and deletes its own responses")
+    async def progress(interaction: discord.Interaction) -> None:
+        await interaction.response.send_message("step 1")
+        await interaction.edit_original_response(content="step 2")
+        original = await interaction.original_response()
+        note = await interaction.followup.send(f"original said {original.content}", wait=True)
+        await note.edit(content="note edited")
+        extra = await interaction.followup.send("temporary", wait=True, ephemeral=True)
+        await extra.delete()
+
+    @tree.context_menu(name="Cheer on")
+    async def cheer(interaction: discord.Interaction, member: discord.Member) -> None:
+        await interaction.response.send_message(f"cheering {member.name}", ephemeral=True)
+
+    @tree.context_menu(name="Save win")
+    async def save(interaction: discord.Interaction, message: discord.Message) -> None:
+        await interaction.response.send_message(f"saved {message.content}", ephemeral=True)
+
+    @tree.command(name="where", description="Says where it was used")
+    async def where(interaction: discord.Interaction) -> None:
+        place = "dm" if interaction.guild is None else interaction.guild.name
+        await interaction.response.send_message(f"in {place}")
+
+    @tree.command(name="panel", description="Deferred component update")
+    async def panel(interaction: discord.Interaction) -> None:
+        view = discord.ui.View(timeout=30)
+        button: discord.ui.Button[discord.ui.View] = discord.ui.Button(label="Later", custom_id="panel:later")
+
+        async def later(inner: discord.Interaction) -> None:
+            await inner.response.defer()
+            await inner.edit_original_response(content="updated later", view=None)
+
+        button.callback = later  # type: ignore[method-assign, assignment]
+        view.add_item(button)
+        await interaction.response.send_message("panel", view=view)
