@@ -82,9 +82,8 @@ def first_point(text: str | None, limit: int = QUOTE_LIMIT) -> str | None:
     items = split_items(text)
     if not items:
         return None
-    point = items[0]
-    if len(point) > limit:
-        point = SENTENCE_END.split(point)[0]
+    # One concrete thing: the first real sentence (three words or more), not a whole paragraph.
+    point = next((sentence for sentence in SENTENCE_END.split(items[0]) if len(sentence.split()) >= 3), items[0])
     if len(point) > limit:
         point = point[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
     return point.rstrip(" .")

@@ -50,6 +50,7 @@ def test_first_point_takes_the_first_item_and_trims_long_ones() -> None:
     trimmed = first_point(words)
     assert trimmed is not None and trimmed.endswith("…") and len(trimmed) <= 160
     assert first_point("   ") is None
+    assert first_point("Hmm. I think my intro went fine. Rest was meh.") == "I think my intro went fine"
 
 
 def test_parse_where_understands_common_shapes() -> None:
