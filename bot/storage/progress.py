@@ -23,6 +23,7 @@ FEEDBACK_ASKED = ("sent", "replied", "no_reply", "ghosted")
 FEEDBACK_GHOSTED = ("no_reply", "ghosted")
 MOOD_TABLES = ("mood_logs", "mood_log", "moods", "mood_checkins")
 MOOD_TIME_COLUMNS = ("created_at", "logged_at", "at")
+MOOD_LEVEL_COLUMNS = ("intensity", "level")
 PRACTICE_TABLES = ("practice_sessions", "practice_answers", "practice_attempts")
 
 
@@ -166,6 +167,17 @@ class ProgressRepository:
         )
 
     async def _practice(self, user_id: int, schema: dict[str, set[str]]) -> int | None:
+        if {"session_id", "id"} <= schema.get("practice_turns", set()) and "turn_id" in schema.get(
+            "practice_answers", set()
+        ):
+            # A session counts once the member answered at least one question in it.
+            return int(
+                await self._database.fetchval(
+                    "SELECT COUNT(DISTINCT t.session_id) FROM practice_answers a "
+                    "JOIN practice_turns t ON t.id = a.turn_id WHERE a.user_id = ?",
+                    (user_id,),
+                ) or 0
+            )
         for table in PRACTICE_TABLES:
             if "user_id" in schema.get(table, set()):
                 return int(
@@ -179,11 +191,12 @@ class ProgressRepository:
         for table in MOOD_TABLES:
             columns = schema.get(table, set())
             time_column = next((c for c in MOOD_TIME_COLUMNS if c in columns), None)
-            if "user_id" not in columns or "intensity" not in columns or time_column is None:
+            level_column = next((c for c in MOOD_LEVEL_COLUMNS if c in columns), None)
+            if "user_id" not in columns or level_column is None or time_column is None:
                 continue
             feeling = "feeling" if "feeling" in columns else "NULL"
             rows = await self._database.fetchall(
-                f'SELECT {time_column} AS at, {feeling} AS feeling, intensity FROM "{table}" '  # noqa: S608
+                f'SELECT {time_column} AS at, {feeling} AS feeling, {level_column} AS intensity FROM "{table}" '  # noqa: S608
                 f"WHERE user_id = ? ORDER BY {time_column}",
                 (user_id,),
             )
