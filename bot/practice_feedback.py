@@ -107,6 +107,8 @@ _CUES: dict[str, tuple[re.Pattern[str], ...]] = {
         r"\b(?:in|at|during) my (?:last|previous|first|current|old|former|second|third) (?:job|role|position|"
         r"company|team|internship|placement|year|semester|employer|workplace)\b",
         r"\b(?:in|at|during) my (?:last|previous|first|current|old|former) [a-z]+\b",
+        r"\b(?:in|on|during|spent) my (?:placement|internship|apprenticeship|degree|course|studies|gap year|"
+        r"time at)\b",
         r"\bwhen i (?:was|worked|joined|started|moved|took over)\b",
         r"\bwhile (?:i was|working|at|studying)\b",
         r"\b(?:last|this|that|one) (?:year|month|week|summer|spring|autumn|fall|winter|quarter|term)\b",
@@ -425,7 +427,7 @@ def _findings(
     first_person: int, team: int, hedges: Mapping[str, int], fillers: Mapping[str, int],
     generic: tuple[str, ...], band: LengthBand, own_actions: tuple[str, ...],
 ) -> Iterable[Finding]:
-    yield from _structure_findings(category, star, generic)
+    yield from _structure_findings(category, star, generic, numbers)
     if numbers:
         yield Finding("detail_numbers", "strength", numbers)
     elif category != "motivation":
@@ -441,7 +443,7 @@ def _findings(
 
 
 def _structure_findings(
-    category: str, star: Mapping[str, tuple[str, ...]], generic: tuple[str, ...]
+    category: str, star: Mapping[str, tuple[str, ...]], generic: tuple[str, ...], numbers: tuple[str, ...]
 ) -> Iterable[Finding]:
     found = [part for part in STAR_PARTS if star.get(part)]
     if uses_star(category):
@@ -466,7 +468,7 @@ def _structure_findings(
             yield Finding("approach_clear", "strength")
         return
     # Motivation and technical questions: STAR isn't the yardstick, but a real example makes any claim stronger.
-    if star.get("action") and (star.get("situation") or star.get("result")):
+    if star.get("action") and (star.get("situation") or star.get("result") or numbers):
         yield Finding("example_given", "strength")
     else:
         yield Finding("example_missing", "improve")

@@ -15,7 +15,7 @@ STRONG = (
     "weeks away. I mapped the flow with the three shift leads, found the pick lists were sorted by order time rather "
     "than by aisle, and I rewrote the list generator so it grouped items by location. I then ran a two-week pilot on "
     "one shift and trained the other two shifts myself. As a result, missed shipments dropped from 15% to 4%, and we "
-    "got through the peak without overtime. I learned that talking to the people doing the work saves a lot of guessing."
+    "got through the peak without overtime. I learned that talking to the people doing the work saves guessing."
 )
 VAGUE = "I'm a hard worker and I always get things done. I usually work well with people. I just try to do my best."
 ONLY_WE = (
@@ -40,7 +40,9 @@ def question_of(message: EmulatedMessage) -> str:
     return bold[-1].strip("*")
 
 
-async def answer(member: SimulatedMember, message: EmulatedMessage, text: str, button: str = "Answer") -> InteractionResult:
+async def answer(
+    member: SimulatedMember, message: EmulatedMessage, text: str, button: str = "Answer"
+) -> InteractionResult:
     """Press Answer (or Try again), fill the modal and submit; return the feedback reply."""
     opened = await member.click(message, button)
     assert opened.modal is not None, opened
@@ -121,3 +123,103 @@ async def test_someone_else_cannot_answer_my_question(harness: Harness) -> None:
     refused = await bob.click(asked.message, "Answer")
     assert refused.modal is None and refused.ephemeral
     assert "someone else" in refused.message.text()
+
+
+async def test_mock_interview_of_three_ends_with_a_summary(harness: Harness) -> None:
+    alex = harness.member("alex")
+    message = (await alex.slash("practice", category="behavioural", questions=3)).message
+    asked: list[str] = []
+    for number, (text, rating) in enumerate(((VAGUE, "2"), (STRONG, "5 · solid"), (ONLY_WE, None)), start=1):
+        assert message.embeds[0]["title"] == f"Question {number} of 3"
+        asked.append(question_of(message))
+        feedback = (await answer(alex, message, text)).message
+        if rating is not None:
+            feedback = (await alex.click(feedback, rating)).message
+        labels = [b.label for b in feedback.buttons()]
+        if number < 3:
+            assert "Next question" in labels
+            message = (await alex.click(feedback, "Next question")).message
+        else:
+            assert "Next question" not in labels and "Done" in labels
+            assert "last question" in feedback.text()
+    assert len(set(asked)) == 3
+
+    summary = (await alex.click(feedback, "Done")).message
+    assert summary.ephemeral
+    embed = summary.embeds[0]
+    assert embed["title"] == "How your mock interview went"
+    assert "3 of 3" in embed["description"]
+    strongest = field(summary, "Strongest answer")
+    assert strongest.startswith(f"Question 2: “{asked[1]}”")
+    assert "all four STAR parts" in strongest
+    # Two of the three answers were too short and had no figures; length comes first.
+    assert "Give your answers more room" in field(summary, "One thing to work on")
+    ratings = field(summary, "Your own ratings").splitlines()
+    assert [line.rsplit(": ", 1)[1] for line in ratings] == ["2/5", "5/5", "not rated"]
+    (session,) = rows(harness, "SELECT * FROM practice_sessions")
+    assert (session["planned"], session["mock"]) == (3, 1) and session["finished_at"] is not None
+
+
+async def test_next_question_pressed_twice_asks_only_once(harness: Harness) -> None:
+    alex = harness.member("alex")
+    message = (await alex.slash("practice", category="technical", questions=2)).message
+    feedback = (await answer(alex, message, STRONG)).message
+    first = (await alex.click(feedback, "Next question")).message
+    second = (await alex.click(feedback, "Next question")).message
+    assert question_of(first) == question_of(second)
+    assert len(rows(harness, "SELECT * FROM practice_turns")) == 2
+
+
+async def test_a_low_rated_question_comes_back_later(harness: Harness) -> None:
+    alex = harness.member("alex")
+    first = (await alex.slash("practice", category="motivation")).message
+    hard = question_of(first)
+    feedback = (await answer(alex, first, VAGUE)).message
+    rated = (await alex.click(feedback, "1 · shaky")).message
+    assert "come back" in rated.text()
+    await alex.click(rated, "Done")
+    bot = harness.running
+    assert await store.due_for_review(bot.database, alex.user_id, bot.now()) == []
+
+    not_yet = (await alex.slash("practice", category="motivation")).message
+    assert question_of(not_yet) != hard
+
+    await harness.advance(timedelta(days=1, minutes=1))
+    due = await store.due_for_review(bot.database, alex.user_id, bot.now())
+    assert [item.last_rating for item in due] == [1]
+    back = (await alex.slash("practice", category="motivation")).message
+    assert question_of(back) == hard
+    assert "Back for another go" in back.embeds[0]["description"]
+
+    solid = (await alex.click((await answer(alex, back, STRONG)).message, "4")).message
+    assert "4/5" in solid.text()
+    assert await store.due_for_review(bot.database, alex.user_id, bot.now()) == []
+
+
+async def test_practise_a_question_after_rejected(harness: Harness) -> None:
+    alex = harness.member("alex")
+    start = await alex.slash("rejected", company="Acme")
+    picked = await alex.select(start.message, "checkin:feeling", ["disappointed"])
+    three = next(b for b in picked.message.buttons() if b.custom_id.endswith(":3"))
+    final = (await alex.click(picked.message, three.custom_id)).message
+    step = next(b for b in final.buttons() if b.label == "Practise a question")
+    assert step.custom_id.startswith("next:practice:") and step.custom_id.endswith(f":{alex.user_id}")
+    practice = await alex.click(final, step.custom_id)
+    assert practice.ephemeral
+    assert practice.message.embeds[0]["title"] == "Practice question"
+    (session,) = rows(harness, "SELECT * FROM practice_sessions")
+    assert session["source"] == "next_step" and session["checkin_id"] is not None
+
+
+async def test_buttons_keep_working_after_a_restart(harness: Harness) -> None:
+    alex, bob = harness.member("alex"), harness.member("bob")
+    question = (await alex.slash("practice", questions=2)).message
+    await harness.restart()
+    feedback = (await answer(alex, question, STRONG)).message
+    await harness.restart()
+    refused = await bob.click(feedback, "2")
+    assert "someone else" in refused.message.text()
+    rated = (await alex.click(feedback, "2")).message
+    assert "2/5" in rated.text()
+    following = (await alex.click(rated, "Next question")).message
+    assert following.embeds[0]["title"] == "Question 2 of 2"
