@@ -1,0 +1,230 @@
+"""`/feedback` end to end: the draft, "Remind me", "I sent it" and the follow-up DM's three answers, the list."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from datetime import timedelta
+
+from bot.storage.reflections import get_reflection
+from emulator import EmulatedMessage, SimulatedMember
+from tests.harness import Harness
+
+DAY = timedelta(days=1)
+
+
+def rows(harness: Harness, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
+    """Read the database file directly, as an auditor would."""
+    with sqlite3.connect(harness.database_path) as connection:
+        connection.row_factory = sqlite3.Row
+        return connection.execute(sql, params).fetchall()
+
+
+def request_state(harness: Harness, request_id: int) -> str:
+    return str(rows(harness, "SELECT state FROM feedback_requests WHERE id = ?", (request_id,))[0]["state"])
+
+
+def latest_request_id(harness: Harness) -> int:
+    return int(rows(harness, "SELECT MAX(id) AS id FROM feedback_requests")[0]["id"])
+
+
+async def check_in(harness: Harness, member: SimulatedMember, company: str = "Acme", role: str = "Data Analyst") -> int:
+    """Log a rejection; return its check-in id."""
+    await member.slash("rejected", company=company, role=role)
+    return int(rows(harness, "SELECT MAX(id) AS id FROM checkins WHERE user_id = ?", (member.user_id,))[0]["id"])
+
+
+async def draft(harness: Harness, member: SimulatedMember, company: str = "Acme", **options: str) -> EmulatedMessage:
+    """Log a rejection and draft a feedback request for it; return the draft message."""
+    checkin_id = await check_in(harness, member, company)
+    result = await member.slash("feedback draft", rejection=str(checkin_id), **options)
+    assert result.message is not None
+    return result.message
+
+
+async def sent(harness: Harness, member: SimulatedMember, company: str = "Acme") -> int:
+    """Draft a request and click "I sent it"; return the request id."""
+    message = await draft(harness, member, company)
+    await member.click(message, "I sent it")
+    return latest_request_id(harness)
+
+
+async def test_draft_is_personalised_copyable_and_stored_privately(harness: Harness) -> None:
+    alex = harness.member("alex")
+    checkin_id = await check_in(harness, alex)
+    choices = await alex.autocomplete("feedback draft", "rejection", "ac")
+    assert [choice["value"] for choice in choices] == [str(checkin_id)]
+    result = await alex.slash("feedback draft", rejection=str(checkin_id), interviewer="Sam Rivera", tone="formal")
+    assert result.ephemeral and result.latency is not None and result.latency < 3
+    text = result.message.text()
+    assert "**Subject**\n```\n" in text and "**Message**\n```\nDear Sam Rivera," in text
+    assert "Data Analyst" in text and "Acme" in text
+    assert [button.label for button in result.message.buttons()] == ["I sent it", "Remind me in 2 days", "Not now"]
+    row = rows(harness, "SELECT * FROM feedback_requests")[0]
+    assert (row["user_id"], row["checkin_id"], row["state"], row["tone"]) == (alex.user_id, checkin_id, "drafted", "formal")
+    assert "Sam" not in row["interviewer_name_encrypted"] and "Acme" not in row["body_encrypted"]
+
+
+async def test_draft_without_a_name_and_an_unknown_rejection(harness: Harness) -> None:
+    alex = harness.member("alex")
+    message = await draft(harness, alex, "Globex", tone="brief")
+    assert "```\nHi there," in message.text()
+    missing = await alex.slash("feedback draft", rejection="Some company I never logged")
+    assert "couldn't find that rejection" in missing.message.text()
+    assert len(rows(harness, "SELECT * FROM feedback_requests")) == 1
+
+
+async def test_remind_me_sends_the_draft_again_when_due_with_the_same_buttons(harness: Harness) -> None:
+    alex = harness.member("alex")
+    message = await draft(harness, alex, interviewer="Sam")
+    request_id = latest_request_id(harness)
+    confirmed = await alex.click(message, "Remind me in 2 days")
+    assert "<t:" in confirmed.message.text()
+    assert request_state(harness, request_id) == "remind"
+    await harness.advance(DAY)
+    assert alex.dms() == []
+    await harness.advance(DAY)
+    dm = await alex.wait_for_dm()
+    assert "Hi Sam," in dm.text() and "Acme" in dm.text() and "```" in dm.text()
+    assert [button.label for button in dm.buttons()] == ["I sent it", "Remind me in 2 days", "Not now"]
+    assert request_state(harness, request_id) == "drafted"
+    clicked = await alex.click(dm, "I sent it")
+    assert "check in" in clicked.message.text().lower() or "ask you" in clicked.message.text().lower()
+    assert request_state(harness, request_id) == "sent"
+
+
+async def test_they_replied_notes_the_feedback_into_the_reflection(harness: Harness) -> None:
+    alex = harness.member("alex")
+    checkin_id = await check_in(harness, alex, "Initech")
+    opened = await alex.slash("reflect", rejection=str(checkin_id))
+    assert opened.modal is not None
+    await alex.submit_modal(opened.modal, {"went_well": "Clear project story"})
+    result = await alex.slash("feedback draft", rejection=str(checkin_id))
+    changed = asyncio.ensure_future(harness.running.wait_for("feedback_state_changed", timeout=5))
+    await alex.click(result.message, "I sent it")
+    request_id = latest_request_id(harness)
+    assert await changed == (alex.user_id, request_id, "sent")
+    await harness.advance(6 * DAY)
+    assert alex.dms() == []
+    await harness.advance(DAY)
+    dm = await alex.wait_for_dm()
+    assert "Initech" in dm.text()
+    assert [button.label for button in dm.buttons()] == ["They replied", "Not yet", "No reply"]
+    modal = await alex.click(dm, "They replied")
+    assert modal.modal is not None
+    note = "Strong SQL; they chose someone with more stakeholder experience."
+    thanks = await alex.submit_modal(modal.modal, {"note": note})
+    assert "reflection" in thanks.message.text()
+    assert request_state(harness, request_id) == "replied"
+    reflection_id = int(rows(harness, "SELECT id FROM reflections")[0]["id"])
+    bot = harness.running
+    reflection = await get_reflection(bot.database, bot.cipher, reflection_id, alex.user_id)
+    assert reflection is not None and reflection.feedback_notes == (note,)
+    assert b"stakeholder experience" not in harness.database_path.read_bytes()
+    await harness.advance(30 * DAY)
+    assert len(alex.dms()) == 1
+
+
+async def test_not_yet_asks_again_and_closes_gently_after_three_weeks(harness: Harness) -> None:
+    alex = harness.member("alex")
+    request_id = await sent(harness, alex)
+    await harness.advance(7 * DAY)
+    first = await alex.wait_for_dm()
+    answer = await alex.click(first, "Not yet")
+    assert "again" in answer.message.text()
+    await harness.advance(7 * DAY)
+    second = await alex.wait_for_dm()
+    assert second.find_button("Not yet")
+    final = await alex.click(second, "Not yet")
+    assert "close" in final.message.text()
+    await harness.advance(6 * DAY)
+    assert len(alex.dms()) == 2
+    await harness.advance(DAY)
+    closing = await alex.wait_for_dm()
+    assert "3 weeks" in closing.text() and "you" in closing.text()
+    assert closing.buttons() == []
+    assert request_state(harness, request_id) == "ghosted"
+    late = await alex.click(second, "Not yet")
+    assert "already closed" in late.message.text()
+
+
+async def test_an_unanswered_follow_up_is_asked_again_then_closed(harness: Harness) -> None:
+    alex = harness.member("alex")
+    request_id = await sent(harness, alex)
+    for _ in range(2):
+        await harness.advance(7 * DAY)
+        assert (await alex.wait_for_dm()).find_button("They replied")
+    await harness.advance(7 * DAY)
+    assert "3 weeks" in (await alex.wait_for_dm()).text()
+    assert request_state(harness, request_id) == "ghosted"
+    await harness.advance(30 * DAY)
+    assert len(alex.dms()) == 3
+
+
+async def test_no_reply_closes_it_and_nothing_more_arrives(harness: Harness) -> None:
+    alex = harness.member("alex")
+    request_id = await sent(harness, alex)
+    await harness.advance(7 * DAY)
+    answer = await alex.click(await alex.wait_for_dm(), "No reply")
+    assert "closed" in answer.message.text().lower()
+    assert request_state(harness, request_id) == "no_reply"
+    await harness.advance(30 * DAY)
+    assert len(alex.dms()) == 1
+
+
+async def test_not_now_and_the_list_with_its_picker(harness: Harness) -> None:
+    alex = harness.member("alex")
+    empty = await alex.slash("feedback list")
+    assert "haven't asked for feedback yet" in empty.message.text()
+    aside = await draft(harness, alex, "Globex")
+    answer = await alex.click(aside, "Not now")
+    assert "feedback list" in answer.message.text()
+    request_id = await sent(harness, alex, "Acme")
+    listed = await alex.slash("feedback list")
+    text = listed.message.text()
+    assert "Acme — Data Analyst" in text and "Sent" in text and "1 set aside" in text
+    assert "Globex" not in text.split("Closed")[0]
+    card = await alex.select(listed.message, "feedback:pick", [str(request_id)])
+    assert [button.label for button in card.message.buttons()] == ["They replied", "Not yet", "No reply"]
+    await alex.click(card.message, "No reply")
+    assert request_state(harness, request_id) == "no_reply"
+
+
+async def test_ask_for_feedback_button_after_rejected(harness: Harness) -> None:
+    alex = harness.member("alex")
+    start = await alex.slash("rejected", company="Hooli", role="Backend Engineer")
+    picked = await alex.select(start.message, "checkin:feeling", ["frustrated"])
+    four = next(b for b in picked.message.buttons() if b.custom_id and b.custom_id.endswith(":4"))
+    final = await alex.click(picked.message, four.custom_id)
+    labels = [button.label for button in final.message.buttons()]
+    assert labels.index("Reflect now") < labels.index("Ask for feedback")
+    opened = await alex.click(final.message, "Ask for feedback")
+    assert opened.modal is not None
+    result = await alex.submit_modal(opened.modal, {"interviewer": "Robin", "tone": ["brief"]})
+    assert "Hi Robin," in result.message.text() and "Hooli" in result.message.text()
+    assert rows(harness, "SELECT tone FROM feedback_requests")[0]["tone"] == "brief"
+
+
+async def test_buttons_refuse_other_members_and_repeat_clicks_are_harmless(harness: Harness) -> None:
+    alex, bob = harness.member("alex"), harness.member("bob")
+    message = await draft(harness, alex)
+    request_id = latest_request_id(harness)
+    refused = await bob.click(message, "I sent it")
+    assert "someone else" in refused.message.text()
+    assert request_state(harness, request_id) == "drafted"
+    await alex.click(message, "I sent it")
+    again = await alex.click(message, "I sent it")
+    assert "already" in again.message.text()
+    assert len(rows(harness, "SELECT * FROM timers WHERE kind = 'feedback_followup' AND state = 'pending'")) == 1
+
+
+async def test_closed_dms_do_not_break_the_reminder(harness: Harness) -> None:
+    alex = harness.member("alex")
+    message = await draft(harness, alex)
+    request_id = latest_request_id(harness)
+    await alex.click(message, "Remind me")
+    harness.emulator.set_dms_closed(alex.user_id)
+    await harness.advance(2 * DAY)
+    assert alex.dms() == []
+    assert rows(harness, "SELECT state FROM timers WHERE kind = 'feedback_remind'")[0]["state"] == "done"
+    assert request_state(harness, request_id) == "drafted"
