@@ -159,13 +159,24 @@ class Gateway:
         guild_id: int | None = None,
         content_gated: bool = False,
         targets: list[GatewaySession] | None = None,
+        single: bool = False,
     ) -> int:
-        """Dispatch an event to every matching session (buffered for resume); return how many got it."""
+        """Dispatch an event to every matching session (buffered for resume); return how many got it.
+
+        ``single`` delivers to one session only (as Discord does for interactions): the newest connected one, else
+        the newest live one (it gets it on RESUME).
+        """
         if intent is None and event in GUILDS_EVENTS:
             intent = INTENT_GUILDS
         async with self._lock:
             count = 0
-            for session in list(self.sessions.values()) if targets is None else targets:
+            candidates = list(self.sessions.values()) if targets is None else targets
+            if single:
+                eligible = [s for s in candidates if s.wants(intent, guild_id)]
+                connected = [s for s in eligible if s.conn is not None and not s.conn.ws.closed]
+                pick = connected or eligible
+                candidates = pick[-1:]
+            for session in candidates:
                 if not session.wants(intent, guild_id):
                     continue
                 payload_data = data
@@ -263,8 +274,8 @@ class Gateway:
                     await self._on_message(conn, msg.data.decode())
                 elif msg.type == WSMsgType.ERROR:
                     break
-        except (ConnectionError, asyncio.CancelledError):
-            pass
+        except ConnectionError as exc:
+            log.debug("gateway connection lost: %r", exc)
         finally:
             self.connections.discard(conn)
             session = conn.session

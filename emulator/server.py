@@ -602,7 +602,7 @@ class DiscordEmulator:
         self.pending_interactions[iid] = pending
         self.interactions_by_token[token] = pending
         self.interactions.append(result)
-        delivered = await self.gateway.dispatch("INTERACTION_CREATE", payload, guild_id=chan.guild_id)
+        delivered = await self.gateway.dispatch("INTERACTION_CREATE", payload, guild_id=chan.guild_id, single=True)
         if delivered == 0:
             raise EmulatorError("no bot session is connected to the emulator gateway")
         try:

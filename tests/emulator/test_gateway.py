@@ -116,3 +116,27 @@ async def test_zlib_stream_frames_are_sync_flushed(emu: DiscordEmulator, world: 
         await ws.send_json({"op": 2, "d": {"token": emu.token, "intents": 513, "properties": {}}})
         assert (await receive())["t"] == "READY"
         assert (await receive())["t"] == "GUILD_CREATE"
+
+
+async def test_request_members_and_server_heartbeat_request(emu: DiscordEmulator, world: World) -> None:
+    async with aiohttp.ClientSession() as http, http.ws_connect(f"{emu.gateway_url}?v=10&encoding=json") as ws:
+        await ws.receive_json()
+        await ws.send_json({"op": 2, "d": {"token": emu.token, "intents": 3, "properties": {}}})
+        await ws.receive_json()  # READY
+        create = await ws.receive_json()
+        assert len(create["d"]["members"]) == create["d"]["member_count"] == 5  # GUILD_MEMBERS intent: everyone
+        await ws.send_json({"op": 8, "d": {"guild_id": str(world.guild_id), "query": "al", "limit": 0, "nonce": "n1"}})
+        chunk = await ws.receive_json()
+        assert chunk["t"] == "GUILD_MEMBERS_CHUNK" and chunk["d"]["nonce"] == "n1"
+        assert [m["user"]["username"] for m in chunk["d"]["members"]] == ["alex"]
+        assert await emu.gateway_request_heartbeat() == 1
+        assert await ws.receive_json() == {"op": 1, "d": None}
+
+
+async def test_interactions_go_to_one_session(emu: DiscordEmulator, world: World) -> None:
+    first, second = make_bot(), make_bot()
+    async with connect_client(emu, first), connect_client(emu, second):
+        res = await world.alex.slash("rejected", company="Acme", stage="onsite")
+        assert res.type == 4
+        assert emu.stats.interaction_latencies and emu.stats.late_interaction_callbacks == 0
+        assert sum(1 for _ in emu.gateway.connected_sessions()) == 2

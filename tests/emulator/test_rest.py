@@ -208,3 +208,34 @@ async def test_wrong_token_is_login_failure(emu: DiscordEmulator, world: World) 
     with pytest.raises(discord.LoginFailure):
         async with connect_client(emu, make_bot(), token="wrong"):
             pass
+
+
+async def test_route_limit_enforced_for_raw_clients(world: World) -> None:
+    emu = DiscordEmulator(route_rate_limits=True)
+    await emu.start()
+    try:
+        guild = emu.create_guild("Raw")
+        url = f"{emu.api_base}/channels/{emu.general_channel(guild.id).id}/messages"
+        headers = {"Authorization": f"Bot {emu.token}"}
+        statuses = []
+        async with aiohttp.ClientSession() as http:
+            for i in range(6):
+                async with http.post(url, json={"content": str(i)}, headers=headers) as resp:
+                    statuses.append(resp.status)
+                    if resp.status == 429:
+                        body = await resp.json()
+                        assert body["global"] is False and body["retry_after"] > 0
+                        assert resp.headers["Via"] and resp.headers["X-RateLimit-Scope"] == "user"
+                    else:
+                        remaining = int(resp.headers["X-RateLimit-Remaining"])
+                        assert remaining == 4 - i
+        assert statuses == [200] * 5 + [429]
+        assert emu.stats.rate_limited_route == 1
+    finally:
+        await emu.stop()
+
+
+async def test_fail_next_on_interaction_callback(emu: DiscordEmulator, world: World, bot: TestBot) -> None:
+    emu.fail_next("POST", r"^/interactions/\d+/[^/]+/callback$", status=502)
+    res = await world.alex.slash("rejected", company="Acme", stage="onsite")  # discord.py retries the 502
+    assert res.message is not None and emu.stats.faults_injected == 1
