@@ -2,7 +2,7 @@
 
 Questions come from two places: the bank in data/practice_questions.toml (key = its id, e.g.
 "behavioural-07") and the member's own hard questions noted in a reflection (key = "hard:<id>",
-read from the `hard_questions` table and decrypted on demand, never copied).
+read from the reflection feature's `hard_questions` table and decrypted on demand, never copied).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from bot.crypto import TextCipher
 from bot.practice_feedback import CATEGORIES, OWN_CATEGORY
 from bot.storage.checkins import ensure_user
 from bot.storage.database import Database, Transaction
+from bot.storage.reflections import list_hard_questions
 
 log = logging.getLogger(__name__)
 
@@ -135,39 +136,25 @@ def category_of_key(key: str) -> str:
     return question.category if question else OWN_CATEGORY
 
 
-async def _table_exists(database: Database, name: str) -> bool:
-    found = await database.fetchval("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
-    return found is not None
-
-
 async def own_questions(database: Database, cipher: TextCipher, user_id: int, limit: int = 50) -> list[Question]:
-    """The member's own hard questions from their reflections, newest first (none if reflections aren't set up)."""
-    # The reflection feature owns the table; guard so practice works on a database without it.
-    if not await _table_exists(database, "hard_questions"):
-        return []
-    rows = await database.fetchall(
-        "SELECT id, text_encrypted FROM hard_questions WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT ?",
-        (user_id, limit),
-    )
-    return [_own_question(cipher, row) for row in rows]
-
-
-def _own_question(cipher: TextCipher, row: sqlite3.Row) -> Question:
-    text = cipher.decrypt(row["text_encrypted"])
-    return Question(key=hard_key(row["id"]), category=OWN_CATEGORY, text=text, tip=None)
+    """The member's own hard questions from their reflections, newest first."""
+    return [
+        Question(key=hard_key(item.id), category=OWN_CATEGORY, text=item.text, tip=None)
+        for item in await list_hard_questions(database, cipher, user_id, limit=limit)
+    ]
 
 
 async def question_for_key(database: Database, cipher: TextCipher, user_id: int, key: str) -> Question | None:
     """Look a question up by key; None if it no longer exists (e.g. its reflection was deleted)."""
     if not key.startswith(HARD_PREFIX):
         return bank().get(key)
-    if not await _table_exists(database, "hard_questions"):
-        return None
     row = await database.fetchone(
         "SELECT id, text_encrypted FROM hard_questions WHERE id = ? AND user_id = ?",
         (int(key.removeprefix(HARD_PREFIX)), user_id),
     )
-    return None if row is None else _own_question(cipher, row)
+    if row is None:
+        return None
+    return Question(key=key, category=OWN_CATEGORY, text=cipher.decrypt(row["text_encrypted"]), tip=None)
 
 
 async def last_asked(database: Database, user_id: int) -> dict[str, datetime]:

@@ -223,3 +223,35 @@ async def test_buttons_keep_working_after_a_restart(harness: Harness) -> None:
     assert "2/5" in rated.text()
     following = (await alex.click(rated, "Next question")).message
     assert following.embeds[0]["title"] == "Question 2 of 2"
+
+
+async def test_my_hard_questions_come_from_a_reflection(harness: Harness) -> None:
+    alex = harness.member("alex")
+    nothing_yet = (await alex.slash("practice", category="My hard questions")).message
+    assert "haven't noted any hard questions yet" in nothing_yet.text()
+    assert question_of(nothing_yet) in {q.text for q in store.bank().values()}
+
+    opened = await alex.slash("reflect", rejection="new")
+    assert opened.modal is not None
+    hard = "- Why are you leaving your current job?\n- Tell me about a time you failed"
+    await alex.submit_modal(opened.modal, {"hard": hard, "went_well": "I kept calm", "where": "Analyst at Acme"})
+
+    first = (await alex.slash("practice", category="My hard questions", questions=2)).message
+    assert "from your own reflections" in first.embeds[0]["description"]
+    assert "If it's a 'tell me about a time' question" in field(first, "What a strong answer covers")
+    feedback = (await answer(alex, first, STRONG)).message
+    assert "✅ **Result**" in field(feedback, "STAR")
+    second = (await alex.click(feedback, "Next question")).message
+    asked = {question_of(first), question_of(second)}
+    assert asked == {"Why are you leaving your current job?", "Tell me about a time you failed"}
+
+    # With no category, own questions not yet practised still come first.
+    harness.clock.advance(timedelta(minutes=5))
+    another = (await alex.slash("reflect", rejection="new")).modal
+    assert another is not None
+    await alex.submit_modal(another, {"hard": "What's your biggest weakness?", "went_well": "ok"})
+    anything = (await alex.slash("practice")).message
+    assert question_of(anything) == "What's your biggest weakness?"
+    assert [r["question_key"].startswith("hard:") for r in rows(harness, "SELECT * FROM practice_turns")] == [
+        False, True, True, True,
+    ]
