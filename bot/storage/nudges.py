@@ -1,0 +1,616 @@
+"""Nudge schedules, the once-a-day ledger and mood logs: the SQL behind daily nudges."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import hashlib
+import logging
+import math
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from bot.clock import from_iso, to_iso
+from bot.storage.database import Database, Transaction
+from bot.timezones import Occurrence, next_occurrence, zone_or_none
+
+log = logging.getLogger(__name__)
+
+DEFAULT_RUN_DAYS = 14
+MAX_NONCE = 25  # Discord's limit on a message nonce
+YIELD_EVERY = 25  # rows of Python work between chances for the event loop to breathe
+BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+# Ledger statuses.
+CLAIMED, RETRY, SENT, SKIPPED, CLOSED = "claimed", "retry", "sent", "skipped", "closed"
+DAILY, PREVIEW = "daily", "preview"
+
+
+def base36(number: int) -> str:
+    """A non-negative integer in base 36 (compact nonces)."""
+    if number < 0:
+        raise ValueError("negative")
+    digits = ""
+    while True:
+        number, rest = divmod(number, 36)
+        digits = BASE36[rest] + digits
+        if number == 0:
+            return digits
+
+
+def daily_nonce(user_id: int, local_date: date) -> str:
+    """The deterministic nonce of a member's nudge for a local date (≤ 25 characters)."""
+    nonce = f"n{base36(user_id)}{local_date:%Y%m%d}"
+    assert len(nonce) <= MAX_NONCE
+    return nonce
+
+
+def preview_nonce(user_id: int, moment: datetime) -> str:
+    """A nonce for a preview nudge (unique per member and millisecond)."""
+    return f"p{base36(user_id)}{base36(int(moment.timestamp() * 1000))}"[:MAX_NONCE]
+
+
+@dataclass(frozen=True)
+class _Affine:
+    step: int
+    offset: int
+
+
+def _units(size: int) -> list[int]:
+    # Steps coprime with the size make a permutation; steps far from 0 and from the size jump between themes
+    # (the pool is stored theme by theme), so consecutive days feel different.
+    spread = max(2, size // 9)
+    units = [a for a in range(spread, size - spread + 1) if math.gcd(a, size) == 1]
+    return units or [a for a in range(1, size) if math.gcd(a, size) == 1] or [1]
+
+
+def _affine(user_id: int, cycle: int, size: int) -> _Affine:
+    digest = hashlib.blake2b(f"{user_id}:{cycle}".encode(), digest_size=8).digest()
+    seed = int.from_bytes(digest, "big")
+    units = _units(size)
+    return _Affine(units[seed % len(units)], (seed // len(units)) % size)
+
+
+def _cycle_offset(user_id: int, cycle: int, size: int) -> tuple[int, int]:
+    # Walk the cycles from the first (members rarely get past a few): each one starts on a different nudge
+    # from the one the previous cycle ended on.
+    rule = _affine(user_id, 0, size)
+    step, offset = rule.step, rule.offset
+    for number in range(1, cycle + 1):
+        last = (step * (size - 1) + offset) % size
+        rule = _affine(user_id, number, size)
+        step, offset = rule.step, rule.offset if rule.offset != last else (rule.offset + 1) % size
+    return step, offset
+
+
+def pool_position(user_id: int, sequence: int, size: int) -> int:
+    """Which nudge (index into the pool) a member gets as their `sequence`-th: a per-member shuffle.
+
+    Every block of `size` consecutive sequence numbers is a permutation of the pool, so a member sees every
+    nudge once before any repeats, and never the same one twice in a row; it costs no storage beyond the
+    counter. If the pool itself changes size, the order starts afresh (a repeat is then possible once).
+    """
+    if size <= 0:
+        raise ValueError("empty pool")
+    if size == 1:
+        return 0
+    cycle, position = divmod(sequence, size)
+    step, offset = _cycle_offset(user_id, cycle, size)
+    return (step * position + offset) % size
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """A member's nudge schedule."""
+
+    user_id: int
+    guild_id: int | None
+    local_time: time
+    timezone: str
+    days_total: int | None
+    days_sent: int
+    sequence: int
+    state: str
+    next_due_at: datetime | None
+    next_local_date: date | None
+    paused_until: datetime | None
+
+    @property
+    def active(self) -> bool:
+        """True while nudges are scheduled."""
+        return self.state == "active" and self.next_due_at is not None
+
+    @property
+    def days_left(self) -> int | None:
+        """Nudges left in this run (None: until stopped)."""
+        return None if self.days_total is None else max(self.days_total - self.days_sent, 0)
+
+
+@dataclass(frozen=True)
+class ClaimedNudge:
+    """A nudge claimed for sending: its ledger row, where to send it, and its place in the run."""
+
+    ledger_id: int
+    user_id: int
+    kind: str
+    local_date: date
+    due_at: datetime
+    nudge_id: str
+    nonce: str
+    run_day: int | None
+    run_days: int | None
+    last_of_run: bool
+    attempts: int
+    recovered: bool
+    channel_id: int | None
+    claimed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """A nudge that went (or was meant to go) out, as the buttons on it need it."""
+
+    id: int
+    user_id: int
+    kind: str
+    local_date: date
+    nudge_id: str
+    status: str
+    last_of_run: bool
+    run_day: int | None
+    run_days: int | None
+    helpful_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one claimed nudge, to be written back in a batch."""
+
+    ledger_id: int
+    user_id: int
+    status: str
+    message_id: int | None = None
+    channel_id: int | None = None
+    retry_at: datetime | None = None
+    error: str | None = None
+
+
+@dataclass
+class ClaimReport:
+    """One claim round: what to send, and how many were too late and skipped to the next day."""
+
+    claimed: list[ClaimedNudge]
+    rows: int = 0
+    skipped: int = 0
+    duplicates: int = 0
+
+
+def _subscription(row: sqlite3.Row) -> Subscription:
+    return Subscription(
+        user_id=row["user_id"],
+        guild_id=row["guild_id"],
+        local_time=time.fromisoformat(row["local_time"]),
+        timezone=row["timezone"],
+        days_total=row["days_total"],
+        days_sent=row["days_sent"],
+        sequence=row["sequence"],
+        state=row["state"],
+        next_due_at=from_iso(row["next_due_at"]) if row["next_due_at"] else None,
+        next_local_date=date.fromisoformat(row["next_local_date"]) if row["next_local_date"] else None,
+        paused_until=from_iso(row["paused_until"]) if row["paused_until"] else None,
+    )
+
+
+def _claimed(row: sqlite3.Row) -> ClaimedNudge:
+    return ClaimedNudge(
+        ledger_id=row["id"], user_id=row["user_id"], kind=row["kind"],
+        local_date=date.fromisoformat(row["local_date"]), due_at=from_iso(row["due_at"]), nudge_id=row["nudge_id"],
+        nonce=row["nonce"], run_day=row["run_day"], run_days=row["run_days"], last_of_run=bool(row["last_of_run"]),
+        attempts=row["attempts"], recovered=bool(row["recovered"]), channel_id=row["dm_channel_id"],
+        claimed_at=from_iso(row["claimed_at"]) if row["claimed_at"] else None,
+    )
+
+
+class NudgeRepository:
+    """Reads and writes nudge schedules and the ledger; claims due work in batches, one transaction each."""
+
+    def __init__(self, database: Database, pool: Sequence[str]) -> None:
+        if not pool:
+            raise ValueError("the nudge pool is empty")
+        self._database = database
+        self.pool = list(pool)
+
+    def nudge_for(self, user_id: int, sequence: int) -> str:
+        """The nudge id a member gets as their `sequence`-th."""
+        return self.pool[pool_position(user_id, sequence, len(self.pool))]
+
+    # ------------------------------------------------------------------ schedules
+
+    async def get(self, user_id: int) -> Subscription | None:
+        """A member's schedule, or None if they never started nudges."""
+        row = await self._database.fetchone("SELECT * FROM nudge_subscriptions WHERE user_id = ?", (user_id,))
+        return None if row is None else _subscription(row)
+
+    async def _last_daily_date(self, tx: Transaction, user_id: int) -> date | None:
+        value = await tx.fetchval(
+            "SELECT MAX(local_date) FROM nudge_ledger WHERE user_id = ? AND kind = 'daily'", (user_id,)
+        )
+        return date.fromisoformat(value) if value else None
+
+    async def subscribe(
+        self, *, user_id: int, guild_id: int | None, at: time, timezone: str, days: int | None, now: datetime,
+        reachable: bool = True,
+    ) -> Subscription:
+        """Start (or restart) a member's nudges at a local time; a day that already had its nudge is not repeated."""
+        zone = zone_or_none(timezone)
+        if zone is None:
+            raise ValueError(f"unknown time zone {timezone!r}")
+        stamp = to_iso(now)
+        async with self._database.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO users (user_id, created_at) VALUES (?, ?) ON CONFLICT (user_id) DO NOTHING",
+                (user_id, stamp),
+            )
+            occurrence = next_occurrence(at, zone, now, after_date=await self._last_daily_date(tx, user_id))
+            await tx.execute(
+                "INSERT INTO nudge_subscriptions (user_id, guild_id, local_time, timezone, days_total, days_sent, "
+                "state, next_due_at, next_local_date, paused_until, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, NULL, ?, ?) "
+                "ON CONFLICT (user_id) DO UPDATE SET guild_id = COALESCE(excluded.guild_id, guild_id), "
+                "local_time = excluded.local_time, timezone = excluded.timezone, days_total = excluded.days_total, "
+                "days_sent = 0, state = excluded.state, next_due_at = excluded.next_due_at, "
+                "next_local_date = excluded.next_local_date, paused_until = NULL, updated_at = excluded.updated_at",
+                (
+                    user_id, guild_id, f"{at:%H:%M}", timezone, days, "active" if reachable else "unreachable",
+                    to_iso(occurrence.due_at), occurrence.local_date.isoformat(), stamp, stamp,
+                ),
+            )
+        subscription = await self.get(user_id)
+        assert subscription is not None
+        return subscription
+
+    async def stop(self, user_id: int, now: datetime) -> bool:
+        """Stop a member's nudges; False if there were none running."""
+        changed = await self._database.execute(
+            "UPDATE nudge_subscriptions SET state = 'stopped', next_due_at = NULL, next_local_date = NULL, "
+            "paused_until = NULL, updated_at = ? WHERE user_id = ? AND state IN ('active', 'unreachable')",
+            (to_iso(now), user_id),
+        )
+        return changed > 0
+
+    async def _reschedule(
+        self, user_id: int, now: datetime, *, after: datetime, after_date: date | None, paused_until: datetime | None,
+    ) -> Subscription | None:
+        async with self._database.transaction() as tx:
+            row = await tx.fetchone(
+                "SELECT * FROM nudge_subscriptions WHERE user_id = ? AND state = 'active'", (user_id,)
+            )
+            if row is None:
+                return None
+            current = _subscription(row)
+            zone = zone_or_none(current.timezone)
+            if zone is None:
+                return None
+            last = await self._last_daily_date(tx, user_id)
+            floor = max((d for d in (after_date, last) if d is not None), default=None)
+            occurrence = next_occurrence(current.local_time, zone, max(after, now), after_date=floor)
+            if current.next_due_at is not None and current.next_due_at >= occurrence.due_at:
+                return current  # already at or beyond that point
+            await tx.execute(
+                "UPDATE nudge_subscriptions SET next_due_at = ?, next_local_date = ?, paused_until = ?, "
+                "updated_at = ? WHERE user_id = ?",
+                (
+                    to_iso(occurrence.due_at), occurrence.local_date.isoformat(),
+                    to_iso(paused_until) if paused_until else None, to_iso(now), user_id,
+                ),
+            )
+        return await self.get(user_id)
+
+    async def pause(self, user_id: int, days: int, now: datetime) -> Subscription | None:
+        """No nudges for the next `days` days; None if nudges are not running."""
+        until = now + timedelta(days=days)
+        return await self._reschedule(user_id, now, after=until, after_date=None, paused_until=until)
+
+    async def snooze(self, user_id: int, local_date: date, now: datetime) -> Subscription | None:
+        """Skip the day after a nudge's local date (pressing it twice changes nothing); None if not running."""
+        return await self._reschedule(
+            user_id, now, after=now, after_date=local_date + timedelta(days=1), paused_until=None
+        )
+
+    async def extend(self, user_id: int, days: int | None, now: datetime) -> Subscription | None:
+        """Carry on after a run ended (or add days to a running one); None if the member stopped or has none."""
+        async with self._database.transaction() as tx:
+            row = await tx.fetchone(
+                "SELECT * FROM nudge_subscriptions WHERE user_id = ? AND state IN ('active', 'finished')", (user_id,)
+            )
+            if row is None:
+                return None
+            current = _subscription(row)
+            zone = zone_or_none(current.timezone)
+            if zone is None:
+                return None
+            total = None if days is None else current.days_sent + days
+            if current.state == "active" and current.next_due_at is not None:
+                await tx.execute(
+                    "UPDATE nudge_subscriptions SET days_total = ?, updated_at = ? WHERE user_id = ?",
+                    (total, to_iso(now), user_id),
+                )
+            else:
+                occurrence = next_occurrence(
+                    current.local_time, zone, now, after_date=await self._last_daily_date(tx, user_id)
+                )
+                await tx.execute(
+                    "UPDATE nudge_subscriptions SET state = 'active', days_total = ?, next_due_at = ?, "
+                    "next_local_date = ?, updated_at = ? WHERE user_id = ?",
+                    (total, to_iso(occurrence.due_at), occurrence.local_date.isoformat(), to_iso(now), user_id),
+                )
+        return await self.get(user_id)
+
+    async def mark_unreachable(self, user_id: int, now: datetime) -> bool:
+        """Pause a member's nudges because their DMs are closed; `/nudges start` resumes them."""
+        changed = await self._database.execute(
+            "UPDATE nudge_subscriptions SET state = 'unreachable', updated_at = ? "
+            "WHERE user_id = ? AND state = 'active'",
+            (to_iso(now), user_id),
+        )
+        return changed > 0
+
+    # ------------------------------------------------------------------ claiming and recording
+
+    async def recover(self, now: datetime) -> int:
+        """After a crash, nudges left 'claimed' are retried now (they may or may not have reached Discord)."""
+        count = await self._database.execute(
+            "UPDATE nudge_ledger SET status = 'retry', retry_at = ?, recovered = 1, updated_at = ? "
+            "WHERE status = 'claimed'",
+            (to_iso(now), to_iso(now)),
+        )
+        if count:
+            log.warning("%d nudge(s) were interrupted by the last shutdown; checking and resending them", count)
+        return count
+
+    async def claim_due(self, now: datetime, *, limit: int, grace: timedelta) -> ClaimReport:
+        """Claim up to `limit` due nudges in one transaction: retries first, then schedules that fell due.
+
+        Each claimed daily nudge gets its ledger row (one per member and local date) and its schedule moves on to
+        the next local day in the same transaction, so a crash can never make a second one for that day. A nudge
+        more than `grace` late is not sent; the schedule skips to its next day.
+        """
+        stamp = to_iso(now)
+        report = ClaimReport(claimed=[])
+        async with self._database.transaction() as tx:
+            await self._claim_retries(tx, now, limit, grace, report)
+            room = limit - len(report.claimed)
+            if room > 0:
+                await self._claim_schedules(tx, now, stamp, room, grace, report)
+        return report
+
+    async def _claim_retries(
+        self, tx: Transaction, now: datetime, limit: int, grace: timedelta, report: ClaimReport
+    ) -> None:
+        stamp = to_iso(now)
+        rows = await tx.fetchall(
+            "SELECT l.*, u.dm_channel_id, s.state AS subscription_state FROM nudge_ledger l "
+            "LEFT JOIN users u ON u.user_id = l.user_id LEFT JOIN nudge_subscriptions s ON s.user_id = l.user_id "
+            "WHERE l.status = 'retry' AND l.retry_at <= ? ORDER BY l.retry_at LIMIT ?",
+            (stamp, limit),
+        )
+        report.rows += len(rows)
+        if not rows:
+            return
+        claim: list[tuple[str, str, int]] = []
+        skip: list[tuple[str, str, int]] = []
+        for row in rows:
+            nudge = _claimed(row)
+            stopped = nudge.kind == DAILY and row["subscription_state"] in (None, "stopped", "unreachable")
+            if stopped or (nudge.kind == DAILY and now - nudge.due_at > grace):
+                skip.append(("stopped" if stopped else "too late", stamp, nudge.ledger_id))
+                continue
+            claim.append((stamp, stamp, nudge.ledger_id))
+            report.claimed.append(dataclasses.replace(nudge, attempts=nudge.attempts + 1))
+        await tx.executemany(
+            "UPDATE nudge_ledger SET status = 'claimed', attempts = attempts + 1, claimed_at = ?, updated_at = ? "
+            "WHERE id = ?",
+            claim,
+        )
+        await tx.executemany(
+            "UPDATE nudge_ledger SET status = 'skipped', last_error = ?, updated_at = ? WHERE id = ?", skip
+        )
+        report.skipped += len(skip)
+
+    async def _claim_schedules(
+        self, tx: Transaction, now: datetime, stamp: str, limit: int, grace: timedelta, report: ClaimReport
+    ) -> None:
+        rows = await tx.fetchall(
+            "SELECT s.user_id, s.local_time, s.timezone, s.days_total, s.days_sent, s.sequence, s.next_due_at, "
+            "s.next_local_date, u.dm_channel_id FROM nudge_subscriptions s LEFT JOIN users u ON u.user_id = s.user_id "
+            "WHERE s.state = 'active' AND s.next_due_at <= ? ORDER BY s.next_due_at LIMIT ?",
+            (stamp, limit),
+        )
+        report.rows += len(rows)
+        if not rows:
+            return
+        nonces = [daily_nonce(row["user_id"], date.fromisoformat(row["next_local_date"])) for row in rows]
+        marks = ",".join("?" * len(nonces))
+        existing = {
+            row[0] for row in await tx.fetchall(f"SELECT nonce FROM nudge_ledger WHERE nonce IN ({marks})", nonces)  # noqa: S608
+        }
+        inserts: list[tuple[Any, ...]] = []
+        advances: list[tuple[Any, ...]] = []
+        pending: dict[str, tuple[sqlite3.Row, int | None, bool, str]] = {}
+        for index, (row, nonce) in enumerate(zip(rows, nonces, strict=True)):
+            if index and index % YIELD_EVERY == 0:
+                await asyncio.sleep(0)
+            user_id = row["user_id"]
+            due = from_iso(row["next_due_at"])
+            local_date = date.fromisoformat(row["next_local_date"])
+            zone = zone_or_none(row["timezone"])
+            at = time.fromisoformat(row["local_time"])
+            if zone is None:
+                log.error("nudge schedule for a member has an unknown zone %r; stopping it", row["timezone"])
+                advances.append(("stopped", None, None, row["days_sent"], row["sequence"], stamp, user_id))
+                continue
+            if nonce in existing or now - due > grace:
+                # Already had today's nudge (e.g. the time was changed), or too late: move on to the next day.
+                following = next_occurrence(at, zone, now, after_date=local_date)
+                advances.append(_advance("active", following, row["days_sent"], row["sequence"], stamp, user_id))
+                if nonce in existing:
+                    report.duplicates += 1
+                else:
+                    report.skipped += 1
+                continue
+            run_day = row["days_sent"] + 1
+            total = row["days_total"]
+            last = total is not None and run_day >= total
+            nudge_id = self.nudge_for(user_id, row["sequence"])
+            inserts.append((
+                user_id, DAILY, local_date.isoformat(), row["next_due_at"], nudge_id, nonce, run_day, total,
+                int(last), CLAIMED, 1, stamp, stamp, stamp,
+            ))
+            pending[nonce] = (row, total, last, nudge_id)
+            if last:
+                advances.append(("finished", None, None, run_day, row["sequence"] + 1, stamp, user_id))
+            else:
+                following = next_occurrence(at, zone, max(now, due), after_date=local_date)
+                advances.append(_advance("active", following, run_day, row["sequence"] + 1, stamp, user_id))
+        await tx.executemany(
+            "INSERT INTO nudge_ledger (user_id, kind, local_date, due_at, nudge_id, nonce, run_day, run_days, "
+            "last_of_run, status, attempts, claimed_at, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            inserts,
+        )
+        await tx.executemany(
+            "UPDATE nudge_subscriptions SET state = ?, next_due_at = ?, next_local_date = ?, days_sent = ?, "
+            "sequence = ?, paused_until = NULL, updated_at = ? WHERE user_id = ?",
+            advances,
+        )
+        if not pending:
+            return
+        marks = ",".join("?" * len(pending))
+        for row in await tx.fetchall(
+            f"SELECT id, nonce, user_id FROM nudge_ledger WHERE nonce IN ({marks})", list(pending)  # noqa: S608
+        ):
+            source, total, last, nudge_id = pending[row["nonce"]]
+            report.claimed.append(ClaimedNudge(
+                ledger_id=row["id"], user_id=row["user_id"], kind=DAILY,
+                local_date=date.fromisoformat(source["next_local_date"]), due_at=from_iso(source["next_due_at"]),
+                nudge_id=nudge_id, nonce=row["nonce"], run_day=source["days_sent"] + 1, run_days=total,
+                last_of_run=last, attempts=1, recovered=False, channel_id=source["dm_channel_id"],
+            ))
+
+    async def record(self, outcomes: Sequence[Outcome], now: datetime) -> None:
+        """Write a batch of send outcomes in one transaction."""
+        if not outcomes:
+            return
+        stamp = to_iso(now)
+        sent = [(o.channel_id, o.message_id, stamp, o.ledger_id) for o in outcomes if o.status == SENT]
+        retry = [
+            (to_iso(o.retry_at) if o.retry_at else stamp, o.error, stamp, o.ledger_id)
+            for o in outcomes if o.status == RETRY
+        ]
+        ended = [(o.status, o.error, stamp, o.ledger_id) for o in outcomes if o.status in (SKIPPED, CLOSED)]
+        closed_members = [(stamp, o.user_id) for o in outcomes if o.status == CLOSED]
+        async with self._database.transaction() as tx:
+            await tx.executemany(
+                "UPDATE nudge_ledger SET status = 'sent', channel_id = ?, message_id = ?, last_error = NULL, "
+                "updated_at = ? WHERE id = ?",
+                sent,
+            )
+            await tx.executemany(
+                "UPDATE nudge_ledger SET status = 'retry', retry_at = ?, last_error = ?, updated_at = ? WHERE id = ?",
+                retry,
+            )
+            await tx.executemany(
+                "UPDATE nudge_ledger SET status = ?, last_error = ?, updated_at = ? WHERE id = ?", ended
+            )
+            # The day did not reach them, so it does not count against their run.
+            await tx.executemany(
+                "UPDATE nudge_subscriptions SET state = 'unreachable', days_sent = MAX(days_sent - 1, 0), "
+                "updated_at = ? WHERE user_id = ? AND state IN ('active', 'finished')",
+                closed_members,
+            )
+
+    # ------------------------------------------------------------------ previews, buttons, history
+
+    async def create_preview(self, user_id: int, now: datetime, local_date: date) -> ClaimedNudge:
+        """A ledger row for a preview nudge (not the daily one), drawing the member's next nudge from the pool."""
+        stamp = to_iso(now)
+        async with self._database.transaction() as tx:
+            sequence = await tx.fetchval("SELECT sequence FROM nudge_subscriptions WHERE user_id = ?", (user_id,))
+            if sequence is None:
+                sequence = await tx.fetchval("SELECT COUNT(*) FROM nudge_ledger WHERE user_id = ?", (user_id,))
+            else:
+                await tx.execute(
+                    "UPDATE nudge_subscriptions SET sequence = sequence + 1 WHERE user_id = ?", (user_id,)
+                )
+            nudge_id = self.nudge_for(user_id, int(sequence or 0))
+            nonce = preview_nonce(user_id, now)
+            ledger_id = await tx.execute(
+                "INSERT INTO nudge_ledger (user_id, kind, local_date, due_at, nudge_id, nonce, status, attempts, "
+                "claimed_at, created_at, updated_at) VALUES (?, 'preview', ?, ?, ?, ?, 'claimed', 1, ?, ?, ?)",
+                (user_id, local_date.isoformat(), stamp, nudge_id, nonce, stamp, stamp, stamp),
+            )
+            channel_id = await tx.fetchval("SELECT dm_channel_id FROM users WHERE user_id = ?", (user_id,))
+        return ClaimedNudge(
+            ledger_id=ledger_id, user_id=user_id, kind=PREVIEW, local_date=local_date, due_at=now, nudge_id=nudge_id,
+            nonce=nonce, run_day=None, run_days=None, last_of_run=False, attempts=1, recovered=False,
+            channel_id=channel_id,
+        )
+
+    async def entry(self, ledger_id: int, user_id: int) -> LedgerEntry | None:
+        """One of the member's ledger rows, or None."""
+        row = await self._database.fetchone(
+            "SELECT * FROM nudge_ledger WHERE id = ? AND user_id = ?", (ledger_id, user_id)
+        )
+        if row is None:
+            return None
+        return LedgerEntry(
+            id=row["id"], user_id=row["user_id"], kind=row["kind"], local_date=date.fromisoformat(row["local_date"]),
+            nudge_id=row["nudge_id"], status=row["status"], last_of_run=bool(row["last_of_run"]),
+            run_day=row["run_day"], run_days=row["run_days"],
+            helpful_at=from_iso(row["helpful_at"]) if row["helpful_at"] else None,
+        )
+
+    async def mark_helpful(self, ledger_id: int, user_id: int, now: datetime) -> bool:
+        """Remember that a nudge helped; False if it is not the member's."""
+        changed = await self._database.execute(
+            "UPDATE nudge_ledger SET helpful_at = COALESCE(helpful_at, ?) WHERE id = ? AND user_id = ?",
+            (to_iso(now), ledger_id, user_id),
+        )
+        return changed > 0
+
+    async def log_mood(self, user_id: int, level: int, now: datetime, ledger_id: int | None = None) -> int:
+        """Store a quick 1–5 mood and return its id."""
+        if not 1 <= level <= 5:
+            raise ValueError("mood level must be 1–5")
+        return await self._database.execute(
+            "INSERT INTO mood_logs (user_id, ledger_id, level, created_at) VALUES (?, ?, ?, ?)",
+            (user_id, ledger_id, level, to_iso(now)),
+        )
+
+    async def moods(self, user_id: int, limit: int = 30) -> list[tuple[int, datetime]]:
+        """The member's recent mood logs, newest first, as (level, when)."""
+        rows = await self._database.fetchall(
+            "SELECT level, created_at FROM mood_logs WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT ?",
+            (user_id, limit),
+        )
+        return [(row["level"], from_iso(row["created_at"])) for row in rows]
+
+    async def last_outcome(self, user_id: int) -> str | None:
+        """The status of the member's latest daily nudge or preview that finished (sent / closed / skipped...)."""
+        value = await self._database.fetchval(
+            "SELECT status FROM nudge_ledger WHERE user_id = ? AND status != 'claimed' "
+            "ORDER BY updated_at DESC, id DESC LIMIT 1",
+            (user_id,),
+        )
+        return None if value is None else str(value)
+
+
+def _advance(
+    state: str, occurrence: Occurrence, days_sent: int, sequence: int, stamp: str, user_id: int
+) -> tuple[Any, ...]:
+    return (
+        state, to_iso(occurrence.due_at), occurrence.local_date.isoformat(), days_sent, sequence, stamp, user_id,
+    )
