@@ -199,6 +199,12 @@ class TimerService:
             await tx.executemany(
                 "UPDATE timers SET state = 'failed', last_error = ?, updated_at = ? WHERE id = ?", failed
             )
+        if self._dispatch is not None:
+            # Lets a feature tidy up after giving up (e.g. stop promising a reminder that never came).
+            given_up = {timer_id for _, _, timer_id in failed}
+            for timer in timers:
+                if timer.id in given_up:
+                    self._dispatch(f"{timer.kind}_timer_failed", timer)
 
     def backoff(self, attempts: int) -> timedelta:
         """Delay before the next try: doubles with each failed attempt, capped at a day."""

@@ -773,6 +773,33 @@ class FeedbackCog(commands.Cog):
                 FOLLOWUP_KIND, due, user_id=request.user_id, payload={"request_id": request.id}, tx=tx
             )
 
+    @commands.Cog.listener()
+    async def on_feedback_remind_timer_failed(self, timer: Timer) -> None:
+        """The reminder could not be delivered after every retry: stop promising it."""
+        request = await self._request_for(timer)
+        if request is None:
+            return
+        async with self.bot.database.transaction() as tx:
+            await set_state(tx, request.id, request.user_id, "drafted", self.bot.now(), allowed_from=("remind",))
+
+    @commands.Cog.listener()
+    async def on_feedback_followup_timer_failed(self, timer: Timer) -> None:
+        """A follow-up could not be delivered after every retry: try the next one, or close quietly at the cut-off."""
+        bot = self.bot
+        request = await self._request_for(timer)
+        if request is None or request.state != "sent" or request.sent_at is None:
+            return
+        rules, now = schedule_of(bot), bot.now()
+        async with bot.database.transaction() as tx:
+            if rules.is_ghosted(request.sent_at, now):
+                await set_state(tx, request.id, request.user_id, "ghosted", now, allowed_from=("sent",))
+                return
+            due = rules.next_followup_at(request.sent_at, now)
+            await set_state(tx, request.id, request.user_id, "sent", now, allowed_from=("sent",), next_action_at=due)
+            await bot.timers.schedule(
+                FOLLOWUP_KIND, due, user_id=request.user_id, payload={"request_id": request.id}, tx=tx
+            )
+
     async def _request_for(self, timer: Timer) -> FeedbackRequest | None:
         if timer.user_id is None or "request_id" not in timer.payload:
             log.warning("feedback timer %d has no member or request; skipping", timer.id)

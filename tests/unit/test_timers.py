@@ -170,3 +170,20 @@ async def test_ticker_catches_up_overdue_timers_at_start(database: Database, clo
         ticker.shutdown()
     assert len(ran) == 1
     assert await database.fetchval("SELECT state FROM timers") == "done"
+
+
+async def test_done_and_failed_timers_are_announced(database: Database, clock: ManualClock) -> None:
+    events: list[tuple[str, int]] = []
+    service = TimerService(
+        database, clock, max_attempts=1, dispatch=lambda name, timer: events.append((name, timer.id))
+    )
+
+    async def handler(timer: Timer) -> None:
+        if timer.payload.get("fail"):
+            raise RuntimeError("no")
+
+    service.register("job", handler)
+    good = await service.schedule("job", START)
+    bad = await service.schedule("job", START, payload={"fail": True})
+    await service.run_due()
+    assert sorted(events) == [("job_timer_done", good), ("job_timer_failed", bad)]
