@@ -21,7 +21,7 @@ from bot.client import BouncebackBot, Interaction
 from bot.content import load_content
 from bot.storage import practice as store
 from bot.support import crisis_embeds
-from bot.ui import CALM, NO_MENTIONS, WARM, BaseModal, NextStep, guarded, next_step_template, reply
+from bot.ui import CALM, NO_MENTIONS, WARM, BaseModal, NextStep, guarded, next_step_template, reply, report_error
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,8 @@ RATE_ID = r"practice:rate:(?P<answer_id>\d+):(?P<rating>[1-5]):(?P<owner_id>\d+)
 NEXT_ID = r"practice:next:(?P<turn_id>\d+):(?P<owner_id>\d+)"
 DONE_ID = r"practice:done:(?P<session_id>\d+):(?P<owner_id>\d+)"
 START_ID = r"practice:start:(?P<category>[a-z]+):(?P<owner_id>\d+)"
+MODAL_ID = re.compile(r"practice:modal:(?P<turn_id>\d+):(?P<owner_id>\d+)")
+ANSWER_FIELD = "answer"
 
 # Which question comes next is varied on purpose; nothing secret depends on it.
 RNG = random.Random()
@@ -191,16 +193,18 @@ def rating_note(rating: int, review: store.ReviewItem | None) -> str:
 
 
 class AnswerModal(BaseModal):
-    """One paragraph for the answer; "Try again" opens it with the last attempt filled in."""
+    """One paragraph for the answer; "Try again" opens it with the last attempt filled in.
+
+    The submission is handled by `PracticeCog.on_interaction` from the custom id, not by this object, so an
+    answer typed while the bot restarts still arrives (discord.py forgets open modals on restart).
+    """
 
     def __init__(self, turn_id: int, owner_id: int, question: store.Question, previous: str | None = None) -> None:
         modal_words = words()["modal"]
-        super().__init__(title=modal_words["title"], custom_id=f"practice:modal:{turn_id}:{owner_id}")
-        self.turn_id = turn_id
-        self.owner_id = owner_id
+        super().__init__(title=modal_words["title"], custom_id=modal_custom_id(turn_id, owner_id))
         self.answer: discord.ui.TextInput[Any] = discord.ui.TextInput(
             style=discord.TextStyle.paragraph, max_length=MAX_ANSWER, min_length=1, required=True,
-            placeholder=modal_words["placeholder"], custom_id="answer", default=previous,
+            placeholder=modal_words["placeholder"], custom_id=ANSWER_FIELD, default=previous,
         )
         self.add_item(
             discord.ui.Label(
@@ -208,37 +212,53 @@ class AnswerModal(BaseModal):
             )
         )
 
-    async def on_submit(self, interaction: Interaction) -> None:  # type: ignore[override]
-        """Check the answer, store it encrypted, and reply with feedback, the self-rating and what's next."""
-        bot = interaction.client
-        text = words()
-        answer = self.answer.value.strip()
-        turn = await store.get_turn(bot.database, self.turn_id, self.owner_id)
-        session = await store.get_session(bot.database, turn.session_id, self.owner_id) if turn else None
-        if turn is None or session is None:
-            await reply(interaction, text["gone"])
-            return
-        question = await store.question_for_key(bot.database, bot.cipher, self.owner_id, turn.question_key)
-        if question is None:
-            await reply(interaction, text["hard_question_gone"])
-            return
-        analysis = rules.analyse(answer, question.category)
-        answer_id = await store.save_answer(
-            bot.database, bot.cipher, turn_id=turn.id, user_id=self.owner_id, text=answer,
-            codes=analysis.codes, score=analysis.score, now=bot.now(),
-        )
-        embeds: list[discord.Embed] = []
-        if bot.safety.assess(answer).is_crisis:
-            embeds.extend(crisis_embeds())
-            embeds.append(discord.Embed(description=text["crisis_note"], colour=WARM))
-        title = await bot.wording.pick(self.owner_id, "practice_feedback_title", text["feedback_titles"])
-        embeds.append(feedback_embed(question, analysis, title))
-        content = text["rating_prompt"]
-        if not can_go_on(session, turn):
-            content += "\n" + text["last_question_hint"]
-        await reply(
-            interaction, content, embeds=embeds, view=feedback_view(answer_id, turn, session, self.owner_id)
-        )
+
+def modal_custom_id(turn_id: int, owner_id: int) -> str:
+    """Custom id of the answer modal for a turn."""
+    return f"practice:modal:{turn_id}:{owner_id}"
+
+
+def submitted_value(components: list[Any], custom_id: str) -> str | None:
+    """The value of one text input in a raw modal submission (inside labels or action rows)."""
+    for component in components:
+        if not isinstance(component, dict):
+            continue
+        if component.get("custom_id") == custom_id and "value" in component:
+            return str(component["value"])
+        nested = component.get("components") or ([component["component"]] if "component" in component else [])
+        found = submitted_value(nested, custom_id)
+        if found is not None:
+            return found
+    return None
+
+
+async def submit_answer(bot: BouncebackBot, interaction: Interaction, turn_id: int, owner_id: int, answer: str) -> None:
+    """Check the answer, store it encrypted, and reply with feedback, the self-rating and what's next."""
+    text = words()
+    turn = await store.get_turn(bot.database, turn_id, owner_id)
+    session = await store.get_session(bot.database, turn.session_id, owner_id) if turn else None
+    if turn is None or session is None:
+        await reply(interaction, text["gone"])
+        return
+    question = await store.question_for_key(bot.database, bot.cipher, owner_id, turn.question_key)
+    if question is None:
+        await reply(interaction, text["hard_question_gone"])
+        return
+    analysis = rules.analyse(answer, question.category)
+    answer_id = await store.save_answer(
+        bot.database, bot.cipher, turn_id=turn.id, user_id=owner_id, text=answer,
+        codes=analysis.codes, score=analysis.score, now=bot.now(),
+    )
+    embeds: list[discord.Embed] = []
+    if bot.safety.assess(answer).is_crisis:
+        embeds.extend(crisis_embeds())
+        embeds.append(discord.Embed(description=text["crisis_note"], colour=WARM))
+    title = await bot.wording.pick(owner_id, "practice_feedback_title", text["feedback_titles"])
+    embeds.append(feedback_embed(question, analysis, title))
+    content = text["rating_prompt"]
+    if not can_go_on(session, turn):
+        content += "\n" + text["last_question_hint"]
+    await reply(interaction, content, embeds=embeds, view=feedback_view(answer_id, turn, session, owner_id))
 
 
 # ---------------------------------------------------------------- summary
@@ -356,7 +376,10 @@ class AnswerButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=ANSW
         if self.mode == "retry":
             attempts = await store.turn_answers(bot.database, bot.cipher, turn.id, self.owner_id)
             previous = attempts[-1].text if attempts else None
-        await interaction.response.send_modal(AnswerModal(turn.id, self.owner_id, question, previous))
+        modal = AnswerModal(turn.id, self.owner_id, question, previous)
+        await interaction.response.send_modal(modal)
+        # Stop discord.py listening for it: the cog handles every submission from its custom id, restart or not.
+        modal.stop()
 
 
 class RateButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=RATE_ID):
@@ -574,6 +597,24 @@ class PracticeCog(commands.Cog):
         """Withdraw the components and the next step."""
         self.bot.remove_dynamic_items(*DYNAMIC_ITEMS)
         self.bot.unregister_next_step(NEXT_STEP.key)
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: Interaction) -> None:
+        """Receive answer modals by custom id, so they work even if the bot restarted while the member typed."""
+        if interaction.type is not discord.InteractionType.modal_submit or not isinstance(interaction.data, dict):
+            return
+        match = MODAL_ID.fullmatch(str(interaction.data.get("custom_id", "")))
+        if match is None:
+            return
+        try:
+            if await refuse_others(interaction, int(match["owner_id"])):
+                return
+            components = interaction.data.get("components")
+            submitted = submitted_value(components if isinstance(components, list) else [], ANSWER_FIELD)
+            answer = (submitted or "").strip()
+            await submit_answer(self.bot, interaction, int(match["turn_id"]), int(match["owner_id"]), answer)
+        except Exception as error:
+            await report_error(interaction, error)
 
     @app_commands.command(name="practice", description="Practise interview questions and get feedback on your answers")
     @app_commands.describe(

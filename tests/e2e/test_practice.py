@@ -255,3 +255,30 @@ async def test_my_hard_questions_come_from_a_reflection(harness: Harness) -> Non
     assert [r["question_key"].startswith("hard:") for r in rows(harness, "SELECT * FROM practice_turns")] == [
         False, True, True, True,
     ]
+
+
+async def test_an_answer_typed_across_a_restart_still_arrives(harness: Harness) -> None:
+    alex = harness.member("alex")
+    question = (await alex.slash("practice", category="situational")).message
+    opened = await alex.click(question, "Answer")
+    assert opened.modal is not None
+    await harness.restart()
+    feedback = await alex.submit_modal(opened.modal, {"answer": STRONG})
+    assert feedback.ephemeral and "Your approach" in feedback.message.text()
+    assert len(rows(harness, "SELECT * FROM practice_answers WHERE user_id = ?", (alex.user_id,))) == 1
+
+
+async def test_try_again_opens_with_the_last_answer_filled_in(harness: Harness) -> None:
+    alex = harness.member("alex")
+    question = (await alex.slash("practice")).message
+    feedback = (await answer(alex, question, VAGUE)).message
+    retry = await alex.click(feedback, "Try again")
+    assert retry.modal is not None and retry.modal.field("answer").value == VAGUE
+
+
+async def test_crisis_words_in_an_answer_lead_with_support(harness: Harness) -> None:
+    alex = harness.member("alex")
+    question = (await alex.slash("practice")).message
+    reply = (await answer(alex, question, "Honestly I want to kill myself after this.")).message
+    assert reply.embeds[0]["title"] == "Before anything else"
+    assert "findahelpline.com" in reply.text()
