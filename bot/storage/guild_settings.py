@@ -66,12 +66,20 @@ def parse_time(text: str) -> str:
 def human_join(names: list[str]) -> str:
     """'**A**', '**A** and **B**', '**A**, **B** and **C**'."""
     bold = [f"**{name}**" for name in names]
-    return bold[0] if len(bold) == 1 else ", ".join(bold[:-1]) + " and " + bold[-1] if bold else ""
+    if len(bold) <= 1:
+        return "".join(bold)
+    return ", ".join(bold[:-1]) + " and " + bold[-1]
 
 
 def permission_gaps(permissions: discord.Permissions) -> tuple[list[str], list[str]]:
     """Which permissions the bot lacks in a wins channel: (needed to post, needed for the 🎉 reaction)."""
+    # Without View Channel every other permission reads as off, and without Send Messages so does Embed Links:
+    # naming only the root cause tells the admin the one thing to change.
+    if not permissions.view_channel:
+        return [WINS_CHANNEL_NEEDS["view_channel"]], []
     needed = [label for flag, label in WINS_CHANNEL_NEEDS.items() if not getattr(permissions, flag)]
+    if not permissions.send_messages:
+        needed = [label for label in needed if label != WINS_CHANNEL_NEEDS["embed_links"]]
     wanted = [label for flag, label in WINS_CHANNEL_WANTS.items() if not getattr(permissions, flag)]
     return needed, wanted
 

@@ -205,11 +205,13 @@ class WinRepository:
             posted = await tx.fetchval("SELECT 1 FROM wins WHERE id = ? AND state = 'posted'", (win_id,))
             if not posted:
                 return False
-            return await tx.execute(
+            # RETURNING says whether a row went in; lastrowid would not (it keeps the previous insert's id).
+            inserted = await tx.fetchval(
                 "INSERT INTO win_cheers (win_id, user_id, created_at) VALUES (?, ?, ?) "
-                "ON CONFLICT (win_id, user_id) DO NOTHING",
+                "ON CONFLICT (win_id, user_id) DO NOTHING RETURNING 1",
                 (win_id, user_id, to_iso(now)),
-            ) > 0
+            )
+        return inserted is not None
 
     async def cheer_count(self, win_id: int) -> int:
         """How many members cheered a win."""
@@ -230,11 +232,13 @@ class WinRepository:
 
     async def reach_milestone(self, user_id: int, kind: str, threshold: int, now: datetime) -> bool:
         """Note a milestone; True only the first time it is reached."""
-        return await self._database.execute(
-            "INSERT INTO win_milestones (user_id, kind, threshold, reached_at) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (user_id, kind, threshold) DO NOTHING",
-            (user_id, kind, threshold, to_iso(now)),
-        ) > 0
+        async with self._database.transaction() as tx:
+            inserted = await tx.fetchval(
+                "INSERT INTO win_milestones (user_id, kind, threshold, reached_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (user_id, kind, threshold) DO NOTHING RETURNING 1",
+                (user_id, kind, threshold, to_iso(now)),
+            )
+        return inserted is not None
 
     async def mark_milestone_delivered(self, user_id: int, kind: str, threshold: int, now: datetime) -> None:
         """The member has been told about this milestone."""

@@ -1,0 +1,57 @@
+"""Shared steps for the wins, setup and digest end-to-end tests."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from emulator import EmulatedMessage, InteractionResult, SimulatedMember
+from emulator.state import ChannelRecord
+from tests.harness import Harness
+
+
+def stored_wins(harness: Harness) -> list[sqlite3.Row]:
+    """Read the database file directly, as an auditor would."""
+    with sqlite3.connect(harness.database_path) as connection:
+        connection.row_factory = sqlite3.Row
+        return connection.execute("SELECT * FROM wins ORDER BY id").fetchall()
+
+
+def cheer_rows(harness: Harness) -> list[sqlite3.Row]:
+    """Every stored cheer."""
+    with sqlite3.connect(harness.database_path) as connection:
+        connection.row_factory = sqlite3.Row
+        return connection.execute("SELECT * FROM win_cheers ORDER BY win_id, user_id").fetchall()
+
+
+async def set_up_wins_channel(harness: Harness, name: str = "wins") -> ChannelRecord:
+    """An admin creates #wins and points the bot at it with /setup."""
+    channel = harness.emulator.create_text_channel(harness.guild_id, name)
+    admin = harness.member(f"admin-{name}", admin=True)
+    await admin.slash("setup wins-channel", channel=channel)
+    return channel
+
+
+def posts(harness: Harness, channel: ChannelRecord) -> list[EmulatedMessage]:
+    """The bot's messages in a channel."""
+    return [m for m in harness.emulator.channel_messages(channel.id) if m.author_id == harness.emulator.bot_user_id]
+
+
+async def share(member: SimulatedMember, text: str, **options: object) -> tuple[EmulatedMessage, InteractionResult]:
+    """/win, then Post; return the (edited) preview and the click's result."""
+    preview = await member.slash("win", text=text, **options)
+    clicked = await member.click(preview.message, "Post")
+    return await clicked.followup(), clicked
+
+
+def cheer_label(message: EmulatedMessage) -> str:
+    """The Cheer button's label."""
+    return next(b.label or "" for b in message.buttons() if (b.custom_id or "").startswith("win:cheer:"))
+
+
+async def log_rejection(member: SimulatedMember, **options: object) -> EmulatedMessage:
+    """/rejected, a feeling and an intensity: one shot taken. Returns the final check-in message."""
+    start = await member.slash("rejected", **options)
+    picked = await member.select(start.message, "checkin:feeling", ["disappointed"])
+    button = next(b for b in picked.message.buttons() if (b.custom_id or "").endswith(":3"))
+    final = await member.click(picked.message, button.custom_id or "")
+    return final.message
