@@ -50,7 +50,9 @@ def seasoned(days: int = 60) -> ChartInput:
     [
         seasoned(),
         seasoned(400),  # more than the 90 days shown
-        ChartInput(points=[ChartPoint(NOW - timedelta(hours=1), 4, "heavy")], now=NOW, zone=ZoneInfo("UTC"), words=WORDS),
+        ChartInput(
+            points=[ChartPoint(NOW - timedelta(hours=1), 4, "heavy")], now=NOW, zone=ZoneInfo("UTC"), words=WORDS
+        ),
         ChartInput(points=[], now=NOW, zone=ZoneInfo("Asia/Kolkata"), words=WORDS, wins=[NOW]),
         ChartInput(points=[], now=NOW, zone=ZoneInfo("UTC"), words=WORDS),
     ],

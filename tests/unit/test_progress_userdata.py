@@ -86,7 +86,8 @@ async def test_a_cascade_child_is_covered_exported_and_deleted(db: Database) -> 
 
 async def test_a_non_cascading_child_is_not_covered() -> None:
     parent = TableInfo("parent", ("id", "user_id"), ("id",))
-    child = TableInfo("child", ("id", "parent_id"), ("id",), (ForeignKey("parent", ("parent_id",), ("id",), "SET NULL"),))
+    nulling = ForeignKey("parent", ("parent_id",), ("id",), "SET NULL")
+    child = TableInfo("child", ("id", "parent_id"), ("id",), (nulling,))
     assert classify([parent, child]).uncovered == ("child",)
 
 
