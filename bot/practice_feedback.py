@@ -598,11 +598,13 @@ def render(analysis: Analysis, wording: Mapping[str, Any], *, max_improvements: 
     shown = [f"• {_fill(templates[f.code], f)}" for f in improvements[:max_improvements] if f.code in templates]
     hidden = len(improvements) - max_improvements
     if hidden > 0:
-        shown.append(wording["more_points"].format(count=hidden))
+        shown.append(wording["more_points"].format(count=hidden, noun="point" if hidden == 1 else "points"))
     minutes = analysis.spoken_minutes
-    spoken = wording["spoken_under_minute"] if minutes < 1 else wording["spoken_minutes"].format(
-        minutes=f"{minutes:.1f}".rstrip("0").rstrip(".")
-    )
+    if minutes < 1.5:
+        # Seconds, to the nearest ten: "about 50 seconds" reads more naturally than "0.8 minutes".
+        spoken = wording["spoken_seconds"].format(seconds=max(10, round(minutes * 6) * 10))
+    else:
+        spoken = wording["spoken_minutes"].format(minutes=f"{minutes:.1f}".rstrip("0").rstrip("."))
     summary = wording["summary_line"].format(words=analysis.words, spoken=spoken)
     return Feedback(
         summary=summary,

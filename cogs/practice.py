@@ -92,7 +92,7 @@ def question_embed(
     lines.append(f"**{clip(shown, 1000)}**")
     embed = discord.Embed(title=title, description="\n\n".join(lines), colour=CALM)
     embed.add_field(name=text["tip_heading"], value=question.tip or text["own_tip"], inline=False)
-    embed.add_field(name="\u200b", value=text["answer_hint"], inline=False)
+    embed.add_field(name=text["answer_heading"], value=text["answer_hint"], inline=False)
     category = text["categories"].get(question.category, question.category)
     embed.set_footer(text=category)
     return embed
@@ -300,7 +300,9 @@ async def summary_embed(bot: BouncebackBot, session: store.Session) -> tuple[int
     planned = max(session.planned, len(answered)) if session.mock else len(answered)
     embed = discord.Embed(
         title=text["summary_title"],
-        description=text["summary_intro"].format(answered=len(answered), total=planned),
+        description=text["summary_intro"].format(
+            answered=len(answered), total=planned, noun="question" if planned == 1 else "questions"
+        ),
         colour=WARM,
     )
     best_index = rules.strongest([analysis for _, _, analysis, _ in answered]) or 0

@@ -189,7 +189,7 @@ async def test_a_low_rated_question_comes_back_later(harness: Harness) -> None:
     assert [item.last_rating for item in due] == [1]
     back = (await alex.slash("practice", category="motivation")).message
     assert question_of(back) == hard
-    assert "Back for another go" in back.embeds[0]["description"]
+    assert "Back for another go: this one felt hard last time" in back.embeds[0]["description"]
 
     solid = (await alex.click((await answer(alex, back, STRONG)).message, "4")).message
     assert "4/5" in solid.text()

@@ -223,7 +223,7 @@ def test_feedback_is_explained_and_honest(wording: dict[str, object]) -> None:
     feedback = rules.render(rules.analyse(VAGUE, "behavioural"), wording)
     assert "rule-based" in feedback.honesty and "can't judge" in feedback.honesty
     assert "“I'm a hard worker”, “always”, “usually”" in feedback.improvements
-    assert "33 words" in feedback.summary and "under a minute" in feedback.summary
+    assert feedback.summary == "About 33 words, about 20 seconds when spoken aloud."
     # Each point says why, not just what: never a bare score.
     assert not re.search(r"\b\d+\s*/\s*100\b", " ".join(vars(feedback).values()))
 
@@ -265,3 +265,13 @@ def test_every_finding_has_wording(wording: dict[str, object]) -> None:
     assert set(rules.PRIORITY) <= set(work_on)
     improvement_codes = {f.code for t in samples for c in rules.CATEGORIES for f in rules.analyse(t, c).improvements}
     assert improvement_codes <= set(rules.PRIORITY)
+
+
+def test_spoken_time_in_seconds_then_minutes(wording: dict[str, object]) -> None:
+    def spoken(words: int) -> str:
+        text = ". ".join(" ".join(["word"] * 10) for _ in range(words // 10)) + "."
+        return rules.render(rules.analyse(text, "behavioural"), wording).summary
+
+    assert spoken(120) == "About 120 words, about 60 seconds when spoken aloud."
+    assert spoken(300) == "About 300 words, roughly 2.3 minutes when spoken aloud."
+    assert spoken(390) == "About 390 words, roughly 3 minutes when spoken aloud."
