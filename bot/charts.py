@@ -150,18 +150,22 @@ def render_progress_chart(data: ChartInput) -> bytes:
         Patch(facecolor=GROUP_COLOURS[key], edgecolor="none", label=_short(str(groups.get(key, key))))
         for key in ("heavy", "stirred", "lighter")
     ]
+    # Shapes are listed only when they appear, so a short history gets a short legend.
+    kinds = {p.kind for p in rated}
+    shapes = [
+        (bool(unrated) or "rejection" in kinds, "o", 17, LINE, "white", "rejection"),
+        ("mood" in kinds, "s", 13, LINE, "white", "mood"),
+        ("filled" in kinds, "D", 12, LINE, "white", "filled"),
+        (bool(reflections), "^", 16, REFLECTION_COLOUR, "white", "reflection"),
+        (bool(wins), "*", 22, WIN_COLOUR, INK, "win"),
+    ]
     handles += [
-        Line2D([], [], linestyle="none", marker="o", markersize=17, markerfacecolor=LINE, markeredgecolor="white",
-               label=str(words.get("rejection", "rejection"))),
-        Line2D([], [], linestyle="none", marker="s", markersize=13, markerfacecolor=LINE, markeredgecolor="white",
-               label=str(words.get("mood", "mood"))),
-        Line2D([], [], linestyle="none", marker="^", markersize=16, markerfacecolor=REFLECTION_COLOUR,
-               markeredgecolor="white", label=str(words.get("reflection", "reflection"))),
-        Line2D([], [], linestyle="none", marker="*", markersize=22, markerfacecolor=WIN_COLOUR,
-               markeredgecolor=INK, label=str(words.get("win", "win"))),
+        Line2D([], [], linestyle="none", marker=marker, markersize=size, markerfacecolor=face, markeredgecolor=edge,
+               label=str(words.get(key, key)))
+        for shown, marker, size, face, edge, key in shapes if shown
     ]
     legend = figure.legend(
-        handles=handles, loc="lower center", ncols=4, frameon=False, fontsize=19,
+        handles=handles, loc="lower center", ncols=min(4, (len(handles) + 1) // 2), frameon=False, fontsize=19,
         bbox_to_anchor=(0.52, 0.0), handletextpad=0.4, columnspacing=1.4, labelcolor=INK, handlelength=1.2,
     )
     legend.set_zorder(5)

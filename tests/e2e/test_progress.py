@@ -93,12 +93,15 @@ async def test_a_seasoned_member_sees_their_figures_an_observation_and_a_chart(h
     await log_rejection(alex, "motivated", 2, company="Initech", stage="onsite")
     preview = await alex.slash("win", text="Booked two more interviews this week", category="interview")
     await (await alex.click(preview.message, "Post")).followup()
+    for checkin_id in (first, second):
+        draft = await alex.slash("feedback draft", rejection=str(checkin_id))
+        await alex.click(draft.message, "I sent it")
 
     message = await open_progress(alex)
     assert "3 rejection(s) logged" in field(message, "Shots taken")
     assert field(message, "Reflections") == "2"
     assert field(message, "Wins shared") == "1"
-    assert field(message, "Feedback asked").startswith("0 asked")
+    assert field(message, "Feedback asked") == "2 asked · 0 replied · 0 no answer"
     assert field(message, "Practice sessions") == "0"
     streak = field(message, "streak")
     # Day three had a reflection but no check-in: forgiven, so the run goes on.
