@@ -780,7 +780,11 @@ class FeedbackCog(commands.Cog):
         if request is None:
             return
         async with self.bot.database.transaction() as tx:
-            await set_state(tx, request.id, request.user_id, "drafted", self.bot.now(), allowed_from=("remind",))
+            changed = await set_state(
+                tx, request.id, request.user_id, "drafted", self.bot.now(), allowed_from=("remind",)
+            )
+        if changed:
+            self.bot.dispatch("feedback_state_changed", request.user_id, request.id, "drafted")
 
     @commands.Cog.listener()
     async def on_feedback_followup_timer_failed(self, timer: Timer) -> None:
@@ -790,15 +794,21 @@ class FeedbackCog(commands.Cog):
         if request is None or request.state != "sent" or request.sent_at is None:
             return
         rules, now = schedule_of(bot), bot.now()
+        ghosted = rules.is_ghosted(request.sent_at, now)
+        due = rules.next_followup_at(request.sent_at, now)
         async with bot.database.transaction() as tx:
-            if rules.is_ghosted(request.sent_at, now):
-                await set_state(tx, request.id, request.user_id, "ghosted", now, allowed_from=("sent",))
-                return
-            due = rules.next_followup_at(request.sent_at, now)
-            await set_state(tx, request.id, request.user_id, "sent", now, allowed_from=("sent",), next_action_at=due)
-            await bot.timers.schedule(
-                FOLLOWUP_KIND, due, user_id=request.user_id, payload={"request_id": request.id}, tx=tx
-            )
+            if ghosted:
+                changed = await set_state(tx, request.id, request.user_id, "ghosted", now, allowed_from=("sent",))
+            else:
+                changed = await set_state(
+                    tx, request.id, request.user_id, "sent", now, allowed_from=("sent",), next_action_at=due
+                )
+                if changed:
+                    await bot.timers.schedule(
+                        FOLLOWUP_KIND, due, user_id=request.user_id, payload={"request_id": request.id}, tx=tx
+                    )
+        if changed:
+            bot.dispatch("feedback_state_changed", request.user_id, request.id, "ghosted" if ghosted else "sent")
 
     async def _request_for(self, timer: Timer) -> FeedbackRequest | None:
         if timer.user_id is None or "request_id" not in timer.payload:
