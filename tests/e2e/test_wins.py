@@ -22,6 +22,14 @@ from tests.harness import Harness
 COOLDOWN = timedelta(seconds=300)
 
 
+async def nudge_with_share_button(harness: Harness, user_id: int) -> discord.ui.View:
+    """DM the member a message with a "Share as a win" button, as the nudges cog does."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(discord.ui.Button(label="Share as a win", custom_id=share_win_custom_id("nudge", 1, user_id)))
+    await harness.running.delivery.send_dm(user_id, content="A small nudge for today.", view=view)
+    return view
+
+
 async def test_preview_shows_exactly_what_will_be_posted_and_posts_only_on_click(harness: Harness) -> None:
     channel = await set_up_wins_channel(harness)
     alex = harness.member("alex")
@@ -314,10 +322,7 @@ async def test_shots_milestone_waits_for_the_next_win_when_dms_are_closed(harnes
 async def test_share_from_a_helpful_nudge_prefills_a_preview_and_posts_from_the_dm(harness: Harness) -> None:
     channel = await set_up_wins_channel(harness)
     alex = harness.member("alex")
-    # What the nudges cog sends: a DM with a "Share as a win" button.
-    view = discord.ui.View(timeout=None)
-    view.add_item(discord.ui.Button(label="Share as a win", custom_id=share_win_custom_id("nudge", 7, alex.user_id)))
-    await harness.running.delivery.send_dm(alex.user_id, content="A small nudge for today.", view=view)
+    await nudge_with_share_button(harness, alex.user_id)
     nudge = await alex.wait_for_dm()
 
     preview = await alex.click(nudge, "Share as a win")
@@ -380,3 +385,50 @@ async def test_erasure_takes_posts_down_and_withdraws_cheers(harness: Harness) -
     states = {r["message_id"]: r["state"] for r in stored_wins(harness)}
     assert states == {alex_first_id: "removed", alex_anonymous.id: "removed", bob_post.id: "posted"}
     assert cheer_rows(harness) == []
+
+
+async def test_preview_buttons_still_work_after_a_restart(harness: Harness) -> None:
+    channel = await set_up_wins_channel(harness)
+    alex = harness.member("alex")
+    preview = await alex.slash("win", text="Wrote to a hiring manager directly.")
+    await harness.restart()
+    await (await alex.click(preview.message, "Post")).followup()
+    assert len(posts(harness, channel)) == 1
+
+
+async def test_sharing_from_a_dm_asks_which_server_when_there_are_several(harness: Harness) -> None:
+    home = await set_up_wins_channel(harness)
+    emulator = harness.emulator
+    other = emulator.create_guild(name="Elsewhere")
+    await emulator.flush()
+    other_wins = emulator.create_text_channel(other.id, "wins")
+    other_admin = emulator.create_member(other.id, "other-admin", admin=True)
+    await other_admin.slash("setup wins-channel", channel=other_wins)
+    alex = harness.member("alex")
+    emulator.create_member(other.id, "alex", user_id=alex.user_id)
+
+    await nudge_with_share_button(harness, alex.user_id)
+    preview = await alex.click(await alex.wait_for_dm(), "Share as a win")
+    assert "more than one server" in preview.message.content
+    [where] = preview.message.selects()
+    assert {o["label"] for o in where.options} == {"Job Seekers", "Elsewhere"}
+    chosen = await alex.select(preview.message, "Choose a server", [str(other.id)])
+    assert "Elsewhere" in chosen.message.content and preview.message.selects() == []
+    await (await alex.click(preview.message, "Post")).followup()
+    assert posts(harness, home) == [] and len(posts(harness, other_wins)) == 1
+    assert stored_wins(harness)[0]["guild_id"] == other.id
+
+
+async def test_sharing_from_a_dm_with_no_wins_channel_anywhere_keeps_the_draft(harness: Harness) -> None:
+    alex = harness.member("alex")
+    await nudge_with_share_button(harness, alex.user_id)
+    preview = await alex.click(await alex.wait_for_dm(), "Share as a win")
+    assert "couldn't find a server of yours" in preview.message.content
+    kept = await (await alex.click(preview.message, "Post")).followup()
+    assert "draft is saved" in kept.content
+    [row] = stored_wins(harness)
+    assert (row["state"], row["guild_id"]) == ("draft", None)
+    # Later, in the server, /win picks it up.
+    await set_up_wins_channel(harness)
+    saved = await alex.slash("win")
+    assert "Kept turning up" in saved.message.embeds[0]["description"]
