@@ -1,5 +1,9 @@
 """The `/progress` chart: feelings and intensity over time, rendered with matplotlib (Agg) off the event loop.
 
+One vertical scale for everything: how heavy a moment felt, 1 (light) to 5 (heavy). A check-in's intensity
+of a heavy feeling maps straight across; a strong *light* feeling (very relieved, very motivated) is light;
+a daily mood log (1 = really low ... 5 = pretty good) is turned over so that low means light here too.
+
 Readable at Discord's thumbnail size (big type, few thick marks) and legible in both light and dark
 themes: the image carries its own opaque, soft mid-light background instead of relying on Discord's.
 Only the object-oriented API is used (no pyplot), so rendering in a worker thread is safe.
@@ -40,12 +44,32 @@ WIN_COLOUR = "#E0A100"
 REJECTION_TICK_COLOUR = "#6B6F78"
 
 
+LIGHT_GROUPS = frozenset({"lighter"})
+
+
+def heaviness(intensity: int, group: str) -> int:
+    """How heavy a check-in felt, 1-5, from the feeling's group and how strongly it was felt."""
+    return 6 - intensity if group in LIGHT_GROUPS else intensity
+
+
+def mood_heaviness(level: int) -> int:
+    """A daily mood log (1 = really low, 5 = pretty good) on the same 1 (light) to 5 (heavy) scale."""
+    return 6 - level
+
+
+def mood_group(level: int) -> str:
+    """The colour group of a daily mood log, which names no feeling: low is heavy, good is lighter."""
+    if level <= 2:
+        return "heavy"
+    return "lighter" if level >= 4 else "unknown"
+
+
 @dataclass(frozen=True)
 class ChartPoint:
-    """One rated check-in: when, how strong (1-5), which feeling group, and what kind of check-in."""
+    """One rated check-in: when, how heavy (1-5), which feeling group, and what kind of check-in."""
 
     at: datetime
-    intensity: int
+    heaviness: int
     group: str = "unknown"
     kind: str = "rejection"  # "rejection", "mood" or "filled"
 
@@ -116,7 +140,7 @@ def render_progress_chart(data: ChartInput) -> bytes:
     rated = sorted(points, key=lambda p: p.at)
     if len(rated) > 1:
         axes.plot(
-            num([p.at for p in rated]), [p.intensity for p in rated],
+            num([p.at for p in rated]), [p.heaviness for p in rated],
             color=LINE, linewidth=3, alpha=0.7, zorder=2, solid_capstyle="round",
         )
     marker_for = {"rejection": "o", "mood": "s", "filled": "D"}
@@ -126,7 +150,7 @@ def render_progress_chart(data: ChartInput) -> bytes:
         if not chosen:
             continue
         axes.scatter(
-            num([p.at for p in chosen]), [p.intensity for p in chosen],
+            num([p.at for p in chosen]), [p.heaviness for p in chosen],
             s=size_for[kind], marker=marker, zorder=3, linewidths=2.5, edgecolors="white",
             c=[GROUP_COLOURS.get(p.group, GROUP_COLOURS["unknown"]) for p in chosen],
         )

@@ -48,7 +48,7 @@ class CheckinFacts:
 
     stage: str | None
     feeling: str | None
-    intensity: int | None
+    intensity: int | None  # how heavy it felt, 1 (light) to 5 (heavy)
 
 
 @dataclass(frozen=True)
@@ -109,7 +109,7 @@ def getting_further(checkins: Sequence[CheckinFacts], window: int = 3) -> tuple[
 
 
 def intensity_trend(checkins: Sequence[CheckinFacts], window: int = 3) -> tuple[float, float] | None:
-    """(earlier, recent) average intensity when it moved by at least one point; None otherwise."""
+    """(earlier, recent) average heaviness when it moved by at least one point; None otherwise."""
     levels = [c.intensity for c in checkins if c.intensity is not None]
     if len(levels) < window + 1:
         return None

@@ -13,7 +13,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.charts import ChartInput, ChartPoint, render_progress_chart_async
+from bot.charts import ChartInput, ChartPoint, heaviness, mood_group, mood_heaviness, render_progress_chart_async
 from bot.client import BouncebackBot, Interaction
 from bot.content import load_content
 from bot.observations import CheckinFacts, MemberFacts, load_themes, observe
@@ -73,10 +73,15 @@ def chart_input(data: ProgressData, now: datetime) -> ChartInput:
     """Turn the member's timelines into plain chart data."""
     chart_words = words()["chart"]
     groups: dict[str, str] = chart_words["feeling_group"]
-    points = [
-        ChartPoint(point.at, point.intensity, groups.get(point.feeling or "", "unknown"), point.source)
-        for point in data.moods if point.intensity is not None
-    ]
+    points = []
+    for point in data.moods:
+        if point.intensity is None:
+            continue
+        if point.source == "mood":
+            points.append(ChartPoint(point.at, mood_heaviness(point.intensity), mood_group(point.intensity), "mood"))
+        else:
+            group = groups.get(point.feeling or "", "unknown")
+            points.append(ChartPoint(point.at, heaviness(point.intensity, group), group, point.source))
     return ChartInput(
         points=points, now=now, zone=data.zone, words=chart_words,
         reflections=tuple(data.reflections or ()), wins=tuple(data.wins or ()),
@@ -84,11 +89,18 @@ def chart_input(data: ProgressData, now: datetime) -> ChartInput:
     )
 
 
+def weight(feeling: str | None, intensity: int | None) -> int | None:
+    """A check-in's heaviness (1 light to 5 heavy), as on the chart."""
+    if intensity is None:
+        return None
+    return heaviness(intensity, words()["chart"]["feeling_group"].get(feeling or "", "unknown"))
+
+
 def observation_lines(data: ProgressData) -> list[str]:
     """One or two observations from the member's own data, already worded."""
     text = words()
     facts = MemberFacts(
-        checkins=[CheckinFacts(r.stage, r.feeling, r.intensity) for r in data.rejections],
+        checkins=[CheckinFacts(r.stage, r.feeling, weight(r.feeling, r.intensity)) for r in data.rejections],
         hard_questions=data.hard_questions,
         feedback_replied=data.feedback.replied if data.feedback else 0,
         feedback_ghosted=data.feedback.ghosted if data.feedback else 0,

@@ -109,8 +109,12 @@ async def seed_member(harness: Harness, member: SimulatedMember, marker: Marker)
         await member.click(feedback.message, "2")
 
     if loaded(harness, "nudges"):
-        await member.slash("nudges start", time="09:00", timezone="Europe/London")
-        await member.slash("nudges preview")
+        await (await member.slash("nudges start", time="09:00", timezone="Europe/London")).wait_final()
+        await (await member.slash("nudges preview")).wait_final()
+        nudge = await member.wait_for_dm(lambda m: any(b.label == "Log how I feel" for b in m.buttons()))
+        asked = await member.click(nudge, "Log how I feel")
+        assert asked.message is not None
+        await member.click(asked.message, "2")
     return ids
 
 

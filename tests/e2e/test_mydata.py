@@ -168,7 +168,7 @@ async def test_delete_removes_every_row_about_the_member_everywhere(harness: Har
         ("feedback", {"feedback_requests", "feedback_notes", "timers"}),
         ("win", {"wins", "win_cheers"}),
         ("practice", {"practice_sessions", "practice_turns", "practice_answers", "practice_reviews"}),
-        ("nudges", {"nudge_subscriptions", "nudge_ledger"}),
+        ("nudges", {"nudge_subscriptions", "nudge_ledger", "mood_logs"}),
     ):
         if loaded(harness, command):
             expected |= tables

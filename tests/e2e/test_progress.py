@@ -162,3 +162,24 @@ async def test_a_fill_in_button_from_days_ago_declines_kindly(harness: Harness) 
     late = await alex.click(message, "Fill in")
     assert late.modal is None and "too far back" in late.message.text()
     assert rows(harness, "SELECT * FROM mood_fillins") == []
+
+
+async def test_daily_mood_logs_count_towards_the_streak_in_the_members_own_time_zone(harness: Harness) -> None:
+    alex = harness.member("alex")
+    # 09:00 UTC is 22:00 in Auckland (UTC+13 in November), so three hours later it is already tomorrow there.
+    started = await alex.slash("nudges start", time="08:00", timezone="Pacific/Auckland")
+    await started.wait_final()
+    await log_rejection(alex, "embarrassed", 3)
+    harness.clock.advance(timedelta(hours=3))
+    preview = await alex.slash("nudges preview")
+    await preview.wait_final()
+    nudge = await alex.wait_for_dm(lambda m: any(b.label == "Log how I feel" for b in m.buttons()))
+    asked = await alex.click(nudge, "Log how I feel")
+    assert asked.message is not None
+    await alex.click(asked.message, "5 · pretty good")
+    assert [tuple(r) for r in rows(harness, "SELECT user_id, level FROM mood_logs")] == [(alex.user_id, 5)]
+
+    message = await open_progress(alex)
+    assert field(message, "streak").startswith("2 days")  # two local days in Auckland, one in UTC
+    assert field(message, "Shots taken").startswith("1 rejection(s)")  # a mood log is not a rejection
+    assert len(message.attachments) == 1

@@ -14,7 +14,15 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot import charts
-from bot.charts import ChartInput, ChartPoint, render_progress_chart, render_progress_chart_async
+from bot.charts import (
+    ChartInput,
+    ChartPoint,
+    heaviness,
+    mood_group,
+    mood_heaviness,
+    render_progress_chart,
+    render_progress_chart_async,
+)
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
@@ -98,3 +106,11 @@ async def test_rendering_runs_in_a_worker_thread_and_the_loop_keeps_ticking(monk
     # The loop kept running while the chart was drawn: many beats, none stalled for the whole render.
     assert len(gaps) >= 5
     assert max(gaps) < max(0.1, elapsed / 2)
+
+
+def test_one_scale_for_everything_from_light_to_heavy() -> None:
+    assert heaviness(5, "heavy") == 5 and heaviness(5, "stirred") == 5 and heaviness(1, "heavy") == 1
+    assert heaviness(5, "lighter") == 1  # very relieved or very motivated is a light moment
+    assert heaviness(3, "unknown") == 3
+    assert (mood_heaviness(1), mood_heaviness(5)) == (5, 1)  # mood logs run 1 = really low ... 5 = pretty good
+    assert [mood_group(level) for level in range(1, 6)] == ["heavy", "heavy", "unknown", "lighter", "lighter"]
