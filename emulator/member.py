@@ -434,14 +434,20 @@ class SimulatedMember:
 
     # ----------------------------------------------------------------- components
 
-    def _live(self, message: EmulatedMessage | int) -> EmulatedMessage:
+    def _live(self, message: EmulatedMessage | int, force: bool) -> EmulatedMessage:
         msg = self.emu.message(message) if isinstance(message, int) else message
         if msg.deleted:
             raise EmulatorError(f"message {msg.id} was deleted")
-        if msg.channel_id not in self.emu.state.channels:
+        chan = self.emu.state.channels.get(msg.channel_id)
+        if chan is None:
             raise EmulatorError(f"message {msg.id}'s channel was deleted")
         if msg.author_id != self.emu.bot_user_id:
             raise EmulatorError("only the bot's messages carry interactive components")
+        if chan.guild_id is not None and not force:
+            if self.user_id not in self.emu.state.guild(chan.guild_id).members:
+                raise EmulatorError(f"{self.name} is not in the guild of message {msg.id}")
+            if not self.emu.state.channel_permissions(chan.id, self.user_id) & p.VIEW_CHANNEL:
+                raise EmulatorError(f"{self.name} cannot see #{chan.name}")
         return msg
 
     async def click(
@@ -454,7 +460,7 @@ class SimulatedMember:
         expect_response: bool = True,
     ) -> InteractionResult:
         """Click a button (by label or custom_id, exact then substring) on a bot message, in a guild or DM."""
-        msg = self._live(message)
+        msg = self._live(message, force)
         button = msg.find_button(label_or_custom_id)
         if button.style == 5 or button.url:
             raise EmulatorError(f"{button.label!r} is a link button; clicking it opens {button.url}, no interaction")
@@ -488,7 +494,7 @@ class SimulatedMember:
         expect_response: bool = True,
     ) -> InteractionResult:
         """Choose values in a select menu (string selects: by value or label; entity selects: ids/members)."""
-        msg = self._live(message)
+        msg = self._live(message, force)
         sel = msg.find_select(custom_id_or_placeholder)
         if sel.disabled and not force:
             raise EmulatorError(f"select {sel.custom_id!r} is disabled")

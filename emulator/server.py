@@ -574,6 +574,11 @@ class DiscordEmulator:
     ) -> InteractionResult:
         """Dispatch an INTERACTION_CREATE and wait for the bot's callback (or a late/failed one)."""
         await self.flush()
+        chan = self.state.channels.get(channel_id)
+        if chan is None:
+            raise EmulatorError(f"channel {channel_id} does not exist (deleted?)")
+        if chan.guild_id is not None and user_id not in self.state.guild(chan.guild_id).members:
+            raise EmulatorError(f"user {user_id} is not a member of guild {chan.guild_id}")
         iid = self.state.ids.next()
         token = "aW50ZXJhY3Rpb246" + secrets.token_urlsafe(48)
         payload = self.interaction_payload(
@@ -586,7 +591,6 @@ class DiscordEmulator:
             interaction_id=iid,
             token=token,
         )
-        chan = self.state.channels[channel_id]
         pending = PendingInteraction(
             id=iid,
             token=token,

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import discord
 import pytest
 
-from emulator import DiscordEmulator, EmulatorError
+from emulator import CommandNotVisible, DiscordEmulator, EmulatorError
 from emulator import permissions as perms
 from emulator.testing import connect_client
 from tests.emulator.conftest import World
@@ -95,3 +95,15 @@ async def test_sync_world_changes_before_loop_are_not_duplicated(emu: DiscordEmu
     async with connect_client(emu, client):
         guild = client.get_guild(world.guild_id)
         assert guild is not None and guild.member_count == 5  # owner, bot, alex, sam, bob; no duplicate adds
+
+
+async def test_hidden_channel_cannot_be_clicked_or_used(emu: DiscordEmulator, world: World, bot: TestBot) -> None:
+    panel = await world.alex.slash("mood", channel_id=world.wins_id)
+    assert panel.message is not None
+    await emu.set_channel_permission(world.wins_id, world.alex.user_id, deny=perms.VIEW_CHANNEL)
+    with pytest.raises(EmulatorError, match="cannot see"):
+        await world.alex.click(panel.message, "Reflect now")
+    with pytest.raises(CommandNotVisible):
+        await world.alex.slash("mood", channel_id=world.wins_id)
+    forced = await world.alex.click(panel.message, "Reflect now", force=True)
+    assert forced.type == 7
