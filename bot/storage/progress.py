@@ -144,12 +144,10 @@ class ProgressRepository:
         if "state" in schema.get("feedback_requests", set()):
             data.feedback = await self._feedback(user_id)
         data.practice_sessions = await self._practice(user_id, schema)
-        if "wins" in schema:
-            column = "posted_at" if "posted_at" in schema["wins"] else "created_at"
+        if "posted_at" in schema.get("wins", set()):
             data.wins = [
                 from_iso(r[0]) for r in await self._database.fetchall(
-                    f"SELECT {column} FROM wins WHERE user_id = ? AND {column} IS NOT NULL "  # noqa: S608
-                    f"{'AND posted_at IS NOT NULL ' if column == 'posted_at' else ''}ORDER BY {column}",
+                    "SELECT posted_at FROM wins WHERE user_id = ? AND posted_at IS NOT NULL ORDER BY posted_at",
                     (user_id,),
                 )
             ]
