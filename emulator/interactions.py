@@ -192,6 +192,10 @@ class InteractionResult:
         """Whether the original response is ephemeral."""
         return self.message is not None and self.message.ephemeral
 
+    def text(self) -> str:
+        """The original response's ``text()`` ("" when there is none, e.g. a modal or autocomplete)."""
+        return self.message.text() if self.message is not None else ""
+
     def followups(self) -> list[EmulatedMessage]:
         """Follow-up messages sent so far (not counting the original response)."""
         return [self._emu.state.messages[mid] for mid in self.pending.followup_ids]

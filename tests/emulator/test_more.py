@@ -107,3 +107,10 @@ async def test_hidden_channel_cannot_be_clicked_or_used(emu: DiscordEmulator, wo
         await world.alex.slash("mood", channel_id=world.wins_id)
     forced = await world.alex.click(panel.message, "Reflect now", force=True)
     assert forced.type == 7
+
+
+async def test_attachment_and_role_options(emu: DiscordEmulator, world: World, extra_bot: TestBot) -> None:
+    role = emu.create_role(world.guild_id, "Mentors")
+    res = await world.alex.slash("upload", file=("cv.pdf", b"%PDF-1.4 hello"), role=role.id)
+    assert res.message is not None and res.message.content == "cv.pdf: 14 bytes for Mentors"
+    assert res.text() == "cv.pdf: 14 bytes for Mentors"

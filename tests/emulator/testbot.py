@@ -244,3 +244,11 @@ def add_extra_commands(bot: TestBot) -> None:
         button.callback = later  # type: ignore[method-assign, assignment]
         view.add_item(button)
         await interaction.response.send_message("panel", view=view)
+
+    @tree.command(name="upload", description="Reads an attachment")
+    async def upload(
+        interaction: discord.Interaction, file: discord.Attachment, role: discord.Role | None = None
+    ) -> None:
+        data = await file.read()
+        suffix = f" for {role.name}" if role else ""
+        await interaction.response.send_message(f"{file.filename}: {len(data)} bytes{suffix}", ephemeral=True)
