@@ -625,14 +625,14 @@ class StartModal(BaseModal):
         super().__init__(title="Daily nudges", custom_id=f"nudge:startmodal:{owner_id}")
         self.owner_id = owner_id
         self.at: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            label="What time each day? (24-hour, e.g. 08:30)", default="09:00", max_length=8, custom_id="time",
+            label="Time each day (24-hour, e.g. 08:30)", default="09:00", max_length=8, custom_id="time",
         )
         self.zone: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            label="Your time zone (a city, or e.g. Europe/London)", default=zone_guess, max_length=64,
+            label="Time zone (a city, or e.g. Europe/London)", default=zone_guess, max_length=64,
             placeholder="London, New York, Asia/Kolkata…", custom_id="timezone",
         )
         self.days: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            label="For how many days? (0 = until you stop them)", default=str(DEFAULT_RUN_DAYS), max_length=3,
+            label="How many days? (0 = until you stop them)", default=str(DEFAULT_RUN_DAYS), max_length=3,
             custom_id="days",
         )
         for field in (self.at, self.zone, self.days):

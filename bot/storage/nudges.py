@@ -256,15 +256,16 @@ class NudgeRepository:
             )
             occurrence = next_occurrence(at, zone, now, after_date=await self._last_daily_date(tx, user_id))
             await tx.execute(
+                # A first schedule continues the order previews already drew from, so nothing repeats.
                 "INSERT INTO nudge_subscriptions (user_id, guild_id, local_time, timezone, days_total, days_sent, "
-                "state, next_due_at, next_local_date, paused_until, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, NULL, ?, ?) "
+                "sequence, state, next_due_at, next_local_date, paused_until, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, 0, (SELECT COUNT(*) FROM nudge_ledger WHERE user_id = ?), ?, ?, ?, NULL, ?, ?) "
                 "ON CONFLICT (user_id) DO UPDATE SET guild_id = COALESCE(excluded.guild_id, guild_id), "
                 "local_time = excluded.local_time, timezone = excluded.timezone, days_total = excluded.days_total, "
                 "days_sent = 0, state = excluded.state, next_due_at = excluded.next_due_at, "
                 "next_local_date = excluded.next_local_date, paused_until = NULL, updated_at = excluded.updated_at",
                 (
-                    user_id, guild_id, f"{at:%H:%M}", timezone, days, "active" if reachable else "unreachable",
+                    user_id, guild_id, f"{at:%H:%M}", timezone, days, user_id, "active" if reachable else "unreachable",
                     to_iso(occurrence.due_at), occurrence.local_date.isoformat(), stamp, stamp,
                 ),
             )
