@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -77,7 +78,8 @@ async def test_claims_only_what_is_due_and_moves_to_the_next_day(repo: NudgeRepo
     assert (alex.days_sent, alex.sequence, alex.days_left) == (1, 1, 13)
     row = await database.fetchone("SELECT * FROM nudge_ledger")
     assert row is not None
-    assert (row["status"], row["local_date"], row["nonce"]) == ("sent", "2026-11-26", daily_nonce(ALEX, date(2026, 11, 26)))
+    expected = ("sent", "2026-11-26", daily_nonce(ALEX, date(2026, 11, 26)))
+    assert (row["status"], row["local_date"], row["nonce"]) == expected
 
 
 async def test_one_nudge_per_local_day_even_if_the_time_changes(repo: NudgeRepository, database: Database) -> None:
@@ -249,7 +251,7 @@ async def test_no_repeat_until_the_pool_is_seen(repo: NudgeRepository, database:
     seen = [row[0] for row in rows]
     assert sorted(seen[: len(POOL)]) == sorted(POOL)
     assert sorted(seen[len(POOL):]) == sorted(POOL)
-    assert all(a != b for a, b in zip(seen, seen[1:], strict=False))
+    assert all(a != b for a, b in itertools.pairwise(seen))
 
 
 async def test_preview_draws_from_the_same_order_and_is_not_the_daily_one(
@@ -294,7 +296,7 @@ def test_pool_order_is_a_permutation_per_cycle_without_back_to_back_repeats(size
         for cycle in range(4):
             assert sorted(order[cycle * size:(cycle + 1) * size]) == list(range(size))
         if size > 1:
-            assert all(a != b for a, b in zip(order, order[1:], strict=False))
+            assert all(a != b for a, b in itertools.pairwise(order))
 
 
 def test_pool_order_differs_between_members() -> None:
