@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 from datetime import timedelta
 
+import discord
+
 from bot.storage import practice as store
 from emulator import EmulatedMessage, InteractionResult, SimulatedMember
 from tests.harness import Harness
@@ -282,3 +284,21 @@ async def test_crisis_words_in_an_answer_lead_with_support(harness: Harness) -> 
     reply = (await answer(alex, question, "Honestly I want to kill myself after this.")).message
     assert reply.embeds[0]["title"] == "Before anything else"
     assert "findahelpline.com" in reply.text()
+
+
+async def test_a_due_question_offered_by_dm_starts_from_its_button(harness: Harness) -> None:
+    alex = harness.member("alex")
+    first = (await alex.slash("practice", category="technical")).message
+    hard = question_of(first)
+    await alex.click((await answer(alex, first, VAGUE)).message, "2")
+    await harness.advance(timedelta(days=3))
+    bot = harness.running
+    (due,) = await store.due_for_review(bot.database, alex.user_id, bot.now())
+    # What the nudges feature does: a DM with a button whose custom id /practice owns.
+    view = discord.ui.View(timeout=None)
+    view.add_item(discord.ui.Button(label="Practise it now", custom_id=store.start_custom_id("review", alex.user_id)))
+    await bot.delivery.send_dm(alex.user_id, content="A question is ready for another go.", view=view)
+    offer = await alex.wait_for_dm(lambda message: "another go" in message.text())
+    await harness.restart()
+    started = await alex.click(offer, "Practise it now")
+    assert started.ephemeral and question_of(started.message) == hard == store.bank()[due.question_key].text
