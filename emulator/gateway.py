@@ -148,7 +148,11 @@ class Gateway:
 
     def connected_sessions(self) -> list[GatewaySession]:
         """Sessions that currently have a live, identified connection."""
-        return [s for s in self.sessions.values() if s.alive and s.conn is not None and not s.conn.ws.closed]
+        return [
+            s
+            for s in self.sessions.values()
+            if s.alive and s.conn is not None and not s.conn.ws.closed and not s.conn.dropped
+        ]
 
     async def dispatch(
         self,
@@ -173,7 +177,7 @@ class Gateway:
             candidates = list(self.sessions.values()) if targets is None else targets
             if single:
                 eligible = [s for s in candidates if s.wants(intent, guild_id)]
-                connected = [s for s in eligible if s.conn is not None and not s.conn.ws.closed]
+                connected = [s for s in eligible if s.conn is not None and not s.conn.ws.closed and not s.conn.dropped]
                 pick = connected or eligible
                 candidates = pick[-1:]
             for session in candidates:

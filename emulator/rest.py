@@ -352,7 +352,6 @@ class RestApi:
         self, channel_id: int, payload: dict[str, Any], files: list[UploadedFile], keep: list[EmulatedAttachment]
     ) -> list[EmulatedAttachment]:
         """Resolve ``attachments`` + uploaded files into stored attachments (keeping referenced existing ones)."""
-        state = self.emu.state
         by_index = {f.index: f for f in files}
         meta = payload.get("attachments")
         result: list[EmulatedAttachment] = []
@@ -376,10 +375,9 @@ class RestApi:
                 result.append(self._store_file(channel_id, f, {}))
         if len(result) > 10:
             raise form_error("attachments", "Must be 10 or fewer in length.", "BASE_TYPE_MAX_LENGTH")
-        limit = self.emu.attachment_size_limit
-        if sum(a.size for a in result if a not in keep) > limit:
+        kept = {id(a) for a in keep}
+        if sum(a.size for a in result if id(a) not in kept) > self.emu.attachment_size_limit:
             raise ApiError(413, 40005, "Request entity too large")
-        del state
         return result
 
     def _store_file(self, channel_id: int, f: UploadedFile, meta: dict[str, Any]) -> EmulatedAttachment:

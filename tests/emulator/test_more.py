@@ -114,3 +114,13 @@ async def test_attachment_and_role_options(emu: DiscordEmulator, world: World, e
     res = await world.alex.slash("upload", file=("cv.pdf", b"%PDF-1.4 hello"), role=role.id)
     assert res.message is not None and res.message.content == "cv.pdf: 14 bytes for Mentors"
     assert res.text() == "cv.pdf: 14 bytes for Mentors"
+
+
+async def test_files_in_interaction_responses(emu: DiscordEmulator, world: World, extra_bot: TestBot) -> None:
+    res = await world.alex.slash("chart")
+    assert res.message is not None and res.ephemeral
+    assert [(a.filename, a.content_type, a.data) for a in res.message.attachments] == [
+        ("progress.png", "image/png", b"\x89PNG fake chart")
+    ]
+    copy = await res.followup()
+    assert copy.attachments[0].data == b"copy" and not copy.ephemeral

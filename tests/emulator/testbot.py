@@ -252,3 +252,9 @@ def add_extra_commands(bot: TestBot) -> None:
         data = await file.read()
         suffix = f" for {role.name}" if role else ""
         await interaction.response.send_message(f"{file.filename}: {len(data)} bytes{suffix}", ephemeral=True)
+
+    @tree.command(name="chart", description="Responds with a file")
+    async def chart(interaction: discord.Interaction) -> None:
+        file = discord.File(io.BytesIO(b"\x89PNG fake chart"), "progress.png")
+        await interaction.response.send_message("your chart", file=file, ephemeral=True)
+        await interaction.followup.send("public copy", file=discord.File(io.BytesIO(b"copy"), "copy.png"))
