@@ -106,23 +106,33 @@ def question_view(turn_id: int, owner_id: int) -> discord.ui.View:
 
 
 async def ask_next(
-    bot: BouncebackBot, interaction: Interaction, session: store.Session, *, notice: str | None = None
+    bot: BouncebackBot, interaction: Interaction, session: store.Session, *,
+    notice: str | None = None, position: int | None = None,
 ) -> None:
-    """Choose the session's next question, record it, and show it privately."""
-    turns = await store.session_turns(bot.database, session.id, session.user_id)
-    pick = await store.pick_question(
-        bot.database, bot.cipher, session.user_id, session.category,
-        exclude={turn.question_key for turn in turns}, now=bot.now(), rng=RNG,
-    )
-    if pick is None:
-        await reply(interaction, words()["out_of_questions"])
+    """Show the question at `position` (choosing and recording it if it hasn't been asked yet), privately."""
+    user_id = session.user_id
+    turn = await store.turn_at(bot.database, session.id, position) if position is not None else None
+    if turn is None:
+        turns = await store.session_turns(bot.database, session.id, user_id)
+        pick = await store.pick_question(
+            bot.database, bot.cipher, user_id, session.category,
+            exclude={asked.question_key for asked in turns}, now=bot.now(), rng=RNG,
+        )
+        if pick is None:
+            await reply(interaction, words()["out_of_questions"])
+            return
+        turn = await store.add_turn(
+            bot.database, session.id, user_id, pick.question.key, pick.reason, bot.now(), position=position
+        )
+    question = await store.question_for_key(bot.database, bot.cipher, user_id, turn.question_key)
+    if question is None:
+        await reply(interaction, words()["hard_question_gone"])
         return
-    turn = await store.add_turn(bot.database, session.id, session.user_id, pick.question.key, pick.reason, bot.now())
     opening = None
     if turn.position == 1:
-        opening = await bot.wording.pick(session.user_id, "practice_opening", words()["openings"])
-    embed = question_embed(pick.question, turn, session, opening=opening)
-    await reply(interaction, notice, embed=embed, view=question_view(turn.id, session.user_id))
+        opening = await bot.wording.pick(user_id, "practice_opening", words()["openings"])
+    embed = question_embed(question, turn, session, opening=opening)
+    await reply(interaction, notice, embed=embed, view=question_view(turn.id, user_id))
 
 
 async def start_session(
@@ -463,16 +473,7 @@ class NextButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=NEXT_I
         if not can_go_on(session, turn):
             await reply(interaction, words()["last_question_hint"])
             return
-        following = await store.turn_at(bot.database, session.id, turn.position + 1)
-        if following is None:
-            await ask_next(bot, interaction, session)
-            return
-        question = await store.question_for_key(bot.database, bot.cipher, self.owner_id, following.question_key)
-        if question is None:
-            await reply(interaction, words()["hard_question_gone"])
-            return
-        embed = question_embed(question, following, session)
-        await reply(interaction, embed=embed, view=question_view(following.id, self.owner_id))
+        await ask_next(bot, interaction, session, position=turn.position + 1)
 
 
 class DoneButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=DONE_ID):

@@ -253,20 +253,30 @@ async def finish_session(database: Database, session_id: int, user_id: int, now:
 
 
 async def add_turn(
-    database: Database, session_id: int, user_id: int, question_key: str, reason: str, now: datetime
+    database: Database, session_id: int, user_id: int, question_key: str, reason: str, now: datetime,
+    *, position: int | None = None,
 ) -> Turn:
-    """Ask the next question of a session (it takes the next position)."""
+    """Ask a question in a session, at the next position or the one given.
+
+    If that position was already taken (a second press of "Next question" racing the first), the turn
+    already there is returned instead, so each position is asked once.
+    """
     async with database.transaction() as tx:
-        last = await tx.fetchval(
-            "SELECT COALESCE(MAX(position), 0) FROM practice_turns WHERE session_id = ?", (session_id,)
-        )
-        position = int(last) + 1
-        turn_id = await tx.execute(
+        if position is None:
+            last = await tx.fetchval(
+                "SELECT COALESCE(MAX(position), 0) FROM practice_turns WHERE session_id = ?", (session_id,)
+            )
+            position = int(last) + 1
+        await tx.execute(
             "INSERT INTO practice_turns (session_id, user_id, position, question_key, reason, asked_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (session_id, position) DO NOTHING",
             (session_id, user_id, position, question_key, reason, to_iso(now)),
         )
-    return Turn(turn_id, session_id, user_id, position, question_key, reason, now)
+        row = await tx.fetchone(
+            "SELECT * FROM practice_turns WHERE session_id = ? AND position = ?", (session_id, position)
+        )
+    assert row is not None
+    return _turn(row)
 
 
 async def get_turn(database: Database, turn_id: int, user_id: int) -> Turn | None:

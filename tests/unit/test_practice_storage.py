@@ -176,3 +176,11 @@ async def test_planned_is_kept_within_limits(database: Database) -> None:
 async def test_every_practice_table_carries_user_id(database: Database) -> None:
     for table in ("practice_sessions", "practice_turns", "practice_answers", "practice_reviews"):
         assert "user_id" in await database.column_names(table)
+
+
+async def test_a_position_is_asked_only_once(database: Database) -> None:
+    session = await store.create_session(database, user_id=ALEX, category=None, planned=3, source="t", now=NOW)
+    first = await store.add_turn(database, session, ALEX, "behavioural-01", "bank", NOW, position=2)
+    racing = await store.add_turn(database, session, ALEX, "behavioural-09", "bank", NOW, position=2)
+    assert racing == first and racing.question_key == "behavioural-01"
+    assert len(await store.session_turns(database, session, ALEX)) == 1
