@@ -221,7 +221,7 @@ def wording() -> dict[str, object]:
 
 def test_feedback_is_explained_and_honest(wording: dict[str, object]) -> None:
     feedback = rules.render(rules.analyse(VAGUE, "behavioural"), wording)
-    assert "rule-based" in feedback.honesty and "can't judge" in feedback.honesty
+    assert "rule-based check of structure" in feedback.honesty and "not a judgement" in feedback.honesty
     assert "“I'm a hard worker”, “always”, “usually”" in feedback.improvements
     assert feedback.summary == "About 33 words, about 20 seconds when spoken aloud."
     # Each point says why, not just what: never a bare score.
