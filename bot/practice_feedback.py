@@ -139,7 +139,7 @@ _CUES: dict[str, tuple[re.Pattern[str], ...]] = {
         r"\b(?:which|this|that|it) (?:meant|led to|resulted in|helped|allowed|let us|saved|cut|reduced|"
         r"increased|improved|gave)\b",
         r"\bended up\b",
-        r"\b(?:increased|reduced|decreased|dropped|fell|rose|grew|improved|doubled|halved|tripled|saved|"
+        r"\b(?:increased|reduced|decreased|dropped|fell|rose|grew(?! up)|improved|doubled|halved|tripled|saved|"
         r"exceeded|delivered|launched|shipped|renewed|promoted|praised|resolved|solved|recovered)\b",
         r"\b(?:on time|ahead of schedule|under budget|on budget|on track)\b",
         r"\bi (?:learned|learnt|realised|realized|took away) (?:that|how|to|a lot|from)\b",
@@ -161,7 +161,7 @@ _NUMBER = re.compile(
 )
 _GENERIC = _patterns(
     r"\busually\b", r"\balways\b", r"\bgenerally\b", r"\btypically\b", r"\bnormally\b", r"\btend to\b",
-    r"\bin general\b", r"\bwhenever\b", r"\bi(?:'m| am) (?:a |an |very |really )?(?:hard[- ]working|hard worker|"
+    r"\bin general\b", r"\bwhenever\b", r"\bi(?:'m| am) (?:[a-z]+ ){0,2}(?:hard[- ]working|hard worker|"
     r"team player|people person|perfectionist|good at|great at)",
 )
 _GENERIC_WOULD = re.compile(r"\bi(?:'d| would)\b")

@@ -275,3 +275,13 @@ def test_spoken_time_in_seconds_then_minutes(wording: dict[str, object]) -> None
     assert spoken(120) == "About 120 words, about 60 seconds when spoken aloud."
     assert spoken(300) == "About 300 words, roughly 2.3 minutes when spoken aloud."
     assert spoken(390) == "About 390 words, roughly 3 minutes when spoken aloud."
+
+
+def test_self_labels_with_a_word_in_between_still_read_as_generic() -> None:
+    analysis = rules.analyse("I'm basically a people person and I always help out.", "behavioural")
+    assert "generic" in analysis.codes
+
+
+def test_growing_up_somewhere_is_not_a_result() -> None:
+    assert rules.analyse("I grew up near your office.", "motivation").star["result"] == ()
+    assert rules.analyse("Sales grew by a third.", "behavioural").star["result"] == ("grew",)
