@@ -19,13 +19,40 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_ZSTD: Any
+_ZSTD: Any = None
+_ZSTD_STDLIB: Any = None
 try:  # pragma: no cover - depends on the environment
     import zstandard  # type: ignore[import-not-found, unused-ignore]
 
     _ZSTD = zstandard
 except ImportError:  # pragma: no cover
-    _ZSTD = None
+    try:
+        from compression import zstd as _stdlib_zstd  # type: ignore[import-not-found, unused-ignore]
+
+        _ZSTD_STDLIB = _stdlib_zstd
+    except ImportError:
+        pass
+
+ZSTD_AVAILABLE = _ZSTD is not None or _ZSTD_STDLIB is not None
+
+
+class _ZstdStream:  # pragma: no cover - only when a zstd module is installed
+    """One zstd stream per connection; every message ends with a flushed block (what discord.py expects)."""
+
+    def __init__(self) -> None:
+        if _ZSTD is not None:
+            self._obj = _ZSTD.ZstdCompressor().compressobj()
+            self._stdlib = None
+        else:
+            self._stdlib = _ZSTD_STDLIB.ZstdCompressor()
+
+    def compress(self, data: bytes) -> bytes:
+        """Compress one message and flush the block."""
+        if self._stdlib is not None:
+            out: bytes = self._stdlib.compress(data, mode=_ZSTD_STDLIB.ZstdCompressor.FLUSH_BLOCK)
+            return out
+        return bytes(self._obj.compress(data) + self._obj.flush(_ZSTD.COMPRESSOBJ_FLUSH_BLOCK))
+
 
 OP_DISPATCH = 0
 OP_HEARTBEAT = 1
@@ -109,8 +136,8 @@ class GatewayConnection:
     def __post_init__(self) -> None:
         if self.compress == "zlib-stream":
             self.zlib_ctx = zlib.compressobj()
-        elif self.compress == "zstd-stream" and _ZSTD is not None:  # pragma: no cover
-            self.zstd_ctx = _ZSTD.ZstdCompressor().compressobj()
+        elif self.compress == "zstd-stream" and ZSTD_AVAILABLE:  # pragma: no cover
+            self.zstd_ctx = _ZstdStream()
 
     async def send(self, payload: dict[str, Any]) -> bool:
         """Send one gateway payload (compressed as negotiated); return False if the socket is gone."""
@@ -123,8 +150,7 @@ class GatewayConnection:
                     data = self.zlib_ctx.compress(text.encode()) + self.zlib_ctx.flush(zlib.Z_SYNC_FLUSH)
                     await self.ws.send_bytes(data)
                 elif self.zstd_ctx is not None:  # pragma: no cover
-                    data = self.zstd_ctx.compress(text.encode()) + self.zstd_ctx.flush(_ZSTD.COMPRESSOBJ_FLUSH_BLOCK)
-                    await self.ws.send_bytes(data)
+                    await self.ws.send_bytes(self.zstd_ctx.compress(text.encode()))
                 else:
                     await self.ws.send_str(text)
             except (ConnectionError, RuntimeError) as exc:
@@ -254,7 +280,7 @@ class Gateway:
         await ws.prepare(request)
         encoding = request.query.get("encoding", "json")
         compress = request.query.get("compress")
-        if compress == "zstd-stream" and _ZSTD is None:
+        if compress == "zstd-stream" and not ZSTD_AVAILABLE:
             await ws.close(code=4000, message=b"zstd-stream unsupported")
             return ws
         if compress not in (None, "zlib-stream", "zstd-stream"):
