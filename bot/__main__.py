@@ -37,8 +37,15 @@ async def run_bot(settings: Settings) -> int:
     """Run the bot until it is closed or signalled; return the process exit code."""
     bot = BouncebackBot(settings)
     loop = asyncio.get_running_loop()
+    closing: list[asyncio.Task[None]] = []
+
+    def request_close() -> None:
+        # Keep the task so shutdown waits for the database to close before the loop ends.
+        if not closing:
+            closing.append(loop.create_task(bot.close()))
+
     for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, lambda: asyncio.ensure_future(bot.close()))
+        loop.add_signal_handler(signum, request_close)
     try:
         async with bot:
             await bot.start(settings.discord_token.get_secret_value())
@@ -48,6 +55,10 @@ async def run_bot(settings: Settings) -> int:
         return fail("Discord refused an intent the bot asked for; check the bot's settings in the developer portal.")
     except (StorageError, EncryptionKeyError) as error:
         return fail(str(error))
+    finally:
+        if closing:
+            await closing[0]
+        await bot.close()
     log.info("Bounceback stopped cleanly")
     return 0
 

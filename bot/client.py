@@ -184,13 +184,13 @@ class BouncebackBot(commands.Bot):
             await reply(interaction, UNREACHABLE_NOTICE)
 
     async def close(self) -> None:
-        """Stop the clock, disconnect, and close the database."""
+        """Stop the clock, disconnect, and close the database; safe to call more than once."""
         if hasattr(self, "ticker"):
             self.ticker.shutdown()
         await super().close()
-        if hasattr(self, "database"):
-            await self.database.close()
-            del self.database
+        database = self.__dict__.pop("database", None)
+        if database is not None:
+            await database.close()
 
     def now(self) -> datetime:
         """The bot's current time (aware UTC), from its injected clock."""
