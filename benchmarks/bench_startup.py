@@ -18,9 +18,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.clock import ManualClock  # noqa: E402
-from emulator import DiscordEmulator  # noqa: E402
-from tests.harness import DEFAULT_START, Harness  # noqa: E402
+from bot.clock import ManualClock
+from emulator import DiscordEmulator
+from tests.harness import DEFAULT_START, Harness
 
 RESULTS = Path(__file__).resolve().parent.parent / "bench-results"
 
