@@ -550,6 +550,61 @@ class SimulatedMember:
             out.append(str(ident))
         return out, resolved
 
+    async def click_custom_id(
+        self,
+        message: EmulatedMessage | int,
+        custom_id: str,
+        *,
+        component_type: int = 2,
+        values: list[str] | None = None,
+        timeout: float = 5.0,
+        expect_response: bool = True,
+    ) -> InteractionResult:
+        """Send a component interaction with a custom id of the test's choosing, as a tampered client could.
+
+        Unlike ``click``/``select`` the id need not be on the message (forged, replayed or malformed ids);
+        ``component_type`` 3 with ``values`` forges a string-select choice.
+        """
+        msg = self._live(message, True)
+        data: dict[str, Any] = {"custom_id": custom_id, "component_type": component_type}
+        if component_type != 2:
+            data["values"] = [str(v) for v in values or []]
+        return await self.emu.run_interaction(
+            type=MESSAGE_COMPONENT,
+            data=data,
+            user_id=self.user_id,
+            channel_id=msg.channel_id,
+            locale=self.locale,
+            message=msg,
+            timeout=timeout,
+            expect_response=expect_response,
+        )
+
+    async def submit_custom_modal(
+        self,
+        custom_id: str,
+        values: dict[str, str],
+        *,
+        channel_id: int | None = None,
+        dm: bool = False,
+        timeout: float = 5.0,
+        expect_response: bool = True,
+    ) -> InteractionResult:
+        """Submit a modal the bot never showed this member (a forged or replayed custom id), text inputs only."""
+        chan = self._channel_for(channel_id, dm)
+        components = [
+            {"type": 1, "components": [{"type": 4, "custom_id": key, "value": value}]} for key, value in values.items()
+        ]
+        return await self.emu.run_interaction(
+            type=MODAL_SUBMIT,
+            data={"custom_id": custom_id, "components": components},
+            user_id=self.user_id,
+            channel_id=chan.id,
+            locale=self.locale,
+            timeout=timeout,
+            expect_response=expect_response,
+        )
+
     async def submit_modal(
         self,
         modal: ModalPrompt | InteractionResult,
