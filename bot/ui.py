@@ -9,7 +9,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 import discord
+
+from bot.errors import classify, log_fault, member_text
 
 log = logging.getLogger(__name__)
 
@@ -65,18 +68,38 @@ async def refuse_if_not_owner(interaction: discord.Interaction[Any], owner_id: i
 
 
 async def report_error(interaction: discord.Interaction[Any], error: BaseException) -> str:
-    """Tell the member kindly that something broke, log the traceback with the same reference, return it."""
-    reference = error_reference()
-    log.error("interaction failed [ref %s]", reference, exc_info=(type(error), error, error.__traceback__))
-    text = (
-        "Sorry — something went wrong on my side and I couldn't finish that. Nothing you wrote was shared. "
-        f"Please try again in a moment; if it keeps happening, an admin can look up reference `{reference}`."
-    )
+    """Tell the member kindly that something broke, log the traceback with the same reference, return it.
+
+    Outside faults (storage refusing writes, Discord failing on its side) get their own plain wording and one
+    log line instead of a reference, since there is no bug to look up; the returned reference is then "".
+    """
+    fault = classify(error)
+    if fault is not None:
+        log_fault(fault, error, describe_interaction(interaction))
+        reference, text = "", member_text(fault)
+    else:
+        reference = error_reference()
+        log.error("interaction failed [ref %s]", reference, exc_info=(type(error), error, error.__traceback__))
+        text = (
+            "Sorry — something went wrong on my side and I couldn't finish that. Nothing you wrote was shared. "
+            f"Please try again in a moment; if it keeps happening, an admin can look up reference `{reference}`."
+        )
     try:
         await reply(interaction, text)
-    except discord.HTTPException:
-        log.warning("could not tell the member about error %s", reference)
+    except (discord.HTTPException, aiohttp.ClientError):
+        log.warning("could not tell the member about an error (%s)", reference or fault)
     return reference
+
+
+def describe_interaction(interaction: discord.Interaction[Any]) -> str:
+    """'/nudges start' or 'component checkin:vent' — what was being done, without ids or anything personal."""
+    command = interaction.command
+    if command is not None:
+        return f"/{command.qualified_name}"
+    data: dict[str, Any] = dict(interaction.data) if isinstance(interaction.data, dict) else {}
+    custom_id = str(data.get("custom_id", ""))
+    kind = "modal" if interaction.type is discord.InteractionType.modal_submit else "component"
+    return f"{kind} {':'.join(part for part in custom_id.split(':') if not part.isdigit())[:60]}"
 
 
 class BaseView(discord.ui.View):
