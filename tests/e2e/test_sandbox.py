@@ -1,0 +1,121 @@
+"""`python -m bot --sandbox --script FILE` end to end: the real bot, the emulator, a transcript, no token."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bot.config import PROJECT_ROOT
+
+VENT = "Six rounds, then a two-line email. I'm worn out."
+WIN = "Sent three applications today"
+
+
+def run_sandbox(tmp_path: Path, script: str, *extra: str) -> subprocess.CompletedProcess[str]:
+    """Run the sandbox as a user would, with no Discord settings at all in the environment."""
+    path = tmp_path / "script.txt"
+    path.write_text(script, encoding="utf-8")
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("DISCORD_", "DATABASE_"))}
+    env["ENCRYPTION_KEY"] = "not-a-valid-key"  # proves the sandbox ignores the environment's settings
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "--sandbox", "--script", str(path), *extra],
+        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )
+
+
+def after(transcript: str, prompt_line: str) -> str:
+    """The output that follows one echoed input line, up to the next prompt."""
+    start = transcript.index(prompt_line) + len(prompt_line)
+    following = re.search(r"^\w+> ", transcript[start:], re.MULTILINE)
+    return transcript[start:start + following.start()] if following else transcript[start:]
+
+
+def test_a_check_in_a_win_and_a_fast_forwarded_nudge(tmp_path: Path) -> None:
+    # On the sandbox's half-hour step grid, so the nudge shows up stamped with its own time.
+    soon = datetime.now(UTC) + timedelta(hours=2)
+    nudge_time = soon.replace(minute=soon.minute // 30 * 30).strftime("%H:%M")
+    script = f"""\
+# check-in
+/rejected company:Acme stage:onsite
+1
+4
+Vent privately
+{VENT}
+
+# win
+/win text:"{WIN}"
+Post
+/as jordan
+Cheer
+/as alex
+# nudge
+/nudges start time:{nudge_time} timezone:UTC
+/wait 1d
+"""
+    result = run_sandbox(tmp_path, script)
+    out = result.stdout
+    assert result.returncode == 0, result.stderr + out
+    assert result.stderr == ""
+    ready = re.search(r"ready in ([\d.]+) s", out)
+    assert ready is not None and float(ready.group(1)) < 10
+
+    checkin = after(out, "alex> /rejected company:Acme stage:onsite")
+    assert checkin.startswith("\nBounceback (only you can see this):\n")
+    assert "Acme · onsite" in checkin
+    assert "[1] 😞 Disappointed" in checkin and "[5]" in checkin
+    assert "→ picked “😞 Disappointed”" in after(out, "alex> 1")
+    rated = after(out, "alex> 4")
+    assert "Bounceback (only you can see this, updated):" in rated and "Disappointed · 4/5" in rated
+    assert "💬 Vent privately" in rated
+    vent = after(out, "alex> Vent privately")
+    assert "Bounceback opened a form:" in vent
+    assert "(required; up to 4000 characters)" in vent and "keep: No" in vent
+    assert f"  > {VENT}" in vent
+    reply = vent.split(f"  > {VENT}")[1]
+    assert "Bounceback (only you can see this):" in reply and VENT not in reply
+
+    preview = after(out, f'alex> /win text:"{WIN}"')
+    assert "[1] 🎉 Post" in preview and "[#wins]" not in preview
+    posted = after(out, "alex> Post")
+    assert "[#wins] Bounceback:" in posted
+    post = posted.split("[#wins] Bounceback:")[1]
+    assert "from alex" in post and WIN in post and "Cheer · 0" in post
+    assert "You are now jordan." in after(out, "alex> /as jordan")
+    assert "[#wins] Bounceback (updated):" in after(out, "jordan> Cheer") and "Cheer · 1" in out
+
+    started = after(out, f"alex> /nudges start time:{nudge_time} timezone:UTC")
+    assert "You're all set" in started and "[DM from Bounceback]" in started
+    waited = after(out, "alex> /wait 1d")
+    assert "[DM from Bounceback]" in waited
+    nudge = waited.split("[DM from Bounceback]")[1]
+    assert "Day 1 of 14" in nudge and "[1] 💛 Helpful" in nudge
+    assert re.search(rf"— \w+day, .* {nudge_time} UTC —\n\[DM from Bounceback\]", waited)
+    assert "⏩ It's now" in waited and "(1 day later)" in waited
+
+
+def test_a_failing_line_stops_the_script_with_a_clear_message(tmp_path: Path) -> None:
+    result = run_sandbox(tmp_path, "# typo on line 2\n/rejected compny:Acme\n/progress\n")
+    assert result.returncode == 1
+    assert result.stderr.startswith("sandbox: line 2 failed: /rejected has no option 'compny'")
+    assert "options: company, role, stage" in result.stderr
+    assert "alex> /rejected compny:Acme" in result.stdout
+    assert "alex> /progress" not in result.stdout
+
+
+def test_a_kept_database_remembers_members_time_and_key(tmp_path: Path) -> None:
+    database = tmp_path / "kept" / "demo.sqlite3"
+    first = run_sandbox(tmp_path, "/nudges start time:09:00 timezone:Europe/London\n/wait 2d\n",
+                        "--database", str(database))
+    assert first.returncode == 0, first.stderr
+    assert database.exists() and (database.parent / "demo.sqlite3.key").stat().st_mode & 0o077 == 0
+    second = run_sandbox(tmp_path, "/nudges status\n", "--database", str(database))
+    assert second.returncode == 0, second.stderr
+    status = after(second.stdout, "alex> /nudges status")
+    assert "09:00 · Europe/London" in status and "12 of 14 days left" in status
+    # The clock carries on from where the first run stopped, so time never runs backwards for the data.
+    stopped = re.search(r"⏩ It's now (.+) \(2 days later\)", first.stdout)
+    assert stopped is not None and f"Sandbox time: {stopped.group(1)}." in second.stdout
