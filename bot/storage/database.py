@@ -130,7 +130,10 @@ class Database:
             try:
                 yield Transaction(self._connection)
             except BaseException:
-                await self._connection.execute("ROLLBACK")
+                # SQLite rolls back by itself after some errors (e.g. SQLITE_FULL); a second ROLLBACK would then
+                # fail and hide the real error behind "cannot rollback - no transaction is active".
+                if self._connection.in_transaction:
+                    await self._connection.execute("ROLLBACK")
                 raise
             else:
                 await self._connection.execute("COMMIT")
