@@ -13,6 +13,7 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.clock import Clock, from_iso, to_iso
+from bot.errors import classify
 from bot.storage import Database, Transaction
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,9 @@ class TimerService:
         self._semaphore = asyncio.Semaphore(concurrency)
         self._dispatch = dispatch
         self._run_lock = asyncio.Lock()
+        # Outcomes whose write failed (read-only or full database): written first on the next run, so the
+        # timers neither hang in 'running' until a restart nor run their handlers twice.
+        self._unrecorded: list[tuple[list[Timer], list[BaseException | None]]] = []
 
     def register(self, kind: str, handler: TimerHandler) -> None:
         """Say which coroutine handles timers of a kind (called from a cog's `cog_load`)."""
@@ -132,6 +136,9 @@ class TimerService:
     async def run_due(self) -> int:
         """Claim every due timer in one transaction, run the handlers, record outcomes in one more."""
         async with self._run_lock:
+            while self._unrecorded:
+                await self._record(*self._unrecorded[0])
+                self._unrecorded.pop(0)
             total = 0
             while True:
                 claimed = await self._claim()
@@ -139,7 +146,11 @@ class TimerService:
                     return total
                 total += len(claimed)
                 outcomes = await asyncio.gather(*(self._run_one(timer) for timer in claimed))
-                await self._record(claimed, outcomes)
+                try:
+                    await self._record(claimed, outcomes)
+                except Exception:
+                    self._unrecorded.append((claimed, list(outcomes)))
+                    raise
                 if len(claimed) < CLAIM_BATCH:
                     return total
 
@@ -241,8 +252,12 @@ class Ticker:
     async def _tick(self) -> None:
         try:
             await self.timers.run_due()
-        except Exception:  # the tick must survive a bad round (e.g. disk full) and try again next time
-            log.exception("timer tick failed")
+        except Exception as error:  # the tick must survive a bad round (e.g. disk full) and try again next time
+            fault = classify(error)
+            if fault is None:
+                log.exception("timer tick failed")
+            else:
+                log.error("timer tick failed: %s (%s); trying again next tick", fault.value, error)
 
     def shutdown(self) -> None:
         """Stop the clock without waiting for running jobs (the database keeps what is unfinished)."""
