@@ -21,6 +21,7 @@ from bot.client import BouncebackBot, Interaction
 from bot.clock import discord_timestamp
 from bot.content import load_content
 from bot.delivery import DeliveryOutcome, DeliveryResult
+from bot.errors import classify
 from bot.storage.nudges import (
     CLOSED,
     DEFAULT_RUN_DAYS,
@@ -362,14 +363,23 @@ class NudgeDispatcher:
             self._outcomes.append(outcome)
             due_for_flush = monotonic_time.monotonic() - self._last_flush >= RECORD_INTERVAL
             if len(self._outcomes) >= RECORD_EVERY or due_for_flush:
-                await self._flush()
+                try:
+                    await self._flush()
+                except Exception as error:  # keep sending what is claimed; the outcomes wait for the next write
+                    log.warning("could not record nudge outcomes yet (%s); keeping them for the next write", error)
 
     async def _flush(self) -> None:
         async with self._flush_lock:
             outcomes, self._outcomes = self._outcomes, []
             self._last_flush = monotonic_time.monotonic()
             if outcomes:
-                await self.repository.record(outcomes, self.bot.now())
+                try:
+                    await self.repository.record(outcomes, self.bot.now())
+                except BaseException:
+                    # Read-only or full database: keep them, so a later round records them instead of the
+                    # nudges hanging as 'claimed' until a restart.
+                    self._outcomes[:0] = outcomes
+                    raise
 
     async def deliver(self, nudge: ClaimedNudge, report: DispatchReport) -> Outcome:
         """Send one claimed nudge and say what happened (never raises for a delivery problem)."""
@@ -698,8 +708,12 @@ class NudgesCog(commands.Cog):
             return await self.dispatcher.run_due()
         except asyncio.CancelledError:
             raise
-        except Exception:  # the next tick tries again
-            log.exception("nudge round failed")
+        except Exception as error:  # the next tick tries again
+            fault = classify(error)
+            if fault is None:
+                log.exception("nudge round failed")
+            else:
+                log.error("nudge round failed: %s (%s); trying again next tick", fault.value, error)
             return DispatchReport()
 
     async def run_due_nudges(self) -> DispatchReport:
