@@ -1067,6 +1067,10 @@ def run_sandbox(script: str | None, database: str | None) -> int:
     except KeyboardInterrupt:
         print("\nBye.")
         code = EXIT_OK
+    except BrokenPipeError:
+        # Whoever read the transcript (e.g. `| head`) stopped reading; leave quietly, as Python's docs advise.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = EXIT_FAILED
     finally:
         logging.shutdown()
         if errors.records:

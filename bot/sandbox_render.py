@@ -35,6 +35,7 @@ MASKED_LINK = re.compile(r"\[([^\]\n]+)\]\((<?https?://[^)\s]+>?)\)")
 SUPPRESSED_LINK = re.compile(r"<(https?://[^>\s]+)>")
 BOLD = re.compile(r"\*\*(.+?)\*\*", re.DOTALL)
 HEADING = re.compile(r"^(?:#{1,3}|-#) ", re.MULTILINE)
+DISCORD_MESSAGE_LINK = ("https://discord.com/channels/", "https://discordapp.com/channels/")
 ESCAPED = re.compile(r"\\([\\*_~`|>#\-\[\]()])")
 
 
@@ -166,11 +167,19 @@ def plain(text: str, names: Names, now: datetime) -> str:
     text = CHANNEL_MENTION.sub(channel, text)
     text = CUSTOM_EMOJI.sub(r":\1:", text)
     text = COMMAND_MENTION.sub(r"/\1", text)
-    text = MASKED_LINK.sub(lambda m: f"{m.group(1)} ({m.group(2).strip('<>')})", text)
+    text = MASKED_LINK.sub(_masked_link, text)
     text = SUPPRESSED_LINK.sub(r"\1", text)
     text = BOLD.sub(r"\1", text)
     text = HEADING.sub("", text)
     return ESCAPED.sub(r"\1", text)
+
+
+def _masked_link(match: re.Match[str]) -> str:
+    url = match.group(2).strip("<>")
+    # A jump link to a Discord message can't be opened from the terminal; its text says enough.
+    if url.startswith(DISCORD_MESSAGE_LINK):
+        return match.group(1)
+    return f"{match.group(1)} ({url})"
 
 
 def emoji_prefix(component: dict[str, Any]) -> str:

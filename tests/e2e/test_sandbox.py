@@ -119,3 +119,16 @@ def test_a_kept_database_remembers_members_time_and_key(tmp_path: Path) -> None:
     # The clock carries on from where the first run stopped, so time never runs backwards for the data.
     stopped = re.search(r"⏩ It's now (.+) \(2 days later\)", first.stdout)
     assert stopped is not None and f"Sandbox time: {stopped.group(1)}." in second.stdout
+
+
+def test_the_normal_run_path_never_imports_the_emulator() -> None:
+    code = (
+        "import importlib, pkgutil, sys\n"
+        "import bot.__main__, bot.client, bot.sandbox, bot.sandbox_render\n"
+        "for module in pkgutil.iter_modules(['cogs']):\n"
+        "    importlib.import_module('cogs.' + module.name)\n"
+        "print(sorted(name for name in sys.modules if name.split('.')[0] in ('emulator', 'tests')))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                            timeout=60, check=True)
+    assert result.stdout.strip() == "[]"

@@ -105,6 +105,10 @@ def test_unknown_mentions_fall_back_to_ids() -> None:
     assert plain("<@999> in <#998>", DemoNames(), NOW) == "@999 in #998"
 
 
+def test_jump_links_to_discord_messages_keep_only_their_text() -> None:
+    assert plain("“Got a callback” [↗](https://discord.com/channels/1/2/3)", DemoNames(), NOW) == "“Got a callback” ↗"
+
+
 @pytest.mark.parametrize(
     ("style", "expected"),
     [
