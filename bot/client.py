@@ -6,6 +6,7 @@ import hashlib
 import json
 import logging
 import pkgutil
+import re
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,6 +21,7 @@ from bot.config import PROJECT_ROOT, Settings
 from bot.content import WordingPicker
 from bot.crypto import TextCipher, load_cipher
 from bot.delivery import Delivery
+from bot.fallback import UnclaimedInteractions
 from bot.safety import DEFAULT_SAFETY_PATH, SafetyRules, load_safety_rules
 from bot.scheduling import Ticker, TimerService
 from bot.storage import Database
@@ -104,6 +106,7 @@ class BouncebackBot(commands.Bot):
         self.next_steps: list[NextStep] = []
         self.erasure_hooks: dict[str, ErasureHook] = {}
         self.synced_commands = False
+        self.unclaimed = UnclaimedInteractions(self)
         apply_endpoints(settings.discord_api_base, settings.discord_gateway_url)
 
     async def setup_hook(self) -> None:
@@ -151,6 +154,21 @@ class BouncebackBot(commands.Bot):
     def unregister_erasure_hook(self, name: str) -> None:
         """Forget an erasure hook (cog unload)."""
         self.erasure_hooks.pop(name, None)
+
+    def register_custom_id_route(self, pattern: re.Pattern[str] | str) -> None:
+        """Say that a listener (e.g. `on_interaction`) handles these custom ids, so they are not answered as stale."""
+        self.unclaimed.register_route(pattern)
+
+    def unregister_custom_id_route(self, pattern: re.Pattern[str] | str) -> None:
+        """Withdraw a custom id route (cog unload)."""
+        self.unclaimed.unregister_route(pattern)
+
+    def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
+        """Dispatch an event; interactions are first checked for having a handler (see bot/fallback.py)."""
+        if event_name == "interaction" and args and isinstance(args[0], discord.Interaction):
+            # discord.py has routed the interaction to its views just before this call; nothing has run yet.
+            self.unclaimed.observe(args[0])
+        super().dispatch(event_name, *args, **kwargs)
 
     def unregister_next_step(self, key: str) -> None:
         """Withdraw a next-step button (cog unload)."""

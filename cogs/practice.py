@@ -595,11 +595,13 @@ class PracticeCog(commands.Cog):
         """Register the persistent components and the next step after `/rejected`."""
         self.bot.add_dynamic_items(*DYNAMIC_ITEMS)
         self.bot.register_next_step(NEXT_STEP)
+        self.bot.register_custom_id_route(MODAL_ID)  # answer modals are handled by `on_interaction` below
 
     async def cog_unload(self) -> None:
         """Withdraw the components and the next step."""
         self.bot.remove_dynamic_items(*DYNAMIC_ITEMS)
         self.bot.unregister_next_step(NEXT_STEP.key)
+        self.bot.unregister_custom_id_route(MODAL_ID)
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: Interaction) -> None:

@@ -1,0 +1,151 @@
+"""Answer the interactions nothing else will: a form sent twice, a form or button from before a restart, a
+tampered or expired custom id. Without this, discord.py drops them silently and the member sees "interaction
+failed" — and, for a form, loses what they typed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections import OrderedDict
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.support import crisis_embeds
+from bot.ui import reply
+
+if TYPE_CHECKING:
+    from bot.client import BouncebackBot
+
+log = logging.getLogger(__name__)
+
+REMEMBERED_FORMS = 5_000
+ECHO_LIMIT = 1_500  # what is shown back of a lost form, so the reply stays under Discord's 2,000 characters
+ALREADY_DONE = "That form was already sent, so there's nothing more to do — you're all set. 🌱"
+FORM_LOST = (
+    "Sorry — I couldn't receive that form: it was opened before I restarted (or it's no longer available), "
+    "so nothing from it was saved. Please open it again from the button or command you started with."
+)
+FORM_ECHO = "\n\nHere's what you wrote, so you can paste it back in:\n"
+BUTTON_EXPIRED = (
+    "That button doesn't work any more (it may be from an older message). Nothing was changed — running the "
+    "command again gives you fresh ones."
+)
+
+
+class UnclaimedInteractions:
+    """Notices, as each interaction arrives, whether anything will handle it; answers kindly when nothing will."""
+
+    def __init__(self, bot: BouncebackBot) -> None:
+        self.bot = bot
+        self.routes: list[re.Pattern[str]] = []
+        self._submitted: OrderedDict[str, None] = OrderedDict()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def register_route(self, pattern: re.Pattern[str] | str) -> None:
+        """Say that custom ids matching `pattern` are handled by a listener (e.g. a cog's `on_interaction`)."""
+        compiled = re.compile(pattern) if isinstance(pattern, str) else pattern
+        if compiled not in self.routes:
+            self.routes.append(compiled)
+
+    def unregister_route(self, pattern: re.Pattern[str] | str) -> None:
+        """Withdraw a route (cog unload)."""
+        compiled = re.compile(pattern) if isinstance(pattern, str) else pattern
+        self.routes = [route for route in self.routes if route.pattern != compiled.pattern]
+
+    def observe(self, interaction: discord.Interaction[Any]) -> None:
+        """Called synchronously as the interaction is dispatched, when discord.py has just routed it (or not)."""
+        kind = interaction.type
+        if kind not in (discord.InteractionType.component, discord.InteractionType.modal_submit):
+            return
+        data: dict[str, Any] = dict(interaction.data) if isinstance(interaction.data, dict) else {}
+        custom_id = str(data.get("custom_id", ""))
+        if any(route.fullmatch(custom_id) for route in self.routes):
+            return
+        if kind is discord.InteractionType.modal_submit:
+            if self._modal_is_open(custom_id):
+                self._remember(custom_id)
+                return
+            answer = self._answer_form(interaction, custom_id, data)
+        else:
+            if self._component_is_handled(interaction, custom_id, int(data.get("component_type", 0))):
+                return
+            answer = self._answer_button(interaction, custom_id)
+        task = asyncio.get_running_loop().create_task(answer, name="unclaimed-interaction")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # discord.py keeps no public record of what its view store will route, so these read it directly; they
+    # only run synchronously inside dispatch, before any handler has had a chance to change it.
+
+    def _store(self) -> Any:
+        return self.bot._connection._view_store
+
+    def _modal_is_open(self, custom_id: str) -> bool:
+        return custom_id in self._store()._modals
+
+    def _component_is_handled(self, interaction: discord.Interaction[Any], custom_id: str, component_type: int) -> bool:
+        store = self._store()
+        if any(pattern.fullmatch(custom_id) for pattern in store._dynamic_items):
+            return True
+        key = (component_type, custom_id)
+        message_id = interaction.message.id if interaction.message is not None else None
+        views: dict[Any, dict[Any, Any]] = store._views
+        return key in views.get(message_id, {}) or key in views.get(None, {})
+
+    def _remember(self, custom_id: str) -> None:
+        self._submitted[custom_id] = None
+        self._submitted.move_to_end(custom_id)
+        while len(self._submitted) > REMEMBERED_FORMS:
+            self._submitted.popitem(last=False)
+
+    async def _answer_form(self, interaction: discord.Interaction[Any], custom_id: str, data: dict[str, Any]) -> None:
+        if custom_id in self._submitted:
+            log.info("a form was sent again after it was handled (%s)", _shape(custom_id))
+            await self._send(interaction, ALREADY_DONE)
+            return
+        log.info("a form arrived that no open form matches (%s): restart or tampered id", _shape(custom_id))
+        texts = [text for text in _text_values(data.get("components", [])) if text.strip()]
+        content = FORM_LOST
+        if texts:
+            escaped = (discord.utils.escape_markdown(text) for text in texts)
+            quoted = "\n".join(f"> {line}" for text in escaped for line in text.splitlines() or [""])
+            content += FORM_ECHO + _clip(quoted, ECHO_LIMIT)  # mentions in it never ping (reply() turns them off)
+        embeds = crisis_embeds() if texts and self.bot.safety.assess(*texts).is_crisis else []
+        await self._send(interaction, content, embeds=embeds)
+
+    async def _answer_button(self, interaction: discord.Interaction[Any], custom_id: str) -> None:
+        log.info("a component arrived that nothing handles (%s): expired or tampered id", _shape(custom_id))
+        await self._send(interaction, BUTTON_EXPIRED)
+
+    async def _send(self, interaction: discord.Interaction[Any], content: str, **kwargs: Any) -> None:
+        try:
+            await reply(interaction, content, **kwargs)
+        except discord.HTTPException as error:
+            log.warning("could not answer an unclaimed interaction: %s", error)
+
+
+def _text_values(components: Any) -> Iterator[str]:
+    """Every text input's value in a raw modal submission (inside action rows or labels)."""
+    if not isinstance(components, list):
+        return
+    for component in components:
+        if not isinstance(component, dict):
+            continue
+        if isinstance(component.get("value"), str):
+            yield component["value"]
+        yield from _text_values(component.get("components"))
+        if isinstance(component.get("component"), dict):
+            yield from _text_values([component["component"]])
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _shape(custom_id: str) -> str:
+    """A custom id without its numbers, for the log (ids can identify members)."""
+    return ":".join(part if not part.isdigit() else "#" for part in custom_id.split(":"))[:80]
