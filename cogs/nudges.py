@@ -144,6 +144,42 @@ class Personal:
     hard_question: str | None = None
 
 
+def personal_line(personal: Personal, pick: int) -> str | None:
+    """At most one personal line, so the nudge stays short; what is actionable comes first."""
+    if personal.feedback == "follow_up":
+        return ("It's been a while since you asked for feedback. If they've replied, or you'd like to send a "
+                "short, friendly follow-up, `/feedback` has it ready.")
+    if personal.feedback == "unsent" and pick % 2 == 0:
+        return ("Your feedback request is drafted and waiting. If today feels like a good day to send it, "
+                "`/feedback` has it — and if not, that's fine too.")
+    options: list[str] = []
+    if personal.hard_question:
+        options.append(f"One to practise, from your own list: “{personal.hard_question}” Try answering it out "
+                       "loud once today — `/practice` will play the interviewer if you'd like.")
+    days = personal.days_since_checkin
+    if days is not None and days >= 7:
+        options.append(f"It's been {days} days since your last check-in here. However the search is going, "
+                       "you're still in it, and that counts.")
+    elif days is not None and days <= 1:
+        options.append("That last rejection is still fresh. Be as gentle with yourself today as you would be "
+                       "with a friend.")
+    if not options:
+        return None
+    return options[pick % len(options)]
+
+
+def footer_text(personal: Personal, nudge: ClaimedNudge) -> str:
+    """Run progress and shots taken, e.g. 'Day 3 of 14 · Shots taken so far: 5'."""
+    parts: list[str] = []
+    if nudge.kind == PREVIEW:
+        parts.append("A preview — it doesn't count towards your days")
+    elif nudge.run_day is not None:
+        parts.append(f"Day {nudge.run_day} of {nudge.run_days}" if nudge.run_days else f"Day {nudge.run_day}")
+    if personal.shots:
+        parts.append(f"Shots taken so far: {personal.shots}")
+    return " · ".join(parts)
+
+
 class NudgeComposer:
     """Builds a nudge's embed and buttons, personalised from what the member has shared."""
 
@@ -202,40 +238,6 @@ class NudgeComposer:
             text = text[: MAX_QUESTION - 1].rstrip() + "…"
         return discord.utils.escape_markdown(" ".join(text.split()))
 
-    def personal_line(self, personal: Personal, pick: int) -> str | None:
-        """At most one personal line, so the nudge stays short; what is actionable comes first."""
-        if personal.feedback == "follow_up":
-            return ("It's been a while since you asked for feedback. If they've replied, or you'd like to send a "
-                    "short, friendly follow-up, `/feedback` has it ready.")
-        if personal.feedback == "unsent" and pick % 2 == 0:
-            return ("Your feedback request is drafted and waiting. If today feels like a good day to send it, "
-                    "`/feedback` has it — and if not, that's fine too.")
-        options: list[str] = []
-        if personal.hard_question:
-            options.append(f"One to practise, from your own list: “{personal.hard_question}” Try answering it out "
-                           "loud once today — `/practice` will play the interviewer if you'd like.")
-        days = personal.days_since_checkin
-        if days is not None and days >= 7:
-            options.append(f"It's been {days} days since your last check-in here. However the search is going, "
-                           "you're still in it, and that counts.")
-        elif days is not None and days <= 1:
-            options.append("That last rejection is still fresh. Be as gentle with yourself today as you would be "
-                           "with a friend.")
-        if not options:
-            return None
-        return options[pick % len(options)]
-
-    def footer(self, personal: Personal, nudge: ClaimedNudge) -> str:
-        """Run progress and shots taken, e.g. 'Day 3 of 14 · Shots taken so far: 5'."""
-        parts: list[str] = []
-        if nudge.kind == PREVIEW:
-            parts.append("A preview — it doesn't count towards your days")
-        elif nudge.run_day is not None:
-            parts.append(f"Day {nudge.run_day} of {nudge.run_days}" if nudge.run_days else f"Day {nudge.run_day}")
-        if personal.shots:
-            parts.append(f"Shots taken so far: {personal.shots}")
-        return " · ".join(parts)
-
     async def compose(self, nudge: ClaimedNudge, now: datetime) -> tuple[discord.Embed, discord.ui.View]:
         """The DM for a claimed nudge: its text, one personal line, the footer, and its buttons."""
         table = nudge_table()
@@ -243,7 +245,7 @@ class NudgeComposer:
         pick = nudge.ledger_id
         personal = await self.personal(nudge.user_id, now, pick)
         lines = [item["text"]]
-        extra = self.personal_line(personal, pick)
+        extra = personal_line(personal, pick)
         if extra:
             lines.append(extra)
         embed = discord.Embed(
@@ -253,7 +255,7 @@ class NudgeComposer:
         if nudge.last_of_run:
             texts = content()["run_end"]["texts"]
             embed.add_field(name="Well done", value=texts[nudge.ledger_id % len(texts)], inline=False)
-        footer = self.footer(personal, nudge)
+        footer = footer_text(personal, nudge)
         if footer:
             embed.set_footer(text=footer)
         return embed, nudge_view(nudge.ledger_id, nudge.user_id, last_of_run=nudge.last_of_run)

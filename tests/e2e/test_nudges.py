@@ -152,6 +152,29 @@ async def test_nudge_is_personal_when_there_is_something_to_say(harness: Harness
     assert "still fresh" in nudge.embeds[0]["description"]
 
 
+async def test_nudge_offers_one_of_my_own_hard_questions_and_a_due_feedback_follow_up(harness: Harness) -> None:
+    alex, bo = harness.member("alex"), harness.member("bo")
+    bot = harness.running
+    stamp = "2026-11-20T09:00:00.000000Z"
+    question = "Tell me about a time you disagreed with your manager " + "at length " * 30
+    await bot.database.execute(
+        "INSERT INTO hard_questions (user_id, text_encrypted, created_at) VALUES (?, ?, ?)",
+        (alex.user_id, bot.cipher.encrypt(question), stamp),
+    )
+    await bot.database.execute(
+        "INSERT INTO feedback_requests (user_id, state, tone, subject_encrypted, body_encrypted, created_at, "
+        "updated_at, sent_at, next_action_at) VALUES (?, 'sent', 'warm', ?, ?, ?, ?, ?, ?)",
+        (bo.user_id, bot.cipher.encrypt("s"), bot.cipher.encrypt("b"), stamp, stamp, stamp, stamp),
+    )
+    await start(alex)
+    await start(bo)
+    await run_due(harness, timedelta(hours=1))
+    text = nudges_for(alex)[0].embeds[0]["description"]
+    assert "Tell me about a time you disagreed with your manager" in text and "/practice" in text
+    assert "…" in text and len(text) < 1200  # a long question is shortened
+    assert "/feedback" in nudges_for(bo)[0].embeds[0]["description"]
+
+
 async def test_every_button_works_after_a_restart(harness: Harness) -> None:
     alex = harness.member("alex")
     await start(alex)
