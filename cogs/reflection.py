@@ -15,6 +15,7 @@ from bot.content import load_content
 from bot.storage.checkins import Checkin
 from bot.storage.reflections import save_reflection, split_items
 from bot.support import crisis_embeds
+from bot.text import visible
 from bot.ui import (
     CALM,
     BaseModal,
@@ -86,7 +87,8 @@ def first_point(text: str | None, limit: int = QUOTE_LIMIT) -> str | None:
     point = next((sentence for sentence in SENTENCE_END.split(items[0]) if len(sentence.split()) >= 3), items[0])
     if len(point) > limit:
         point = point[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
-    return point.rstrip(" .")
+    point = point.rstrip(" .")
+    return point if visible(point) else None  # nothing readable (only invisible characters) is no point at all
 
 
 def quote(text: str) -> str:
@@ -100,8 +102,11 @@ async def reflect_back(
 ) -> tuple[str, str]:
     """One concrete thing they did well and one next step, both drawn from what they wrote."""
     text = words()
-    thing = first_point(went_well) or went_well.strip()[:QUOTE_LIMIT]
-    well = (await bot.wording.pick(user_id, "reflect:went_well", text["went_well"])).format(thing=quote(thing))
+    thing = first_point(went_well) or visible(went_well)[:QUOTE_LIMIT]
+    if thing:
+        well = (await bot.wording.pick(user_id, "reflect:went_well", text["went_well"])).format(thing=quote(thing))
+    else:  # nothing readable to quote back (e.g. only spaces or invisible characters)
+        well = "Thank you for taking the time to look back at this one. That's not easy, and it counts."
     step = first_point(practise_next)
     if step:
         line = await bot.wording.pick(user_id, "reflect:practise", text["practise_step"])

@@ -10,6 +10,7 @@ from discord.ext import commands
 
 from bot.client import BouncebackBot, Interaction
 from bot.support import default_region, find_region, helplines_embed, regions
+from bot.text import visible
 from bot.ui import reply
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,7 @@ class Resources(commands.Cog):
     @app_commands.describe(country="Your country, e.g. UK, United States, India (optional)")
     async def resources(self, interaction: Interaction, country: app_commands.Range[str, 1, 60] | None = None) -> None:
         """Show a country's helplines, or the international ones."""
+        country = visible(country) or None  # blank or invisible input reads as no country at all
         region = find_region(country)
         embeds: list[discord.Embed] = []
         if region is None:

@@ -15,6 +15,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot.clock import from_iso, to_iso
 from bot.storage.database import Database
+from bot.text import visible
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +48,10 @@ def parse_zone(name: str) -> str:
     by_fold = {zone.casefold(): zone for zone in iana_zones()}
     if cleaned.casefold() in by_fold:
         return by_fold[cleaned.casefold()]
+    shown = visible(name)[:64]
     raise SettingsError(
-        f"I don't know the time zone “{name}”. Please use a name like Europe/London, America/New_York or "
+        (f"I don't know the time zone “{shown}”." if shown else "That doesn't look like a time zone.")
+        + " Please use a name like Europe/London, America/New_York or "
         "Asia/Kolkata (abbreviations such as PST are ambiguous, so I can't use them)."
     )
 
@@ -60,7 +63,11 @@ def parse_time(text: str) -> str:
         hour, minute = int(match["hour"]), int(match["minute"] or 0)
         if 0 <= hour <= 23 and 0 <= minute <= 59:
             return f"{hour:02d}:{minute:02d}"
-    raise SettingsError(f"“{text}” isn't a time I can read. Please use 24-hour time, like 17:00 or 09:30.")
+    shown = visible(text)[:16]
+    raise SettingsError(
+        (f"“{shown}” isn't a time I can read." if shown else "That isn't a time I can read.")
+        + " Please use 24-hour time, like 17:00 or 09:30."
+    )
 
 
 def human_join(names: list[str]) -> str:
