@@ -38,6 +38,17 @@ class NextStep:
         return f"next:{self.key}:{checkin_id}:{owner_id}"
 
 
+def untracked(view: discord.ui.View) -> discord.ui.View:
+    """Send a view as plain components: for views whose every item a registered DynamicItem answers.
+
+    discord.py keeps each view it sends until the view times out, and gives an ephemeral one a 15-minute timer
+    task: per message, memory and a task nobody needs when DynamicItems answer by custom id. A stopped view is
+    neither kept nor timed. Never use it for items with their own callbacks: those would no longer be called.
+    """
+    view.stop()
+    return view
+
+
 def next_step_template(key: str) -> str:
     """The DynamicItem template matching `NextStep.custom_id` for a key."""
     return rf"next:{key}:(?P<checkin_id>\d+):(?P<owner_id>\d+)"
@@ -113,7 +124,17 @@ class BaseView(discord.ui.View):
 
 
 class BaseModal(discord.ui.Modal):
-    """A modal that reports its errors to the member instead of failing silently."""
+    """A modal that reports its errors to the member instead of failing silently, and that only the member it
+    was shown to can submit (subclasses set `owner_id`)."""
+
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        """Refuse a submission from anyone but the owner (a forged one: the form stays open for its owner)."""
+        owner_id = getattr(self, "owner_id", None)
+        if owner_id is None or interaction.user.id == owner_id:
+            return True
+        await reply(interaction, "This form belongs to someone else, so I haven't taken anything from it. "
+                                 "Nothing was saved.")
+        return False
 
     async def on_error(  # type: ignore[override]  # Modal.on_error takes no item, unlike View's
         self, interaction: discord.Interaction[Any], error: Exception, /
