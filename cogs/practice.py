@@ -254,6 +254,12 @@ async def submit_answer(bot: BouncebackBot, interaction: Interaction, turn_id: i
     if question is None:
         await reply(interaction, text["hard_question_gone"])
         return
+    attempts = await store.turn_answers(bot.database, bot.cipher, turn.id, owner_id)
+    if attempts and attempts[-1].text == answer:
+        # The same form arrived twice (a double submit, or a stale copy): it is one answer, not two attempts.
+        await reply(interaction, "I already have that answer (it came through twice), so nothing changed — "
+                                 "its feedback is in the message above.")
+        return
     analysis = rules.analyse(answer, question.category)
     answer_id = await store.save_answer(
         bot.database, bot.cipher, turn_id=turn.id, user_id=owner_id, text=answer,
