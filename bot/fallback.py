@@ -89,7 +89,9 @@ class UnclaimedInteractions:
 
     def _component_is_handled(self, interaction: discord.Interaction[Any], custom_id: str, component_type: int) -> bool:
         store = self._store()
-        if any(pattern.fullmatch(custom_id) for pattern in store._dynamic_items):
+        if any(pattern.fullmatch(custom_id) for pattern in store._dynamic_items) and _on_message(
+            interaction.message, custom_id, component_type
+        ):
             return True
         key = (component_type, custom_id)
         message_id = interaction.message.id if interaction.message is not None else None
@@ -126,6 +128,19 @@ class UnclaimedInteractions:
             await reply(interaction, content, **kwargs)
         except discord.HTTPException as error:
             log.warning("could not answer an unclaimed interaction: %s", error)
+
+
+def _on_message(message: discord.Message | None, custom_id: str, component_type: int) -> bool:
+    """Whether the message carries this component: discord.py silently drops a dynamic item's interaction when it
+    doesn't (a tampered custom id), so that case must be answered here."""
+    if message is None:
+        return False
+    view_cls = discord.ui.LayoutView if message.flags.components_v2 else discord.ui.View
+    view = view_cls.from_message(message, timeout=None)
+    return any(
+        item.type.value == component_type and getattr(item, "custom_id", None) == custom_id
+        for item in view.walk_children()
+    )
 
 
 def _text_values(components: Any) -> Iterator[str]:
