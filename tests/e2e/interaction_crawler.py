@@ -65,6 +65,7 @@ class Sighting:
     kind: str  # "button" | "select"
     label: str | None
     message: EmulatedMessage
+    owner: SimulatedMember | None = None
     options: list[str] = field(default_factory=list)
 
 
@@ -235,7 +236,7 @@ class Crawler:
             if route[-1].kind != "advance" and self._pending_timers(member) > timers_before and len(route) < MAX_DEPTH:
                 children.append(Action("advance", str(LATER.total_seconds())))
             for message in outcome.messages:
-                for action, sighting in actions_on(message):
+                for action, sighting in actions_on(message, member):
                     survey.components.setdefault((sighting.custom_id, sighting.label), sighting)
                     children.append(action)
             for action in children:
@@ -251,19 +252,19 @@ class Crawler:
             return int(connection.execute(query, (member.user_id,)).fetchone()[0])
 
 
-def actions_on(message: EmulatedMessage) -> list[tuple[Action, Sighting]]:
+def actions_on(message: EmulatedMessage, owner: SimulatedMember | None = None) -> list[tuple[Action, Sighting]]:
     """What a member could do with a message's components (link and disabled buttons excluded)."""
     found: list[tuple[Action, Sighting]] = []
     for button in message.buttons():
         if button.custom_id is None or button.url or button.disabled:
             continue
-        sighting = Sighting(button.custom_id, "button", button.label, message)
+        sighting = Sighting(button.custom_id, "button", button.label, message, owner)
         found.append((Action("click", shape(button.custom_id), button.label), sighting))
     for select in message.selects():
         if select.type != 3 or select.disabled or not select.options:
             continue
         values = [str(o["value"]) for o in select.options]
-        sighting = Sighting(select.custom_id, "select", select.placeholder, message, values)
+        sighting = Sighting(select.custom_id, "select", select.placeholder, message, owner, values)
         chosen = tuple(values[: max(1, select.min_values)])
         found.append((Action("select", shape(select.custom_id), select.placeholder, chosen), sighting))
     return found
