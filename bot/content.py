@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
+import sqlite3
 import tomllib
 from functools import cache
 from pathlib import Path
@@ -36,15 +37,19 @@ class WordingPicker:
             raise ValueError(f"no wording variants for {topic!r}")
         if len(variants) == 1:
             return variants[0]
-        async with self._database.transaction() as tx:
-            last = await tx.fetchval(
+        def choose(connection: sqlite3.Connection) -> int:
+            row = connection.execute(
                 "SELECT last_variant FROM wording_history WHERE user_id = ? AND topic = ?", (user_id, topic)
-            )
-            choices = [index for index in range(len(variants)) if index != last]
-            index = self._rng.choice(choices)
-            await tx.execute(
+            ).fetchone()
+            last = None if row is None else row[0]
+            index = self._rng.choice([i for i in range(len(variants)) if i != last])
+            connection.execute(
                 "INSERT INTO wording_history (user_id, topic, last_variant) VALUES (?, ?, ?) "
                 "ON CONFLICT (user_id, topic) DO UPDATE SET last_variant = excluded.last_variant",
                 (user_id, topic, index),
             )
+            return index
+
+        # One unit on the database thread: picks come before the first answer to many commands.
+        index = await self._database.run(choose)
         return variants[index]

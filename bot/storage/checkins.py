@@ -61,13 +61,21 @@ class CheckinRepository:
         company: str | None, role: str | None, stage: str | None, crisis_flagged: bool = False,
     ) -> int:
         """Store a new check-in and return its id."""
-        async with self._database.transaction() as tx:
-            await ensure_user(tx, user_id, now)
-            return await tx.execute(
+
+        def store(connection: sqlite3.Connection) -> int:
+            connection.execute(
+                "INSERT INTO users (user_id, created_at) VALUES (?, ?) ON CONFLICT (user_id) DO NOTHING",
+                (user_id, to_iso(now)),
+            )
+            cursor = connection.execute(
                 "INSERT INTO checkins (user_id, guild_id, created_at, company, role, stage, crisis_flagged) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (user_id, guild_id, to_iso(now), company, role, stage, int(crisis_flagged)),
             )
+            return int(cursor.lastrowid or 0)
+
+        # One unit on the database thread: /rejected waits for this id before its first answer.
+        return await self._database.run(store)
 
     async def set_feeling(self, checkin_id: int, user_id: int, feeling: str, intensity: int | None) -> bool:
         """Record how the member feels; False if the check-in is not theirs or is gone."""

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -20,10 +21,62 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 Params = Sequence[Any] | dict[str, Any]
+T = TypeVar("T")
+Work = Callable[[sqlite3.Connection], Any]
 
 
 class StorageError(RuntimeError):
     """The database cannot be used; the message says why in plain words."""
+
+
+async def _on_thread(connection: aiosqlite.Connection, work: Callable[[sqlite3.Connection], T]) -> T:
+    """Run synchronous sqlite3 work on aiosqlite's database thread: one round trip, however many statements.
+
+    Every awaited aiosqlite call is a hand-off to that thread and back through the event loop; under load those
+    hand-offs, not SQLite, are what a command waits for. aiosqlite has no public call for this (pinned < 1).
+    """
+    result: T = await connection._execute(work, connection._conn)  # type: ignore[no-untyped-call]
+    return result
+
+
+def _statement(connection: sqlite3.Connection, sql: str, params: Params) -> int:
+    """One statement: the new row id for an INSERT, else the rows changed."""
+    cursor = connection.execute(sql, params)
+    try:
+        if sql.lstrip()[:6].upper() == "INSERT":
+            return cursor.lastrowid or 0
+        return cursor.rowcount
+    finally:
+        cursor.close()
+
+
+def _as_transaction(work: Callable[[sqlite3.Connection], T]) -> Callable[[sqlite3.Connection], T]:
+    """Wrap work so it runs as one transaction: committed if it returns, rolled back if it raises."""
+
+    def unit(connection: sqlite3.Connection) -> T:
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            result = work(connection)
+            connection.execute("COMMIT")
+        except BaseException:
+            # SQLite rolls back by itself after some errors (e.g. SQLITE_FULL); only roll back what is still open.
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            raise
+        return result
+
+    return unit
+
+
+def _run_each(batch: list[tuple[Work, asyncio.Future[Any]]], connection: sqlite3.Connection) -> list[tuple[bool, Any]]:
+    """Run queued work one unit after another; one failing does not stop the rest."""
+    outcomes: list[tuple[bool, Any]] = []
+    for work, _ in batch:
+        try:
+            outcomes.append((True, work(connection)))
+        except Exception as error:
+            outcomes.append((False, error))
+    return outcomes
 
 
 class Transaction:
@@ -34,13 +87,7 @@ class Transaction:
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Run one statement; return the last inserted row id (or rows changed for updates)."""
-        cursor = await self._connection.execute(sql, params)
-        try:
-            if sql.lstrip()[:6].upper() == "INSERT":
-                return cursor.lastrowid or 0
-            return cursor.rowcount
-        finally:
-            await cursor.close()
+        return await _on_thread(self._connection, lambda raw: _statement(raw, sql, params))
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         """Run one statement for many parameter rows."""
@@ -48,14 +95,12 @@ class Transaction:
 
     async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
         """Return the first row of a query, or None."""
-        async with self._connection.execute(sql, params) as cursor:
-            row: sqlite3.Row | None = await cursor.fetchone()
-            return row
+        row: sqlite3.Row | None = await _on_thread(self._connection, lambda raw: raw.execute(sql, params).fetchone())
+        return row
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
         """Return all rows of a query."""
-        async with self._connection.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        return await _on_thread(self._connection, lambda raw: list(raw.execute(sql, params).fetchall()))
 
     async def fetchval(self, sql: str, params: Params = ()) -> Any:
         """Return the first column of the first row, or None."""
@@ -70,6 +115,8 @@ class Database:
         self.path = path
         self._connection = connection
         self._lock = asyncio.Lock()
+        self._queue: list[tuple[Work, asyncio.Future[Any]]] = []
+        self._drainer: asyncio.Task[None] | None = None
 
     @classmethod
     async def open(cls, path: Path, migrations_dir: Path = MIGRATIONS_DIR) -> Database:
@@ -138,10 +185,45 @@ class Database:
             else:
                 await self._connection.execute("COMMIT")
 
+    async def run(self, work: Callable[[sqlite3.Connection], T], *, transaction: bool = True) -> T:
+        """Run short synchronous sqlite3 work (no awaits inside) as one transaction; return what it returns.
+
+        Work queued while the database thread is busy goes over together in one trip, each unit still its own
+        transaction, so a thousand members answered at once cost a few round trips instead of thousands.
+        """
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        self._queue.append((_as_transaction(work) if transaction else work, future))
+        if self._drainer is None or self._drainer.done():
+            self._drainer = loop.create_task(self._drain(), name="database-batches")
+        return await future
+
+    async def _drain(self) -> None:
+        """Send queued work to the database thread, batch by batch, in the order it was queued."""
+        while self._queue:
+            async with self._lock:
+                batch, self._queue = self._queue, []
+                try:
+                    outcomes = await _on_thread(self._connection, functools.partial(_run_each, batch))
+                except BaseException as error:  # the connection is closed, or the loop is shutting down
+                    failure = error if isinstance(error, Exception) else StorageError("the database was closed")
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_exception(failure)
+                    if not isinstance(error, Exception):
+                        raise
+                    continue  # each caller has the error; nobody awaits this task
+            for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
+                if future.done():  # the caller stopped waiting
+                    continue
+                if ok:
+                    future.set_result(value)
+                else:
+                    future.set_exception(value)
+
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Run one statement in its own transaction."""
-        async with self.transaction() as tx:
-            return await tx.execute(sql, params)
+        return await self.run(lambda raw: _statement(raw, sql, params))
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         """Run one statement for many rows in one transaction."""
@@ -150,14 +232,12 @@ class Database:
 
     async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
         """Return the first row of a query, or None."""
-        async with self._lock, self._connection.execute(sql, params) as cursor:
-            row: sqlite3.Row | None = await cursor.fetchone()
-            return row
+        row: sqlite3.Row | None = await self.run(lambda raw: raw.execute(sql, params).fetchone(), transaction=False)
+        return row
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
         """Return all rows of a query."""
-        async with self._lock, self._connection.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        return await self.run(lambda raw: list(raw.execute(sql, params).fetchall()), transaction=False)
 
     async def fetchval(self, sql: str, params: Params = ()) -> Any:
         """Return the first column of the first row, or None."""
