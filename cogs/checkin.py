@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from typing import Any
@@ -14,7 +15,7 @@ from bot.client import BouncebackBot, Interaction
 from bot.content import load_content
 from bot.storage.checkins import STAGES, Checkin
 from bot.support import crisis_embeds
-from bot.ui import NO_MENTIONS, WARM, BaseModal, guarded, refuse_if_not_owner, reply
+from bot.ui import NO_MENTIONS, WARM, BaseModal, guarded, refuse_if_not_owner, reply, untracked
 
 log = logging.getLogger(__name__)
 
@@ -61,11 +62,20 @@ def where_text(company: str | None, role: str | None, stage: str | None) -> str:
     return head or (stage_label.lower() if stage_label else "")
 
 
+@functools.cache
+def feeling_options() -> tuple[discord.SelectOption, ...]:
+    """The feelings as select options, built once (each /rejected needs them before its first answer)."""
+    return tuple(
+        discord.SelectOption(label=f["label"], value=f["key"], emoji=f["emoji"], description=f["description"])
+        for f in feeling_table().values()
+    )
+
+
 def feeling_view(checkin_id: int, owner_id: int) -> discord.ui.View:
     """Step one: the select of feelings."""
     view = discord.ui.View(timeout=None)
     view.add_item(FeelingSelect(checkin_id, owner_id))
-    return view
+    return untracked(view)
 
 
 def intensity_view(checkin_id: int, owner_id: int) -> discord.ui.View:
@@ -73,7 +83,7 @@ def intensity_view(checkin_id: int, owner_id: int) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     for level in range(1, 6):
         view.add_item(IntensityButton(checkin_id, owner_id, level))
-    return view
+    return untracked(view)
 
 
 def next_steps_view(bot: BouncebackBot, checkin_id: int, owner_id: int, *, offer_vent: bool) -> discord.ui.View:
@@ -88,7 +98,8 @@ def next_steps_view(bot: BouncebackBot, checkin_id: int, owner_id: int, *, offer
                 custom_id=step.custom_id(checkin_id, owner_id),
             )
         )
-    return view
+    # Every next-step button is answered by its own cog's DynamicItem, matched on the custom id.
+    return untracked(view)
 
 
 async def validation_embed(bot: BouncebackBot, checkin: Checkin) -> discord.Embed:
@@ -114,13 +125,9 @@ class FeelingSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=FEE
     """The select of feelings; works after a restart because its state lives in its custom id."""
 
     def __init__(self, checkin_id: int, owner_id: int) -> None:
-        options = [
-            discord.SelectOption(label=f["label"], value=f["key"], emoji=f["emoji"], description=f["description"])
-            for f in feeling_table().values()
-        ]
         super().__init__(
             discord.ui.Select(
-                placeholder="How are you feeling right now?", options=options,
+                placeholder="How are you feeling right now?", options=list(feeling_options()),
                 custom_id=f"checkin:feeling:{checkin_id}:{owner_id}",
             )
         )
