@@ -656,6 +656,7 @@ async def orchestrate(args: argparse.Namespace) -> dict[str, Any]:
     from emulator import DiscordEmulator
 
     logging.getLogger("emulator").setLevel(logging.WARNING)
+    load_before = list(os.getloadavg())
     workdir = Path(tempfile.mkdtemp(prefix="bench-nudges-"))
     emulator = DiscordEmulator(global_rate_limit=args.emulator_limit)
     await emulator.start()
@@ -700,6 +701,8 @@ async def orchestrate(args: argparse.Namespace) -> dict[str, Any]:
                 "rate_per_second": args.rate, "emulator_global_limit": args.emulator_limit,
                 "guild_ready_timeout": args.guild_ready_timeout, "python": sys.version.split()[0],
                 "cpus": os.cpu_count(), "zones": len(ZONES),
+                # Other programs on the machine take CPU from the bot too: the loop stall includes that wait.
+                "load_average_before": load_before, "load_average_after": list(os.getloadavg()),
             },
             "targets": TARGETS,
             "db": ours,
