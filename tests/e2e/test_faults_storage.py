@@ -140,7 +140,7 @@ async def test_disk_full_while_keeping_a_long_vent(harness: Harness, caplog: pyt
     assert checkin is not None and checkin.vent == LONG_VENT.strip()
 
 
-async def fire(harness: Harness, job_id: str, caplog: pytest.LogCaptureFixture, done: Callable[[], bool]) -> None:
+async def fire(harness: Harness, job_id: str, done: Callable[[], bool]) -> None:
     """Run one of the bot's real scheduler jobs now and wait until `done()` says it has had its effect."""
     job = harness.running.ticker.scheduler.get_job(job_id)
     assert job is not None, f"no scheduler job {job_id!r}"
@@ -169,8 +169,8 @@ async def test_the_timer_tick_and_the_nudge_tick_survive_and_catch_up(
         return lambda: any(text in r.getMessage() for r in caplog.records)
 
     async with read_only(harness):
-        await fire(harness, "timers-tick", caplog, logged("timer tick"))
-        await fire(harness, "nudges-tick", caplog, logged("nudge round"))
+        await fire(harness, "timers-tick", logged("timer tick"))
+        await fire(harness, "nudges-tick", logged("nudge round"))
         assert alex.dms()[1:] == []
     assert harness.running.ticker.scheduler.running
     failures = [r for r in caplog.records if r.levelno >= logging.ERROR]
@@ -181,8 +181,8 @@ async def test_the_timer_tick_and_the_nudge_tick_survive_and_catch_up(
 
     reminder_done = "SELECT state FROM timers WHERE kind = 'feedback_remind'"
     nudge_sent = "SELECT status FROM nudge_ledger"
-    await fire(harness, "timers-tick", caplog, lambda: states(reminder_done) == ["done"])
-    await fire(harness, "nudges-tick", caplog, lambda: states(nudge_sent) == ["sent"])
+    await fire(harness, "timers-tick", lambda: states(reminder_done) == ["done"])
+    await fire(harness, "nudges-tick", lambda: states(nudge_sent) == ["sent"])
     assert any("Acme" in m.text() for m in alex.dms())
     assert any(any(b.label == "Helpful" for b in m.buttons()) for m in alex.dms())
     assert len(alex.dms()) == 3  # welcome, reminder, nudge: each once
