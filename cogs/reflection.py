@@ -25,6 +25,7 @@ from bot.ui import (
     refuse_if_not_owner,
     reply,
     share_win_custom_id,
+    untracked,
 )
 
 log = logging.getLogger(__name__)
@@ -210,6 +211,7 @@ class ReflectionModal(BaseModal):
                 custom_id=share_win_custom_id("reflection", reflection_id, self.owner_id),
             )
         )
+        untracked(view)  # the wins cog's DynamicItem answers it; discord.py needn't keep or time this view
         embeds = [*crisis_embeds(), embed] if crisis else [embed]
         await reply(interaction, embeds=embeds, view=view)
         log.info("reflection %d saved with %d hard question(s)", reflection_id, len(questions))

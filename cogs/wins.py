@@ -20,7 +20,16 @@ from bot.storage.checkins import Checkin
 from bot.storage.guild_settings import GuildSettings, GuildSettingsRepository, missing_channel_permissions
 from bot.storage.wins import Highlight, WeekSummary, Win, WinRepository, milestone_for
 from bot.support import crisis_embeds
-from bot.ui import NO_MENTIONS, SHARE_WIN_TEMPLATE, WIN, BaseModal, guarded, refuse_if_not_owner, reply
+from bot.ui import (
+    NO_MENTIONS,
+    SHARE_WIN_TEMPLATE,
+    WIN,
+    BaseModal,
+    guarded,
+    refuse_if_not_owner,
+    reply,
+    untracked,
+)
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +150,7 @@ def preview_view(win: Win, *, saved: Win | None = None, choices: list[discord.Gu
     view.add_item(CancelButton(win.id, win.user_id))
     if saved is not None:
         view.add_item(SavedDraftButton(saved.id, saved.user_id))
-    return view
+    return untracked(view)  # all DynamicItems: discord.py needn't keep (and time) each ephemeral preview
 
 
 def post_view(win_id: int, cheers: int) -> discord.ui.View:
@@ -830,8 +839,7 @@ class RemoveButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=REMO
         if not may_remove(interaction, win):
             await reply(interaction, post["remove_refused"])
             return
-        view = discord.ui.View(timeout=None)
-        view.add_item(RemoveConfirmButton(win.id, interaction.user.id))
+        view = untracked(discord.ui.View(timeout=None).add_item(RemoveConfirmButton(win.id, interaction.user.id)))
         await reply(interaction, post["remove_confirm"].format(channel=f"<#{win.channel_id}>"), view=view)
 
 
