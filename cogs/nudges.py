@@ -271,6 +271,8 @@ class _Static(discord.ui.View):
 
     def __init__(self) -> None:
         super().__init__(timeout=None)
+        # Also stopped: an interaction reply stores any unfinished view, with a 15-minute timer task if ephemeral.
+        self.stop()
 
     def is_dispatchable(self) -> bool:
         """Never stored per message (100,000 DMs a day would otherwise pile up in the view store)."""
