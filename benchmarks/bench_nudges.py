@@ -39,6 +39,7 @@ import sys
 import tempfile
 import threading
 import time
+from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -89,9 +90,10 @@ class LoopProbe:
     """
 
     def __init__(self) -> None:
-        self.samples: list[float] = []
-        self.busy: list[float] = []
-        self.own: list[float] = []
+        # Compact arrays, so 100,000+ samples don't show up in the RSS measured after the round.
+        self.samples = array("d")
+        self.busy = array("d")
+        self.own = array("d")
         self.worst: list[tuple[float, float, float, float]] = []  # (since start, lag, loop-thread CPU, process CPU)
         self.collections: list[tuple[int, float]] = []  # (generation, seconds)
         self._task: asyncio.Task[None] | None = None
@@ -126,15 +128,18 @@ class LoopProbe:
                 self.worst.append((before - self._began, lag, busy, process))
 
     async def stop(self) -> dict[str, Any]:
-        """Stop and summarise (milliseconds)."""
+        """Stop, note the process's RSS (before summarising allocates anything), and summarise (milliseconds)."""
         gc.callbacks.remove(self._gc)
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        gc.collect()
+        rss = psutil.Process().memory_info().rss
         ordered = sorted(self.samples) or [0.0]
         full = [seconds for generation, seconds in self.collections if generation == 2]
-        return {
+        summary = {
+            "rss_after": rss,
             "max_ms": ordered[-1] * 1000,
             "p99_ms": ordered[int(len(ordered) * 0.99) - 1 if len(ordered) > 1 else 0] * 1000,
             "p50_ms": ordered[len(ordered) // 2] * 1000,
@@ -150,6 +155,8 @@ class LoopProbe:
             "gc_full_collections": len(full),
             "gc_longest_ms": max((seconds for _, seconds in self.collections), default=0.0) * 1000,
         }
+        self.samples, self.busy, self.own = array("d"), array("d"), array("d")
+        return summary
 
 
 def isolate_child() -> None:
@@ -572,8 +579,10 @@ class Orchestrator:
                 stats = self.emulator.stats
                 stats.reset()
                 round_result = await child.ask("round", wait=self.args.due / self.args.rate * 3 + 300)
-                await child.ask("rss")
-                result.update(round=round_result, rss_after_round=child.rss(), traffic=self.traffic(round_result))
+                result.update(
+                    round=round_result, rss_after_round=round_result["lag"]["rss_after"],
+                    traffic=self.traffic(round_result),
+                )
             return result
         finally:
             await child.quit()
