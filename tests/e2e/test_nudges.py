@@ -105,6 +105,10 @@ async def test_timezone_autocomplete_finds_cities_and_abbreviations(harness: Har
     est = await alex.autocomplete("nudges start", "timezone", "EST", time="09:00")
     assert est[0]["value"] == "America/New_York"
     assert all(len(choice["name"]) <= 100 for choice in est)
+    times = [choice["value"] for choice in await alex.autocomplete("nudges start", "time", "7", timezone="UTC")]
+    assert times[:2] == ["07:00", "07:30"]
+    evening = await alex.autocomplete("nudges start", "time", "7pm", timezone="UTC")
+    assert evening[0]["value"] == "19:00"
 
 
 async def test_nudge_arrives_at_the_local_time_in_each_zone(harness: Harness) -> None:
