@@ -33,23 +33,25 @@ class WordingPicker:
 
     async def pick(self, user_id: int, topic: str, variants: list[str]) -> str:
         """Return a variant for this member and topic, different from the one they saw last."""
+        if len(variants) == 1:
+            return variants[0]
+        # One unit on the database thread: picks come before the first answer to many commands.
+        return await self._database.run(lambda connection: self.pick_now(connection, user_id, topic, variants))
+
+    def pick_now(self, connection: sqlite3.Connection, user_id: int, topic: str, variants: list[str]) -> str:
+        """`pick`, inside a unit of work already on the database thread (see `Database.run`)."""
         if not variants:
             raise ValueError(f"no wording variants for {topic!r}")
         if len(variants) == 1:
             return variants[0]
-        def choose(connection: sqlite3.Connection) -> int:
-            row = connection.execute(
-                "SELECT last_variant FROM wording_history WHERE user_id = ? AND topic = ?", (user_id, topic)
-            ).fetchone()
-            last = None if row is None else row[0]
-            index = self._rng.choice([i for i in range(len(variants)) if i != last])
-            connection.execute(
-                "INSERT INTO wording_history (user_id, topic, last_variant) VALUES (?, ?, ?) "
-                "ON CONFLICT (user_id, topic) DO UPDATE SET last_variant = excluded.last_variant",
-                (user_id, topic, index),
-            )
-            return index
-
-        # One unit on the database thread: picks come before the first answer to many commands.
-        index = await self._database.run(choose)
+        row = connection.execute(
+            "SELECT last_variant FROM wording_history WHERE user_id = ? AND topic = ?", (user_id, topic)
+        ).fetchone()
+        last = None if row is None else row[0]
+        index = self._rng.choice([i for i in range(len(variants)) if i != last])
+        connection.execute(
+            "INSERT INTO wording_history (user_id, topic, last_variant) VALUES (?, ?, ?) "
+            "ON CONFLICT (user_id, topic) DO UPDATE SET last_variant = excluded.last_variant",
+            (user_id, topic, index),
+        )
         return variants[index]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import sqlite3
 from typing import Any
 
 import discord
@@ -306,11 +307,17 @@ class CheckinCog(commands.Cog):
         company_text, role_text = clean_option(company), clean_option(role)
         stage_key = stage.value if stage else None
         crisis = self.bot.safety.assess(company, role).is_crisis
-        checkin_id = await self.bot.checkins.create(
-            user_id=interaction.user.id, guild_id=interaction.guild_id, now=self.bot.now(),
-            company=company_text, role=role_text, stage=stage_key, crisis_flagged=crisis,
-        )
-        opening = await self.bot.wording.pick(interaction.user.id, "opening", words()["openings"])
+        bot, user_id, now, openings = self.bot, interaction.user.id, self.bot.now(), words()["openings"]
+
+        def start(connection: sqlite3.Connection) -> tuple[int, str]:
+            checkin_id = bot.checkins.create_now(
+                connection, user_id=user_id, guild_id=interaction.guild_id, now=now,
+                company=company_text, role=role_text, stage=stage_key, crisis_flagged=crisis,
+            )
+            return checkin_id, bot.wording.pick_now(connection, user_id, "opening", openings)
+
+        # One trip to the database before the first answer: the check-in and its opening line together.
+        checkin_id, opening = await bot.database.run(start)
         embed = discord.Embed(title="That's a hard one", description=opening, colour=WARM)
         context = where_text(company_text, role_text, stage_key)
         if context:

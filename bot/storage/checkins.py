@@ -61,21 +61,27 @@ class CheckinRepository:
         company: str | None, role: str | None, stage: str | None, crisis_flagged: bool = False,
     ) -> int:
         """Store a new check-in and return its id."""
-
-        def store(connection: sqlite3.Connection) -> int:
-            connection.execute(
-                "INSERT INTO users (user_id, created_at) VALUES (?, ?) ON CONFLICT (user_id) DO NOTHING",
-                (user_id, to_iso(now)),
-            )
-            cursor = connection.execute(
-                "INSERT INTO checkins (user_id, guild_id, created_at, company, role, stage, crisis_flagged) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (user_id, guild_id, to_iso(now), company, role, stage, int(crisis_flagged)),
-            )
-            return int(cursor.lastrowid or 0)
-
         # One unit on the database thread: /rejected waits for this id before its first answer.
-        return await self._database.run(store)
+        return await self._database.run(lambda connection: self.create_now(
+            connection, user_id=user_id, guild_id=guild_id, now=now, company=company, role=role, stage=stage,
+            crisis_flagged=crisis_flagged,
+        ))
+
+    def create_now(
+        self, connection: sqlite3.Connection, *, user_id: int, guild_id: int | None, now: datetime,
+        company: str | None, role: str | None, stage: str | None, crisis_flagged: bool = False,
+    ) -> int:
+        """`create`, inside a unit of work already on the database thread (see `Database.run`)."""
+        connection.execute(
+            "INSERT INTO users (user_id, created_at) VALUES (?, ?) ON CONFLICT (user_id) DO NOTHING",
+            (user_id, to_iso(now)),
+        )
+        cursor = connection.execute(
+            "INSERT INTO checkins (user_id, guild_id, created_at, company, role, stage, crisis_flagged) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (user_id, guild_id, to_iso(now), company, role, stage, int(crisis_flagged)),
+        )
+        return int(cursor.lastrowid or 0)
 
     async def set_feeling(self, checkin_id: int, user_id: int, feeling: str, intensity: int | None) -> bool:
         """Record how the member feels; False if the check-in is not theirs or is gone."""

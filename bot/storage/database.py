@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -50,33 +50,79 @@ def _statement(connection: sqlite3.Connection, sql: str, params: Params) -> int:
         cursor.close()
 
 
-def _as_transaction(work: Callable[[sqlite3.Connection], T]) -> Callable[[sqlite3.Connection], T]:
-    """Wrap work so it runs as one transaction: committed if it returns, rolled back if it raises."""
+@dataclass(eq=False)
+class _Unit:
+    """Work queued for the database thread, and the future its caller awaits."""
 
-    def unit(connection: sqlite3.Connection) -> T:
-        connection.execute("BEGIN IMMEDIATE")
+    work: Work
+    transactional: bool
+    future: asyncio.Future[Any]
+
+
+class _GroupCommit:
+    """Runs a batch of units in order on the database thread, committing the transactional ones together.
+
+    Each transactional unit runs inside its own savepoint, so a failing unit is undone alone; one COMMIT per run of
+    them instead of one per unit keeps SQLite's WAL writes (and its checkpoints) down to a few per batch. A unit's
+    caller hears "done" only after that COMMIT. Units with `transactional=False` run outside any transaction.
+    """
+
+    def __init__(self, units: list[_Unit]) -> None:
+        self.units = units
+        self.outcomes: list[tuple[bool, Any]] = [(False, None)] * len(units)
+        self.uncommitted: list[int] = []
+
+    def __call__(self, connection: sqlite3.Connection) -> list[tuple[bool, Any]]:
+        for index, unit in enumerate(self.units):
+            if unit.transactional:
+                self._in_savepoint(connection, index, unit.work)
+                continue
+            self._commit(connection)
+            try:
+                self.outcomes[index] = (True, unit.work(connection))
+            except Exception as error:
+                self.outcomes[index] = (False, error)
+        self._commit(connection)
+        return self.outcomes
+
+    def _in_savepoint(self, connection: sqlite3.Connection, index: int, work: Work) -> None:
+        try:
+            if not connection.in_transaction:
+                connection.execute("BEGIN IMMEDIATE")
+            connection.execute("SAVEPOINT unit")
+        except Exception as error:
+            self.outcomes[index] = (False, error)
+            return
         try:
             result = work(connection)
+            connection.execute("RELEASE unit")
+        except Exception as error:
+            self.outcomes[index] = (False, error)
+            if connection.in_transaction:
+                connection.execute("ROLLBACK TO unit")
+                connection.execute("RELEASE unit")
+            else:
+                # SQLite gave up the whole transaction (e.g. SQLITE_FULL): the units before this one went with it.
+                self._fail_uncommitted(error)
+            return
+        self.outcomes[index] = (True, result)
+        self.uncommitted.append(index)
+
+    def _commit(self, connection: sqlite3.Connection) -> None:
+        if not connection.in_transaction:
+            return
+        try:
             connection.execute("COMMIT")
-        except BaseException:
-            # SQLite rolls back by itself after some errors (e.g. SQLITE_FULL); only roll back what is still open.
+        except Exception as error:
             if connection.in_transaction:
                 connection.execute("ROLLBACK")
-            raise
-        return result
+            self._fail_uncommitted(error)
+        self.uncommitted.clear()
 
-    return unit
-
-
-def _run_each(batch: list[tuple[Work, asyncio.Future[Any]]], connection: sqlite3.Connection) -> list[tuple[bool, Any]]:
-    """Run queued work one unit after another; one failing does not stop the rest."""
-    outcomes: list[tuple[bool, Any]] = []
-    for work, _ in batch:
-        try:
-            outcomes.append((True, work(connection)))
-        except Exception as error:
-            outcomes.append((False, error))
-    return outcomes
+    def _fail_uncommitted(self, error: Exception) -> None:
+        for index in self.uncommitted:
+            self.outcomes[index] = (False, error)
+        self.uncommitted.clear()
 
 
 class Transaction:
@@ -115,7 +161,7 @@ class Database:
         self.path = path
         self._connection = connection
         self._lock = asyncio.Lock()
-        self._queue: list[tuple[Work, asyncio.Future[Any]]] = []
+        self._queue: list[_Unit] = []
         self._drainer: asyncio.Task[None] | None = None
 
     @classmethod
@@ -186,14 +232,16 @@ class Database:
                 await self._connection.execute("COMMIT")
 
     async def run(self, work: Callable[[sqlite3.Connection], T], *, transaction: bool = True) -> T:
-        """Run short synchronous sqlite3 work (no awaits inside) as one transaction; return what it returns.
+        """Run short synchronous sqlite3 work (no awaits, no BEGIN/COMMIT inside) atomically; return its result.
 
-        Work queued while the database thread is busy goes over together in one trip, each unit still its own
-        transaction, so a thousand members answered at once cost a few round trips instead of thousands.
+        Work queued while the database thread is busy goes over together in one trip and is committed together
+        (each unit in its own savepoint: one failing is undone alone), so a thousand members answered at once
+        cost a few round trips and a few commits instead of thousands. `transaction=False` is for reads and
+        PRAGMAs that must run outside a transaction.
         """
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
-        self._queue.append((_as_transaction(work) if transaction else work, future))
+        self._queue.append(_Unit(work, transaction, future))
         if self._drainer is None or self._drainer.done():
             self._drainer = loop.create_task(self._drain(), name="database-batches")
         return await future
@@ -204,22 +252,22 @@ class Database:
             async with self._lock:
                 batch, self._queue = self._queue, []
                 try:
-                    outcomes = await _on_thread(self._connection, functools.partial(_run_each, batch))
+                    outcomes = await _on_thread(self._connection, _GroupCommit(batch))
                 except BaseException as error:  # the connection is closed, or the loop is shutting down
                     failure = error if isinstance(error, Exception) else StorageError("the database was closed")
-                    for _, future in batch:
-                        if not future.done():
-                            future.set_exception(failure)
+                    for unit in batch:
+                        if not unit.future.done():
+                            unit.future.set_exception(failure)
                     if not isinstance(error, Exception):
                         raise
                     continue  # each caller has the error; nobody awaits this task
-            for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
-                if future.done():  # the caller stopped waiting
+            for unit, (ok, value) in zip(batch, outcomes, strict=True):
+                if unit.future.done():  # the caller stopped waiting
                     continue
                 if ok:
-                    future.set_result(value)
+                    unit.future.set_result(value)
                 else:
-                    future.set_exception(value)
+                    unit.future.set_exception(value)
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Run one statement in its own transaction."""

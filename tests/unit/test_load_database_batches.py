@@ -90,3 +90,24 @@ async def test_work_after_close_fails_plainly(tmp_path: Path) -> None:
     await db.close()
     with pytest.raises(ValueError):  # aiosqlite: no active connection
         await db.fetchval("SELECT 1")
+
+
+async def test_what_callers_are_told_matches_what_was_stored_when_the_disk_fills(database: Database) -> None:
+    pages = await database.fetchval("PRAGMA page_count")
+    await database.fetchval(f"PRAGMA max_page_count = {int(pages) + 2}")
+    values = [f"small-{index}" if index % 3 else f"big-{index}-" + "x" * 20_000 for index in range(30)]
+    results = await asyncio.gather(
+        *(database.execute("INSERT INTO scratch (value) VALUES (?)", (value,)) for value in values),
+        return_exceptions=True,
+    )
+    told_stored = {value for value, result in zip(values, results, strict=True) if isinstance(result, int)}
+    assert any(isinstance(result, sqlite3.OperationalError) for result in results)  # the disk did fill up
+    stored = {row["value"] for row in await database.fetchall("SELECT value FROM scratch")}
+    assert stored == told_stored
+    assert await database.integrity_check() == "ok"
+
+
+async def test_a_read_queued_after_writes_sees_them(database: Database) -> None:
+    writes = [database.execute("INSERT INTO scratch (value) VALUES (?)", (f"w{index}",)) for index in range(20)]
+    *_, count = await asyncio.gather(*writes, database.fetchval("SELECT COUNT(*) FROM scratch"))
+    assert count == 20
