@@ -21,6 +21,9 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 Params = Sequence[Any] | dict[str, Any]
+# Units per trip to the database thread: big enough that a crowd costs a few dozen commits, small enough that the
+# first members of a burst are answered while the rest are still queued (measured with benchmarks/bench_burst.py).
+BATCH_LIMIT = 32
 T = TypeVar("T")
 Work = Callable[[sqlite3.Connection], Any]
 
@@ -235,9 +238,9 @@ class Database:
         """Run short synchronous sqlite3 work (no awaits, no BEGIN/COMMIT inside) atomically; return its result.
 
         Work queued while the database thread is busy goes over together in one trip and is committed together
-        (each unit in its own savepoint: one failing is undone alone), so a thousand members answered at once
-        cost a few round trips and a few commits instead of thousands. `transaction=False` is for reads and
-        PRAGMAs that must run outside a transaction.
+        (each unit in its own savepoint: one failing is undone alone), up to BATCH_LIMIT at a time, so a thousand
+        members answered at once cost a few dozen round trips and commits instead of thousands.
+        `transaction=False` is for reads and PRAGMAs that must run outside a transaction.
         """
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
@@ -250,7 +253,7 @@ class Database:
         """Send queued work to the database thread, batch by batch, in the order it was queued."""
         while self._queue:
             async with self._lock:
-                batch, self._queue = self._queue, []
+                batch, self._queue = self._queue[:BATCH_LIMIT], self._queue[BATCH_LIMIT:]
                 try:
                     outcomes = await _on_thread(self._connection, _GroupCommit(batch))
                 except BaseException as error:  # the connection is closed, or the loop is shutting down
