@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import logging
@@ -193,6 +194,15 @@ class BouncebackBot(commands.Bot):
         self.synced_commands = True
         log.info("synced %d application command(s) %s", len(payload), f"to guild {guild.id}" if guild else "globally")
         return True
+
+    async def on_ready(self) -> None:
+        """Once per process, after start-up: keep the start-up heap out of the garbage collector's full passes."""
+        # A full collection walks every object tracked so far (modules, classes, the command tree, ...) while
+        # holding the GIL: 25-50 ms measured here, which would stall the loop in the middle of a nudge round.
+        # What exists at this point lives as long as the process, so it is frozen out of collections.
+        if gc.get_freeze_count() == 0:
+            gc.collect()
+            gc.freeze()
 
     async def on_app_command_completion(
         self, interaction: discord.Interaction[BouncebackBot], command: app_commands.Command[Any, ..., Any]

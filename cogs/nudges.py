@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import gc
 import importlib
 import logging
 import re
@@ -728,16 +727,6 @@ class NudgesCog(commands.Cog):
     async def run_due_nudges(self) -> DispatchReport:
         """Send every nudge that is due now (what the tick does; tests call it after moving the clock)."""
         return await self.dispatcher.run_due()
-
-    @commands.Cog.listener("on_ready")
-    async def freeze_startup_heap(self) -> None:
-        """Once per process, after start-up: keep the start-up heap out of the garbage collector's full passes."""
-        # A full collection walks every object tracked so far (modules, classes, the command tree, ...) while
-        # holding the GIL: 25–50 ms here, which would stall the loop in the middle of a nudge round. What exists
-        # at this point lives as long as the process, so it is frozen out of collections (gc.freeze).
-        if gc.get_freeze_count() == 0:
-            gc.collect()
-            gc.freeze()
 
     @commands.Cog.listener("on_member_unreachable")
     async def pause_unreachable(self, user_id: int) -> None:
