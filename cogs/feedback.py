@@ -690,7 +690,7 @@ class FeedbackCog(commands.Cog):
     async def list_requests(self, interaction: Interaction) -> None:
         """Open requests with their state and next date; closed ones as a count."""
         user_id = interaction.user.id
-        waiting = await open_requests(self.bot.database, user_id)
+        waiting = await open_requests(self.bot.database, self.bot.cipher, user_id)
         counts = await count_by_state(self.bot.database, user_id)
         if not counts:
             await reply(
@@ -713,7 +713,11 @@ class FeedbackCog(commands.Cog):
         ]
         if closed:
             embed.add_field(name="Closed", value=" · ".join(closed), inline=False)
-        recent = waiting or [r for r in await list_requests(self.bot.database, user_id) if r.state == "dismissed"]
+        if waiting:
+            recent = waiting
+        else:
+            everything = await list_requests(self.bot.database, self.bot.cipher, user_id)
+            recent = [request for request in everything if request.state == "dismissed"]
         view = discord.ui.View(timeout=None)
         if recent:
             view.add_item(RequestPicker(user_id, recent))

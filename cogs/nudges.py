@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import importlib
 import logging
 import re
 import time as monotonic_time
@@ -22,6 +21,7 @@ from bot.clock import discord_timestamp
 from bot.content import load_content
 from bot.delivery import DeliveryOutcome, DeliveryResult
 from bot.errors import classify
+from bot.storage.feedback import open_requests
 from bot.storage.nudges import (
     CLOSED,
     DEFAULT_RUN_DAYS,
@@ -34,6 +34,7 @@ from bot.storage.nudges import (
     Outcome,
     Subscription,
 )
+from bot.storage.reflections import list_hard_questions
 from bot.timezones import (
     format_local_time,
     load_aliases,
@@ -185,13 +186,6 @@ class NudgeComposer:
 
     def __init__(self, bot: BouncebackBot) -> None:
         self.bot = bot
-        self._tables: set[str] | None = None
-
-    async def _has_table(self, name: str) -> bool:
-        if self._tables is None:
-            # Tables only change at start-up (migrations), so one look is enough.
-            self._tables = set(await self.bot.database.table_names())
-        return name in self._tables
 
     async def personal(self, user_id: int, now: datetime, pick: int) -> Personal:
         """Gather the personal touches for one member (a few small indexed reads)."""
@@ -206,31 +200,16 @@ class NudgeComposer:
         )
 
     async def _feedback_state(self, user_id: int, now: datetime) -> str | None:
-        if not await self._has_table("feedback_requests"):
-            return None
-        try:
-            module = importlib.import_module("bot.storage.feedback")
-            requests = await module.open_requests(self.bot.database, user_id)
-        except (ImportError, AttributeError):
-            return None
-        for request in requests:
-            due = getattr(request, "follow_up_due", None)
-            if callable(due) and due(now):
-                return "follow_up"
-        if any(getattr(request, "state", None) in ("drafted", "remind") for request in requests):
+        requests = await open_requests(self.bot.database, self.bot.cipher, user_id)
+        if any(request.follow_up_due(now) for request in requests):
+            return "follow_up"
+        if any(request.state in ("drafted", "remind") for request in requests):
             return "unsent"
         return None
 
     async def _hard_question(self, user_id: int, pick: int) -> str | None:
-        if not await self._has_table("hard_questions"):
-            return None
-        try:
-            module = importlib.import_module("bot.storage.reflections")
-            questions = await module.list_hard_questions(self.bot.database, self.bot.cipher, user_id, 20)
-        except (ImportError, AttributeError):
-            return None
-        texts = [str(getattr(question, "text", "")).strip() for question in questions]
-        texts = [text for text in texts if text]
+        questions = await list_hard_questions(self.bot.database, self.bot.cipher, user_id, 20)
+        texts = [text for text in (question.text.strip() for question in questions) if text]
         if not texts:
             return None
         text = texts[pick % len(texts)]

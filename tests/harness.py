@@ -132,3 +132,8 @@ def kill_hard(process: subprocess.Popen[bytes]) -> None:
     """kill -9: no cleanup, no goodbyes."""
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=10)
+
+
+def plaintext(token: str | None) -> str | None:
+    """Decrypt a column the bot stored encrypted with the test key (for reading the database file directly)."""
+    return None if token is None else Fernet(TEST_KEY.encode()).decrypt(token.encode()).decode()

@@ -77,9 +77,12 @@ class CheckinRepository:
             (user_id, to_iso(now)),
         )
         cursor = connection.execute(
-            "INSERT INTO checkins (user_id, guild_id, created_at, company, role, stage, crisis_flagged) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (user_id, guild_id, to_iso(now), company, role, stage, int(crisis_flagged)),
+            "INSERT INTO checkins (user_id, guild_id, created_at, company_encrypted, role_encrypted, stage, "
+            "crisis_flagged) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                user_id, guild_id, to_iso(now), self._cipher.encrypt_optional(company),
+                self._cipher.encrypt_optional(role), stage, int(crisis_flagged),
+            ),
         )
         return int(cursor.lastrowid or 0)
 
@@ -130,8 +133,8 @@ class CheckinRepository:
             user_id=get("user_id"),
             guild_id=get("guild_id"),
             created_at=from_iso(get("created_at")),
-            company=get("company"),
-            role=get("role"),
+            company=self._cipher.decrypt_optional(get("company_encrypted")),
+            role=self._cipher.decrypt_optional(get("role_encrypted")),
             stage=get("stage"),
             feeling=get("feeling"),
             intensity=get("intensity"),

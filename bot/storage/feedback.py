@@ -21,7 +21,7 @@ OPEN_STATES = ("drafted", "remind", "sent")
 CLOSED_STATES = ("replied", "no_reply", "ghosted", "dismissed")
 
 _SELECT = (
-    "SELECT r.*, c.company AS company, c.role AS role FROM feedback_requests r "
+    "SELECT r.*, c.company_encrypted AS company_encrypted, c.role_encrypted AS role_encrypted FROM feedback_requests r "
     "LEFT JOIN checkins c ON c.id = r.checkin_id "
 )
 
@@ -136,22 +136,22 @@ async def get_request(
     return None if row is None else _from_row(row, cipher)
 
 
-async def open_requests(database: Database, user_id: int) -> list[FeedbackRequest]:
-    """The member's requests still waiting on them or the company, newest first (texts not decrypted)."""
+async def open_requests(database: Database, cipher: TextCipher, user_id: int) -> list[FeedbackRequest]:
+    """The member's requests still waiting on them or the company, newest first (draft texts not decrypted)."""
     rows = await database.fetchall(
         _SELECT + "WHERE r.user_id = ? AND r.state IN ('drafted', 'remind', 'sent') "
         "ORDER BY r.created_at DESC, r.id DESC",
         (user_id,),
     )
-    return [_from_row(row, None) for row in rows]
+    return [_from_row(row, cipher, texts=False) for row in rows]
 
 
-async def list_requests(database: Database, user_id: int, limit: int = 25) -> list[FeedbackRequest]:
-    """All of the member's requests, newest first (texts not decrypted)."""
+async def list_requests(database: Database, cipher: TextCipher, user_id: int, limit: int = 25) -> list[FeedbackRequest]:
+    """All of the member's requests, newest first (draft texts not decrypted)."""
     rows = await database.fetchall(
         _SELECT + "WHERE r.user_id = ? ORDER BY r.created_at DESC, r.id DESC LIMIT ?", (user_id, limit)
     )
-    return [_from_row(row, None) for row in rows]
+    return [_from_row(row, cipher, texts=False) for row in rows]
 
 
 async def count_by_state(database: Database, user_id: int) -> dict[str, int]:
@@ -241,8 +241,9 @@ def _optional_time(text: str | None) -> datetime | None:
     return None if text is None else from_iso(text)
 
 
-def _from_row(row: sqlite3.Row, cipher: TextCipher | None) -> FeedbackRequest:
-    decrypt = cipher.decrypt_optional if cipher is not None else (lambda _text: None)
+def _from_row(row: sqlite3.Row, cipher: TextCipher, *, texts: bool = True) -> FeedbackRequest:
+    # Listings label requests by company and role but leave the drafts themselves encrypted.
+    decrypt = cipher.decrypt_optional if texts else (lambda _text: None)
     return FeedbackRequest(
         id=row["id"],
         user_id=row["user_id"],
@@ -256,8 +257,8 @@ def _from_row(row: sqlite3.Row, cipher: TextCipher | None) -> FeedbackRequest:
         closed_at=_optional_time(row["closed_at"]),
         asks=row["asks"],
         last_ask_timer_id=row["last_ask_timer_id"],
-        company=row["company"],
-        role=row["role"],
+        company=cipher.decrypt_optional(row["company_encrypted"]),
+        role=cipher.decrypt_optional(row["role_encrypted"]),
         interviewer_name=decrypt(row["interviewer_name_encrypted"]),
         subject=decrypt(row["subject_encrypted"]),
         body=decrypt(row["body_encrypted"]),

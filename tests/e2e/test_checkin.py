@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from emulator import EmulatedMessage, SimulatedMember
-from tests.harness import Harness
+from tests.harness import Harness, plaintext
 
 CRISIS_HEADING = "Before anything else"
 
@@ -43,7 +43,10 @@ async def test_rejected_flow_without_vent(harness: Harness) -> None:
     assert len(rows) == 1
     row = rows[0]
     assert (row["user_id"], row["guild_id"]) == (alex.user_id, harness.guild_id)
-    assert (row["company"], row["role"], row["stage"]) == ("Acme", "Data Analyst", "onsite")
+    assert (plaintext(row["company_encrypted"]), plaintext(row["role_encrypted"]), row["stage"]) == (
+        "Acme", "Data Analyst", "onsite"
+    )
+    assert b"Data Analyst" not in harness.database_path.read_bytes()
     assert (row["feeling"], row["intensity"]) == ("disappointed", 5)
     assert row["vent_encrypted"] is None
     assert row["created_at"].endswith("Z")
@@ -132,7 +135,7 @@ async def test_check_in_survives_a_restart_and_its_buttons_still_work(harness: H
     final = await alex.click(picked.message, three.custom_id)
     assert "Anxious · 3/5" in final.message.text()
     rows = stored_checkins(harness)
-    assert [(r["company"], r["feeling"], r["intensity"]) for r in rows] == [("Acme", "anxious", 3)]
+    assert [(plaintext(r["company_encrypted"]), r["feeling"], r["intensity"]) for r in rows] == [("Acme", "anxious", 3)]
 
 
 async def test_validation_wording_differs_between_two_check_ins(harness: Harness) -> None:

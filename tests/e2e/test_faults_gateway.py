@@ -9,13 +9,16 @@ from __future__ import annotations
 import sqlite3
 
 from emulator import EmulatedMessage, SimulatedMember
-from tests.harness import Harness
+from tests.harness import Harness, plaintext
 
 
 def stored_checkins(harness: Harness) -> list[tuple[str | None, str | None, int | None]]:
     """(company, feeling, intensity) of every check-in, straight from the database file."""
     with sqlite3.connect(harness.database_path) as connection:
-        return connection.execute("SELECT company, feeling, intensity FROM checkins ORDER BY id").fetchall()
+        stored = connection.execute(
+            "SELECT company_encrypted, feeling, intensity FROM checkins ORDER BY id"
+        ).fetchall()
+    return [(plaintext(company), feeling, intensity) for company, feeling, intensity in stored]
 
 
 async def start_and_pick(member: SimulatedMember, company: str) -> EmulatedMessage:

@@ -21,7 +21,7 @@ from bot.storage import Database
 from bot.storage.nudges import NudgeRepository
 from cogs.nudges import nudge_table
 from emulator import EmulatedMessage, SimulatedMember
-from tests.harness import Harness, kill_hard
+from tests.harness import Harness, kill_hard, plaintext
 
 SEED = 20261126
 MEMBERS = 24
@@ -181,7 +181,7 @@ async def test_kill_9_between_the_steps_of_a_check_in(harness: Harness, tmp_path
             process.terminate()
             process.wait(timeout=10)
 
-    stored = {r["company"]: r for r in rows(path, "SELECT * FROM checkins")}
+    stored = {plaintext(r["company_encrypted"]): r for r in rows(path, "SELECT * FROM checkins")}
     assert sorted(stored) == sorted(outcomes)
     for company, (reply_text, level, modal_outlived_the_process) in outcomes.items():
         row = stored[company]

@@ -17,7 +17,7 @@ import pytest
 
 from bot.scheduling import Timer
 from emulator import EmulatedMessage, InteractionResult, SimulatedMember
-from tests.harness import Harness
+from tests.harness import Harness, plaintext
 
 NOT_SAVED = "not** saved"
 LONG_VENT = "It stung more than I expected, and I keep replaying the last question. " * 55  # ~3,900 characters
@@ -99,7 +99,8 @@ async def test_read_only_database_tells_the_member_and_the_same_command_works_af
     again = await alex.slash("rejected", company="Acme")
     final = await feeling_and_level(alex, again.message, 4)
     assert "Frustrated · 4/5" in final.text()
-    assert [(r["company"], r["intensity"]) for r in rows(harness, "SELECT * FROM checkins")] == [("Acme", 4)]
+    stored = rows(harness, "SELECT * FROM checkins")
+    assert [(plaintext(r["company_encrypted"]), r["intensity"]) for r in stored] == [("Acme", 4)]
 
 
 async def test_read_only_during_a_button_and_a_modal_mid_flow(harness: Harness) -> None:

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from bot.config import PROJECT_ROOT
-from tests.harness import Harness, kill_hard
+from tests.harness import Harness, kill_hard, plaintext
 
 
 def run_bot(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -83,4 +83,5 @@ async def test_sigterm_shuts_down_cleanly(harness: Harness, tmp_path: Path) -> N
     assert harness.emulator.token not in output
     with sqlite3.connect(harness.database_path) as connection:
         assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        assert connection.execute("SELECT company FROM checkins").fetchall() == [("Acme",)]
+        stored = connection.execute("SELECT company_encrypted FROM checkins").fetchall()
+        assert [plaintext(row[0]) for row in stored] == ["Acme"]

@@ -9,7 +9,7 @@ from datetime import timedelta
 from bot.storage.reflections import get_reflection, list_hard_questions
 from bot.ui import share_win_custom_id
 from emulator import EmulatedMessage, SimulatedMember
-from tests.harness import Harness
+from tests.harness import Harness, plaintext
 
 CRISIS_HEADING = "Before anything else"
 ANSWERS = {
@@ -129,7 +129,8 @@ async def test_a_new_one_becomes_a_check_in_when_company_and_role_are_given(harn
     assert opened.modal is not None and len(opened.modal.fields) == 5
     await alex.submit_modal(opened.modal, {"went_well": "Clear examples", "where": "Data Analyst at Umbrella"})
     checkin = rows(harness, "SELECT * FROM checkins")[0]
-    assert (checkin["company"], checkin["role"], checkin["user_id"]) == ("Umbrella", "Data Analyst", alex.user_id)
+    stored = (plaintext(checkin["company_encrypted"]), plaintext(checkin["role_encrypted"]), checkin["user_id"])
+    assert stored == ("Umbrella", "Data Analyst", alex.user_id)
     assert rows(harness, "SELECT checkin_id FROM reflections")[0]["checkin_id"] == checkin["id"]
 
 

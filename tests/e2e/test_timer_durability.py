@@ -14,7 +14,7 @@ import pytest
 
 from bot.clock import from_iso
 from emulator import EmulatedMessage, SimulatedMember
-from tests.harness import Harness, kill_hard
+from tests.harness import Harness, kill_hard, plaintext
 
 DAY = timedelta(days=1)
 COMPANIES = ("Acme", "Globex", "Initech")
@@ -33,9 +33,10 @@ def states(harness: Harness) -> dict[str, str]:
     """Each request's state, by company."""
     found = rows(
         harness,
-        "SELECT c.company, r.state FROM feedback_requests r JOIN checkins c ON c.id = r.checkin_id ORDER BY r.id",
+        "SELECT c.company_encrypted, r.state FROM feedback_requests r JOIN checkins c ON c.id = r.checkin_id "
+        "ORDER BY r.id",
     )
-    return {row["company"]: row["state"] for row in found}
+    return {plaintext(row["company_encrypted"]): row["state"] for row in found}
 
 
 async def three_sent_requests(member: SimulatedMember) -> None:

@@ -95,11 +95,11 @@ async def test_open_requests_lists_only_waiting_ones_newest_first(database: Data
     async with database.transaction() as tx:
         await set_state(tx, closed, ALEX, "dismissed", NOW, allowed_from=("drafted",))
         await set_state(tx, first, ALEX, "sent", NOW, allowed_from=("drafted",), sent_at=NOW)
-    waiting = await open_requests(database, ALEX)
+    waiting = await open_requests(database, cipher, ALEX)
     assert {r.id for r in waiting} == {first, second}
     assert all(r.interviewer_name is None and r.body is None for r in waiting)  # no cipher, no plaintext
     assert await count_by_state(database, ALEX) == {"sent": 1, "drafted": 1, "dismissed": 1}
-    assert len(await list_requests(database, ALEX)) == 3
+    assert len(await list_requests(database, cipher, ALEX)) == 3
 
 
 async def test_unknown_tone_is_refused(database: Database, cipher: TextCipher) -> None:

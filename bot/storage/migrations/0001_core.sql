@@ -20,8 +20,8 @@ CREATE TABLE checkins (
     user_id INTEGER NOT NULL,
     guild_id INTEGER,
     created_at TEXT NOT NULL,
-    company TEXT,
-    role TEXT,
+    company_encrypted TEXT,  -- typed by the member, so encrypted like all free text
+    role_encrypted TEXT,
     stage TEXT,
     feeling TEXT,
     intensity INTEGER CHECK (intensity IS NULL OR intensity BETWEEN 1 AND 5),
