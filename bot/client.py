@@ -27,7 +27,7 @@ from bot.safety import DEFAULT_SAFETY_PATH, SafetyRules, load_safety_rules
 from bot.scheduling import Ticker, TimerService
 from bot.storage import Database
 from bot.storage.checkins import CheckinRepository
-from bot.ui import NextStep, reply, report_error
+from bot.ui import NextStep, NextStepButton, reply, report_error
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +138,7 @@ class BouncebackBot(commands.Bot):
         self.checkins = CheckinRepository(self.database, self.cipher)
         self.safety = load_safety_rules(DEFAULT_SAFETY_PATH)
         await self.delivery.warm_cache()
+        self.add_dynamic_items(NextStepButton)
         for name in self.extension_names:
             await self.load_extension(name)
         await self.timers.recover()

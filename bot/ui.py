@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 import secrets
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
@@ -24,18 +25,56 @@ WIN = discord.Colour(0xE9C46A)
 NO_MENTIONS = discord.AllowedMentions.none()
 
 
+# What a next-step button does once the core has checked who pressed it: (interaction, checkin_id, owner_id).
+NextStepAction = Callable[[discord.Interaction[Any], int, int], Awaitable[None]]
+NEXT_STEP_TEMPLATE = r"next:(?P<key>[a-z_]+):(?P<checkin_id>\d+):(?P<owner_id>\d+)"
+STEP_UNAVAILABLE = "That option isn't available right now. `/help` shows what you can do."
+
+
 @dataclass(frozen=True)
 class NextStep:
-    """A button offered after a check-in; feature cogs register theirs on the bot."""
+    """A button offered after a check-in; feature cogs register theirs, with what it does, on the bot."""
 
     key: str
     label: str
     emoji: str
     order: int = 100
+    action: NextStepAction | None = field(default=None, compare=False, repr=False)
 
     def custom_id(self, checkin_id: int, owner_id: int) -> str:
-        """The persistent custom id its cog's DynamicItem listens for."""
+        """The persistent custom id `NextStepButton` answers."""
         return f"next:{self.key}:{checkin_id}:{owner_id}"
+
+
+class NextStepButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=NEXT_STEP_TEMPLATE):
+    """Every button after `/rejected`: refuses anyone but the member, then runs the step's registered action."""
+
+    def __init__(self, key: str, checkin_id: int, owner_id: int) -> None:
+        super().__init__(discord.ui.Button(custom_id=f"next:{key}:{checkin_id}:{owner_id}"))
+        self.key = key
+        self.checkin_id = checkin_id
+        self.owner_id = owner_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> NextStepButton:
+        """Rebuild from a custom id (so buttons in old messages work after a restart)."""
+        return cls(match["key"], int(match["checkin_id"]), int(match["owner_id"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        """Check the owner, find the step, run it; failures reach the member with a reference."""
+        try:
+            if await refuse_if_not_owner(interaction, self.owner_id):
+                return
+            steps = getattr(interaction.client, "next_steps", [])
+            step = next((candidate for candidate in steps if candidate.key == self.key), None)
+            if step is None or step.action is None:
+                await reply(interaction, STEP_UNAVAILABLE)
+                return
+            await step.action(interaction, self.checkin_id, self.owner_id)
+        except Exception as error:
+            await report_error(interaction, error)
 
 
 def untracked(view: discord.ui.View) -> discord.ui.View:
@@ -47,11 +86,6 @@ def untracked(view: discord.ui.View) -> discord.ui.View:
     """
     view.stop()
     return view
-
-
-def next_step_template(key: str) -> str:
-    """The DynamicItem template matching `NextStep.custom_id` for a key."""
-    return rf"next:{key}:(?P<checkin_id>\d+):(?P<owner_id>\d+)"
 
 
 def error_reference() -> str:

@@ -38,7 +38,6 @@ from bot.ui import (
     BaseModal,
     NextStep,
     guarded,
-    next_step_template,
     refuse_if_not_owner,
     reply,
 )
@@ -47,7 +46,6 @@ log = logging.getLogger(__name__)
 
 REMIND_KIND = "feedback_remind"
 FOLLOWUP_KIND = "feedback_followup"
-FEEDBACK_STEP = NextStep("feedback", "Ask for feedback", "✉️", 20)
 DEFAULT_TONE = "warm"
 TONE_LABELS = {"brief": "Brief", "warm": "Warm", "formal": "Formal"}
 MAX_NAME = 80
@@ -516,36 +514,16 @@ class FeedbackNoteModal(BaseModal):
         await reply(interaction, embeds=embeds, view=view)
 
 
-class FeedbackNextStep(discord.ui.DynamicItem[discord.ui.Button[Any]], template=next_step_template("feedback")):
-    """The "Ask for feedback" button after /rejected: asks for a name and tone, then shows the draft."""
+async def ask_for_feedback(interaction: Interaction, checkin_id: int, owner_id: int) -> None:
+    """"Ask for feedback" after /rejected: a small "who and how" modal, then the draft."""
+    checkin = await interaction.client.checkins.get(checkin_id, owner_id)
+    if checkin is None:
+        await reply(interaction, NO_CHECKIN)
+        return
+    await interaction.response.send_modal(DraftOptionsModal(checkin.id, owner_id))
 
-    def __init__(self, checkin_id: int, owner_id: int) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=FEEDBACK_STEP.label, emoji=FEEDBACK_STEP.emoji, style=discord.ButtonStyle.primary,
-                custom_id=FEEDBACK_STEP.custom_id(checkin_id, owner_id),
-            )
-        )
-        self.checkin_id = checkin_id
-        self.owner_id = owner_id
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> FeedbackNextStep:
-        """Rebuild from a custom id."""
-        return cls(int(match["checkin_id"]), int(match["owner_id"]))
-
-    @guarded
-    async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
-        """Open the small "who and how" modal."""
-        if await refuse_if_not_owner(interaction, self.owner_id):
-            return
-        checkin = await interaction.client.checkins.get(self.checkin_id, self.owner_id)
-        if checkin is None:
-            await reply(interaction, NO_CHECKIN)
-            return
-        await interaction.response.send_modal(DraftOptionsModal(checkin.id, self.owner_id))
+FEEDBACK_STEP = NextStep("feedback", "Ask for feedback", "✉️", 20, ask_for_feedback)
 
 
 class DraftOptionsModal(BaseModal):
@@ -647,14 +625,14 @@ class FeedbackCog(commands.Cog):
 
     async def cog_load(self) -> None:
         """Register persistent components, the next step after /rejected, and the timer handlers."""
-        self.bot.add_dynamic_items(FeedbackAction, FeedbackNextStep, RequestPicker)
+        self.bot.add_dynamic_items(FeedbackAction, RequestPicker)
         self.bot.register_next_step(FEEDBACK_STEP)
         self.bot.timers.register(REMIND_KIND, self.remind_due)
         self.bot.timers.register(FOLLOWUP_KIND, self.followup_due)
 
     async def cog_unload(self) -> None:
         """Withdraw them; pending timers wait in the table."""
-        self.bot.remove_dynamic_items(FeedbackAction, FeedbackNextStep, RequestPicker)
+        self.bot.remove_dynamic_items(FeedbackAction, RequestPicker)
         self.bot.unregister_next_step(FEEDBACK_STEP.key)
         self.bot.timers.unregister(REMIND_KIND)
         self.bot.timers.unregister(FOLLOWUP_KIND)

@@ -49,7 +49,6 @@ from bot.ui import (
     BaseModal,
     NextStep,
     guarded,
-    next_step_template,
     refuse_if_not_owner,
     reply,
     share_win_custom_id,
@@ -75,7 +74,6 @@ MOOD_LEVEL_ID = r"nudge:moodset:(?P<ledger_id>\d+):(?P<owner_id>\d+):(?P<level>[
 SNOOZE_ID = r"nudge:snooze:(?P<ledger_id>\d+):(?P<owner_id>\d+)"
 STOP_ID = r"nudge:stop:(?P<ledger_id>\d+):(?P<owner_id>\d+)"
 MORE_ID = r"nudge:more:(?P<ledger_id>\d+):(?P<owner_id>\d+)"
-NEXT_STEP = NextStep("nudges", "Daily nudges", "🌱", 30)
 
 THEME_TITLES = {
     "feelings": "🌱 For how you're feeling",
@@ -578,41 +576,21 @@ class MoreButton(_NudgeButton, template=MORE_ID):
         )
 
 
-class StartFromCheckinButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=next_step_template("nudges")):
-    """The 'Daily nudges' button after `/rejected`: opens a small form to start them."""
-
-    def __init__(self, checkin_id: int, owner_id: int) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=NEXT_STEP.label, emoji=NEXT_STEP.emoji, style=discord.ButtonStyle.primary,
-                custom_id=NEXT_STEP.custom_id(checkin_id, owner_id),
-            )
+async def start_from_checkin(interaction: Interaction, checkin_id: int, owner_id: int) -> None:
+    """"Daily nudges" after /rejected: the start form, or when the next nudge comes if they already run."""
+    cog = _NudgeButton.cog(interaction)
+    subscription = await cog.repository.get(owner_id)
+    if subscription is not None and subscription.active and subscription.next_due_at is not None:
+        await reply(
+            interaction,
+            f"Your daily nudges are already on — the next one comes {when_text(subscription.next_due_at)}. "
+            "`/nudges status` shows the details.",
         )
-        self.checkin_id = checkin_id
-        self.owner_id = owner_id
+        return
+    await interaction.response.send_modal(StartModal(owner_id, zone_for_locale(str(interaction.locale))))
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> StartFromCheckinButton:
-        """Rebuild from a custom id."""
-        return cls(int(match["checkin_id"]), int(match["owner_id"]))
 
-    @guarded
-    async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
-        """Show the start form (or, if nudges already run, when the next one comes)."""
-        if await refuse_if_not_owner(interaction, self.owner_id):
-            return
-        cog = _NudgeButton.cog(interaction)
-        subscription = await cog.repository.get(self.owner_id)
-        if subscription is not None and subscription.active and subscription.next_due_at is not None:
-            await reply(
-                interaction,
-                f"Your daily nudges are already on — the next one comes {when_text(subscription.next_due_at)}. "
-                "`/nudges status` shows the details.",
-            )
-            return
-        await interaction.response.send_modal(StartModal(self.owner_id, zone_for_locale(str(interaction.locale))))
+NEXT_STEP = NextStep("nudges", "Daily nudges", "🌱", 30, start_from_checkin)
 
 
 class StartModal(BaseModal):
@@ -663,7 +641,7 @@ class NudgesCog(commands.Cog):
     async def cog_load(self) -> None:
         """Register the buttons and the next step, recover interrupted nudges, and start the tick."""
         self.bot.add_dynamic_items(
-            HelpfulButton, MoodButton, MoodLevelButton, SnoozeButton, StopButton, MoreButton, StartFromCheckinButton
+            HelpfulButton, MoodButton, MoodLevelButton, SnoozeButton, StopButton, MoreButton
         )
         self.bot.register_next_step(NEXT_STEP)
         await self.repository.recover(self.bot.now())
@@ -682,7 +660,7 @@ class NudgesCog(commands.Cog):
                 await self._round
         self.bot.unregister_next_step(NEXT_STEP.key)
         self.bot.remove_dynamic_items(
-            HelpfulButton, MoodButton, MoodLevelButton, SnoozeButton, StopButton, MoreButton, StartFromCheckinButton
+            HelpfulButton, MoodButton, MoodLevelButton, SnoozeButton, StopButton, MoreButton
         )
 
     async def _tick(self) -> None:

@@ -21,14 +21,13 @@ from bot.client import BouncebackBot, Interaction
 from bot.content import load_content
 from bot.storage import practice as store
 from bot.support import crisis_embeds
-from bot.ui import CALM, NO_MENTIONS, WARM, BaseModal, NextStep, guarded, next_step_template, reply, report_error
+from bot.ui import CALM, NO_MENTIONS, WARM, BaseModal, NextStep, guarded, reply, report_error
 
 log = logging.getLogger(__name__)
 
 MAX_ANSWER = 4000
 FIELD_LIMIT = 1024
 QUESTION_QUOTE = 200
-NEXT_STEP = NextStep("practice", "Practise a question", "🎯", 40)
 ANY = "any"
 CATEGORY_CHOICES = [
     app_commands.Choice(name="Behavioural", value="behavioural"),
@@ -553,41 +552,20 @@ class StartButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=START
         await start_session(interaction.client, interaction, category=category, planned=1, source="button")
 
 
-class PracticeNextStep(discord.ui.DynamicItem[discord.ui.Button[Any]], template=next_step_template("practice")):
-    """The "Practise a question" button after `/rejected`."""
+async def practise_after_checkin(interaction: Interaction, checkin_id: int, owner_id: int) -> None:
+    """"Practise a question" after /rejected: one question, privately."""
+    bot = interaction.client
+    checkin = await bot.checkins.get(checkin_id, owner_id)
+    await start_session(
+        bot, interaction, category=None, planned=1, source="next_step", checkin_id=checkin.id if checkin else None,
+    )
 
-    def __init__(self, checkin_id: int, owner_id: int) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=NEXT_STEP.label, emoji=NEXT_STEP.emoji, style=discord.ButtonStyle.primary,
-                custom_id=NEXT_STEP.custom_id(checkin_id, owner_id),
-            )
-        )
-        self.checkin_id = checkin_id
-        self.owner_id = owner_id
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> PracticeNextStep:
-        """Rebuild from a custom id."""
-        return cls(int(match["checkin_id"]), int(match["owner_id"]))
-
-    @guarded
-    async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
-        """Start a single practice question, privately."""
-        if await refuse_others(interaction, self.owner_id):
-            return
-        bot = interaction.client
-        checkin = await bot.checkins.get(self.checkin_id, self.owner_id)
-        await start_session(
-            bot, interaction, category=None, planned=1, source="next_step",
-            checkin_id=checkin.id if checkin else None,
-        )
+NEXT_STEP = NextStep("practice", "Practise a question", "🎯", 40, practise_after_checkin)
 
 
 DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
-    AnswerButton, RateButton, NextButton, DoneButton, StartButton, PracticeNextStep,
+    AnswerButton, RateButton, NextButton, DoneButton, StartButton,
 )
 
 

@@ -20,9 +20,6 @@ from bot.ui import (
     CALM,
     BaseModal,
     NextStep,
-    guarded,
-    next_step_template,
-    refuse_if_not_owner,
     reply,
     share_win_custom_id,
     untracked,
@@ -36,7 +33,6 @@ MAX_HARD = 1500
 MAX_ANSWER = 1000
 MAX_WHERE = 100
 QUOTE_LIMIT = 160
-REFLECT_STEP = NextStep("reflect", "Reflect now", "📝", 10)
 GONE = (
     "I couldn't find that rejection any more (it may have been deleted). "
     "`/reflect` lets you pick another or start fresh."
@@ -218,38 +214,15 @@ class ReflectionModal(BaseModal):
         bot.dispatch("reflection_saved", self.owner_id, reflection_id)
 
 
-class ReflectNowButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=next_step_template("reflect")):
-    """The "Reflect now" button after /rejected: opens the reflection for that check-in."""
-
-    def __init__(self, checkin_id: int, owner_id: int) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=REFLECT_STEP.label, emoji=REFLECT_STEP.emoji, style=discord.ButtonStyle.primary,
-                custom_id=REFLECT_STEP.custom_id(checkin_id, owner_id),
-            )
-        )
-        self.checkin_id = checkin_id
-        self.owner_id = owner_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> ReflectNowButton:
-        """Rebuild from a custom id."""
-        return cls(int(match["checkin_id"]), int(match["owner_id"]))
-
-    @guarded
-    async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
-        """Open the reflection modal for this check-in."""
-        if await refuse_if_not_owner(interaction, self.owner_id):
-            return
-        checkin = await interaction.client.checkins.get(self.checkin_id, self.owner_id)
-        if checkin is None:
-            await reply(interaction, GONE)
-            return
-        await interaction.response.send_modal(
-            ReflectionModal(self.owner_id, checkin_id=checkin.id, about=plain(checkin.describe()))
-        )
+async def reflect_on_checkin(interaction: Interaction, checkin_id: int, owner_id: int) -> None:
+    """"Reflect now" after /rejected: open the reflection for that check-in."""
+    checkin = await interaction.client.checkins.get(checkin_id, owner_id)
+    if checkin is None:
+        await reply(interaction, GONE)
+        return
+    await interaction.response.send_modal(
+        ReflectionModal(owner_id, checkin_id=checkin.id, about=plain(checkin.describe()))
+    )
 
 
 class ReflectionCog(commands.Cog):
@@ -259,14 +232,12 @@ class ReflectionCog(commands.Cog):
         self.bot = bot
 
     async def cog_load(self) -> None:
-        """Register the persistent button and the next step after /rejected."""
-        self.bot.add_dynamic_items(ReflectNowButton)
-        self.bot.register_next_step(REFLECT_STEP)
+        """Offer "Reflect now" after /rejected."""
+        self.bot.register_next_step(NextStep("reflect", "Reflect now", "📝", 10, reflect_on_checkin))
 
     async def cog_unload(self) -> None:
         """Withdraw them."""
-        self.bot.remove_dynamic_items(ReflectNowButton)
-        self.bot.unregister_next_step(REFLECT_STEP.key)
+        self.bot.unregister_next_step("reflect")
 
     @app_commands.command(name="reflect", description="Look back on a rejection: what was hard, what went well")
     @app_commands.describe(rejection="Which rejection? Your recent ones are listed; or pick \"A new one\"")

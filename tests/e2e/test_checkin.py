@@ -156,3 +156,24 @@ async def choose_and_rate(
     button = next(b for b in picked.message.buttons() if b.custom_id.endswith(f":{level}"))
     result = await member.click(picked.message, button.custom_id)
     return result.message
+
+
+async def test_next_steps_are_offered_in_order_and_answer_only_their_owner(harness: Harness) -> None:
+    alex, bob = harness.member("alex"), harness.member("bob")
+    start = await alex.slash("rejected", company="Acme")
+    final = await choose_and_rate(alex, start.message, "sad", 3)
+    labels = [button.label for button in final.buttons()]
+    assert labels == ["Vent privately", "Reflect now", "Ask for feedback", "Daily nudges", "Practise a question"]
+    refused = await bob.click(final, "Reflect now")
+    assert "someone else" in refused.message.text() and refused.modal is None
+    opened = await alex.click(final, "Reflect now")
+    assert opened.modal is not None
+
+
+async def test_a_next_step_whose_feature_is_unloaded_says_so(harness: Harness) -> None:
+    alex = harness.member("alex")
+    start = await alex.slash("rejected")
+    final = await choose_and_rate(alex, start.message, "numb", 2)
+    await harness.running.unload_extension("cogs.reflection")
+    result = await alex.click(final, "Reflect now")
+    assert result.ephemeral and "isn't available right now" in result.message.text()
