@@ -78,6 +78,9 @@ class Harness:
         if self._task is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.wait_for(self._task, timeout=10)
+        # Let events discord.py scheduled while closing run now, not be collected unrun at loop teardown.
+        for _ in range(3):
+            await asyncio.sleep(0)
         self.bot, self._task = None, None
 
     async def restart(self, **extra: Any) -> BouncebackBot:
