@@ -40,6 +40,7 @@ from bot.ui import (
     guarded,
     refuse_if_not_owner,
     reply,
+    untracked,
 )
 
 log = logging.getLogger(__name__)
@@ -209,7 +210,7 @@ def draft_view(bot: BouncebackBot, request_id: int, owner_id: int) -> discord.ui
     label = remind_label(bot)
     for action in ("sent", "remind", "notnow"):
         view.add_item(action_button(action, request_id, owner_id, remind_label=label))
-    return view
+    return untracked(view)
 
 
 def followup_view(request_id: int, owner_id: int) -> discord.ui.View:
@@ -217,7 +218,7 @@ def followup_view(request_id: int, owner_id: int) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     for action in ("replied", "notyet", "noreply"):
         view.add_item(action_button(action, request_id, owner_id))
-    return view
+    return untracked(view)
 
 
 def remind_label(bot: BouncebackBot) -> str:
@@ -511,7 +512,7 @@ class FeedbackNoteModal(BaseModal):
                 )
             )
         embeds = [*crisis_embeds(), embed] if bot.safety.assess(text).is_crisis else [embed]
-        await reply(interaction, embeds=embeds, view=view)
+        await reply(interaction, embeds=embeds, view=untracked(view))
 
 
 async def ask_for_feedback(interaction: Interaction, checkin_id: int, owner_id: int) -> None:

@@ -20,7 +20,7 @@ from bot.client import BouncebackBot, Interaction
 from bot.content import load_content
 from bot.retention import purge_expired_vents
 from bot.storage.userdata import MemberData, erase_member
-from bot.ui import CALM, CARE, guarded, reply
+from bot.ui import CALM, CARE, guarded, reply, untracked
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ def delete_view(owner_id: int, issued: datetime) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     view.add_item(DeleteButton(owner_id, int(issued.timestamp())))
     view.add_item(CancelButton(owner_id))
-    return view
+    return untracked(view)
 
 
 class DeleteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=DELETE_ID):

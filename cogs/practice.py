@@ -21,7 +21,7 @@ from bot.client import BouncebackBot, Interaction
 from bot.content import load_content
 from bot.storage import practice as store
 from bot.support import crisis_embeds
-from bot.ui import CALM, NO_MENTIONS, WARM, BaseModal, NextStep, guarded, reply, report_error
+from bot.ui import CALM, NO_MENTIONS, WARM, BaseModal, NextStep, guarded, reply, report_error, untracked
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ def question_view(turn_id: int, owner_id: int) -> discord.ui.View:
     """The "Answer" button under a question."""
     view = discord.ui.View(timeout=None)
     view.add_item(AnswerButton(turn_id, owner_id, "answer"))
-    return view
+    return untracked(view)
 
 
 async def ask_next(
@@ -190,7 +190,7 @@ def feedback_view(
     if can_go_on(session, turn):
         view.add_item(NextButton(turn.id, owner_id))
     view.add_item(DoneButton(session.id, owner_id))
-    return view
+    return untracked(view)
 
 
 def rating_note(rating: int, review: store.ReviewItem | None) -> str:

@@ -19,7 +19,7 @@ from bot.content import load_content
 from bot.observations import CheckinFacts, MemberFacts, load_themes, observe
 from bot.storage.progress import ProgressData, ProgressRepository
 from bot.streaks import FILL_WINDOW_DAYS, Streak, current_streak
-from bot.ui import CALM, BaseModal, guarded, reply
+from bot.ui import CALM, BaseModal, guarded, reply, untracked
 
 log = logging.getLogger(__name__)
 
@@ -284,7 +284,7 @@ class ProgressCog(commands.Cog):
             label = words()["fill"]["button"].format(day=day_label(streak.fillable_day, today))
             view = discord.ui.View(timeout=None)
             view.add_item(FillInButton(streak.fillable_day, user_id, label[:80]))
-            extra["view"] = view
+            extra["view"] = untracked(view)
         await reply(interaction, embed=embed, file=chart, **extra)
 
 
