@@ -542,7 +542,7 @@ class Orchestrator:
         command = [
             sys.executable, str(SCRIPT), "--child", design, "--db", str(db),
             "--token", self.emulator.token, "--api-base", self.emulator.api_base,
-            "--gateway", self.emulator.gateway_url, "--key", self.key, "--rate", str(a.rate), "--due", str(a.due),
+            "--gateway", self.emulator.gateway_url, f"--key={self.key}", "--rate", str(a.rate), "--due", str(a.due),
             "--guild-ready-timeout", str(a.guild_ready_timeout), *(["--debug-loop"] if a.debug_loop else []),
             *(["--isolate"] if a.isolate else []),
         ]
