@@ -118,7 +118,7 @@ async def test_kill_9_at_random_points_of_a_nudge_round(harness: Harness, tmp_pa
     finally:
         if process is not None and process.poll() is None:
             process.terminate()
-            process.wait(timeout=10)
+            await asyncio.to_thread(process.wait, 10)
 
     assert any(in_flight), f"no kill landed while nudges were claimed but not recorded: {delivered}, {in_flight}"
     assert Counter(nudge_count(m) for m in members) == Counter({1: MEMBERS}), f"kills after: {delivered}"
@@ -179,7 +179,7 @@ async def test_kill_9_between_the_steps_of_a_check_in(harness: Harness, tmp_path
     finally:
         if process.poll() is None:
             process.terminate()
-            process.wait(timeout=10)
+            await asyncio.to_thread(process.wait, 10)
 
     stored = {plaintext(r["company_encrypted"]): r for r in rows(path, "SELECT * FROM checkins")}
     assert sorted(stored) == sorted(outcomes)

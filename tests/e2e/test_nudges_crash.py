@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -69,7 +70,7 @@ async def test_kill_during_a_round_then_restart_sends_the_rest_once(harness: Har
         await harness.emulator.wait_until(all_recorded, timeout=30, what="every nudge sent and recorded")
     finally:
         second.terminate()
-        second.wait(timeout=10)
+        await asyncio.to_thread(second.wait, 10)
 
     counts = Counter(nudge_count(m) for m in members)
     assert counts == Counter({1: MEMBERS}), log_path.read_text()[-3000:]
