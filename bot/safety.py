@@ -11,7 +11,7 @@ import logging
 import re
 import tomllib
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -64,10 +64,20 @@ class SafetyRules:
 
     crisis_patterns: tuple[re.Pattern[str], ...]
     idiom_patterns: tuple[re.Pattern[str], ...]
+    # One alternation per list answers "does any of them match?" in a single scan; most texts match nothing,
+    # so the per-pattern passes (whose order matters for idioms) only run when one of them will do something.
+    _any_crisis: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    _any_idiom: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_any_crisis", _alternation(self.crisis_patterns))
+        object.__setattr__(self, "_any_idiom", _alternation(self.idiom_patterns))
 
     def neutralise(self, text: str) -> str:
         """Prepare text for crisis matching: normalise it and blank out every known idiom."""
         prepared = matchable_text(text)
+        if not self._any_idiom.search(prepared):
+            return prepared
         for idiom in self.idiom_patterns:
             prepared = idiom.sub(PLACEHOLDER, prepared)
         return prepared
@@ -79,11 +89,18 @@ class SafetyRules:
                 continue
             # Each text on its own: joining them could make a phrase out of the end of one and the start of the next.
             prepared = self.neutralise(text)
+            if not self._any_crisis.search(prepared):
+                continue
             for pattern in self.crisis_patterns:
                 if pattern.search(prepared):
                     log.info("crisis wording detected (pattern %r)", pattern.pattern)
                     return SafetyAssessment(is_crisis=True, matched=pattern.pattern)
         return NOT_A_CRISIS
+
+
+def _alternation(patterns: tuple[re.Pattern[str], ...]) -> re.Pattern[str]:
+    """One pattern that matches wherever any of `patterns` would."""
+    return re.compile("|".join(f"(?:{pattern.pattern})" for pattern in patterns))
 
 
 def _pattern_list(path: Path, data: dict[str, Any], key: str) -> tuple[re.Pattern[str], ...]:
