@@ -54,6 +54,8 @@ if str(ROOT) not in sys.path:
 
 import psutil  # type: ignore[import-untyped]  # noqa: E402
 
+from benchmarks._common import read_event  # noqa: E402
+
 log = logging.getLogger("bench_nudges")
 
 T0 = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)  # the instant the due nudges fall due (far from DST changes)
@@ -513,15 +515,6 @@ class Child:
         if self.process.returncode is None:
             self.process.kill()
             await self.process.wait()
-
-
-async def read_event(process: asyncio.subprocess.Process, wait: float) -> dict[str, Any]:
-    """The next JSON line from a child."""
-    assert process.stdout is not None
-    line = await asyncio.wait_for(process.stdout.readline(), wait)
-    if not line:
-        raise RuntimeError(f"bot process exited (code {await process.wait()}); see its log")
-    return dict(json.loads(line))
 
 
 class Orchestrator:

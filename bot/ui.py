@@ -103,12 +103,17 @@ async def reply(interaction: discord.Interaction[Any], content: str | None = Non
         await interaction.response.send_message(content, **kwargs)
 
 
-async def refuse_if_not_owner(interaction: discord.Interaction[Any], owner_id: int) -> bool:
+NOT_YOURS = (
+    "This button belongs to someone else's private check-in, so it won't do anything for you. "
+    "You can start your own with `/rejected` whenever you like."
+)
+
+
+async def refuse_if_not_owner(interaction: discord.Interaction[Any], owner_id: int, message: str = NOT_YOURS) -> bool:
     """Politely refuse a button pressed by someone other than the member it belongs to; True if refused."""
     if interaction.user.id == owner_id:
         return False
-    await reply(interaction, "This button belongs to someone else's private check-in, so it won't do anything for you. "
-                             "You can start your own with `/rejected` whenever you like.")
+    await reply(interaction, message)
     return True
 
 

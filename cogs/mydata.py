@@ -20,7 +20,7 @@ from bot.client import BouncebackBot, Interaction
 from bot.content import load_content
 from bot.retention import purge_expired_vents
 from bot.storage.userdata import MemberData, erase_member
-from bot.ui import CALM, CARE, guarded, reply, untracked
+from bot.ui import CALM, CARE, guarded, refuse_if_not_owner, reply, untracked
 
 log = logging.getLogger(__name__)
 
@@ -86,8 +86,7 @@ class DeleteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=DELE
     async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
         """Erase the member's data and say so kindly."""
         text = words()
-        if interaction.user.id != self.owner_id:
-            await reply(interaction, text["not_yours"])
+        if await refuse_if_not_owner(interaction, self.owner_id, text["not_yours"]):
             return
         bot = interaction.client
         issued = datetime.fromtimestamp(self.issued, UTC)
@@ -130,8 +129,7 @@ class CancelButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=CANC
     async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
         """Say nothing was deleted and take the buttons away."""
         text = words()
-        if interaction.user.id != self.owner_id:
-            await reply(interaction, text["not_yours"])
+        if await refuse_if_not_owner(interaction, self.owner_id, text["not_yours"]):
             return
         await interaction.response.edit_message(
             embed=discord.Embed(description=text["cancelled"], colour=CALM), view=None

@@ -21,7 +21,18 @@ from bot.client import BouncebackBot, Interaction
 from bot.content import load_content
 from bot.storage import practice as store
 from bot.support import crisis_embeds
-from bot.ui import CALM, NO_MENTIONS, WARM, BaseModal, NextStep, guarded, reply, report_error, untracked
+from bot.ui import (
+    CALM,
+    NO_MENTIONS,
+    WARM,
+    BaseModal,
+    NextStep,
+    guarded,
+    refuse_if_not_owner,
+    reply,
+    report_error,
+    untracked,
+)
 
 log = logging.getLogger(__name__)
 
@@ -63,14 +74,6 @@ def clip(text: str, limit: int) -> str:
 def plain(text: str) -> str:
     """Member-written text shown back inside our own formatting: markdown can't break the layout."""
     return discord.utils.escape_markdown(" ".join(text.split()))
-
-
-async def refuse_others(interaction: Interaction, owner_id: int) -> bool:
-    """Politely turn away someone pressing another member's practice button; True if refused."""
-    if interaction.user.id == owner_id:
-        return False
-    await reply(interaction, words()["not_yours"])
-    return True
 
 
 # ---------------------------------------------------------------- asking
@@ -378,7 +381,7 @@ class AnswerButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=ANSW
     @guarded
     async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
         """Open the modal for this question (with the last attempt filled in when trying again)."""
-        if await refuse_others(interaction, self.owner_id):
+        if await refuse_if_not_owner(interaction, self.owner_id, words()["not_yours"]):
             return
         bot = interaction.client
         turn = await store.get_turn(bot.database, self.turn_id, self.owner_id)
@@ -425,7 +428,7 @@ class RateButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=RATE_I
     @guarded
     async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
         """Store the rating, schedule the question to come back if it was low, and mark the choice."""
-        if await refuse_others(interaction, self.owner_id):
+        if await refuse_if_not_owner(interaction, self.owner_id, words()["not_yours"]):
             return
         bot = interaction.client
         found, review = await store.rate_answer(
@@ -467,7 +470,7 @@ class NextButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=NEXT_I
     @guarded
     async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
         """Show the next question; if it was already asked (a second press), show that one again."""
-        if await refuse_others(interaction, self.owner_id):
+        if await refuse_if_not_owner(interaction, self.owner_id, words()["not_yours"]):
             return
         bot = interaction.client
         turn = await store.get_turn(bot.database, self.turn_id, self.owner_id)
@@ -504,7 +507,7 @@ class DoneButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=DONE_I
     @guarded
     async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
         """Finish the session and sum it up."""
-        if await refuse_others(interaction, self.owner_id):
+        if await refuse_if_not_owner(interaction, self.owner_id, words()["not_yours"]):
             return
         bot = interaction.client
         text = words()
@@ -546,7 +549,7 @@ class StartButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=START
     @guarded
     async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
         """Ask one question of the button's category ("review" = one that's due to come back)."""
-        if await refuse_others(interaction, self.owner_id):
+        if await refuse_if_not_owner(interaction, self.owner_id, words()["not_yours"]):
             return
         category = self.category if self.category in START_CATEGORIES and self.category != ANY else None
         await start_session(interaction.client, interaction, category=category, planned=1, source="button")
@@ -596,7 +599,7 @@ class PracticeCog(commands.Cog):
         if match is None:
             return
         try:
-            if await refuse_others(interaction, int(match["owner_id"])):
+            if await refuse_if_not_owner(interaction, int(match["owner_id"]), words()["not_yours"]):
                 return
             components = interaction.data.get("components")
             submitted = submitted_value(components if isinstance(components, list) else [], ANSWER_FIELD)

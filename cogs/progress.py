@@ -19,7 +19,7 @@ from bot.content import load_content
 from bot.observations import CheckinFacts, MemberFacts, load_themes, observe
 from bot.storage.progress import ProgressData, ProgressRepository
 from bot.streaks import FILL_WINDOW_DAYS, Streak, current_streak
-from bot.ui import CALM, BaseModal, guarded, reply, untracked
+from bot.ui import CALM, BaseModal, guarded, refuse_if_not_owner, reply, untracked
 
 log = logging.getLogger(__name__)
 
@@ -183,8 +183,7 @@ class FillInButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=FILL
     @guarded
     async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
         """Open the fill-in modal, if that day can still be filled in."""
-        if interaction.user.id != self.owner_id:
-            await reply(interaction, NOT_YOURS)
+        if await refuse_if_not_owner(interaction, self.owner_id, NOT_YOURS):
             return
         bot = interaction.client
         repo = ProgressRepository(bot.database, bot.cipher)

@@ -472,6 +472,12 @@ class SimulatedMember:
         comp = next((c for c in walk_components(msg.components) if c.get("custom_id") == button.custom_id), {})
         if "id" in comp:
             data["id"] = comp["id"]
+        return await self._component_interaction(msg, data, timeout, expect_response)
+
+    async def _component_interaction(
+        self, msg: EmulatedMessage, data: dict[str, Any], timeout: float, expect_response: bool
+    ) -> InteractionResult:
+        """Dispatch a component interaction (button or select) on a message, as this member."""
         return await self.emu.run_interaction(
             type=MESSAGE_COMPONENT,
             data=data,
@@ -505,16 +511,7 @@ class SimulatedMember:
         data["values"], resolved = self._select_values(sel.type, sel.options, values, chan, sel.custom_id)
         if resolved:
             data["resolved"] = resolved
-        return await self.emu.run_interaction(
-            type=MESSAGE_COMPONENT,
-            data=data,
-            user_id=self.user_id,
-            channel_id=msg.channel_id,
-            locale=self.locale,
-            message=msg,
-            timeout=timeout,
-            expect_response=expect_response,
-        )
+        return await self._component_interaction(msg, data, timeout, expect_response)
 
     def _select_values(
         self, stype: int, options: list[dict[str, Any]], values: list[Any], chan: ChannelRecord, custom_id: str
@@ -569,16 +566,7 @@ class SimulatedMember:
         data: dict[str, Any] = {"custom_id": custom_id, "component_type": component_type}
         if component_type != 2:
             data["values"] = [str(v) for v in values or []]
-        return await self.emu.run_interaction(
-            type=MESSAGE_COMPONENT,
-            data=data,
-            user_id=self.user_id,
-            channel_id=msg.channel_id,
-            locale=self.locale,
-            message=msg,
-            timeout=timeout,
-            expect_response=expect_response,
-        )
+        return await self._component_interaction(msg, data, timeout, expect_response)
 
     async def submit_custom_modal(
         self,
