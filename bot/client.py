@@ -22,7 +22,7 @@ from bot.config import PROJECT_ROOT, Settings
 from bot.content import WordingPicker
 from bot.crypto import TextCipher, load_cipher
 from bot.delivery import Delivery
-from bot.fallback import UnclaimedInteractions
+from bot.fallback import RouteHandler, UnclaimedInteractions
 from bot.safety import DEFAULT_SAFETY_PATH, SafetyRules, load_safety_rules
 from bot.scheduling import Ticker, TimerService
 from bot.storage import Database
@@ -157,9 +157,13 @@ class BouncebackBot(commands.Bot):
         """Forget an erasure hook (cog unload)."""
         self.erasure_hooks.pop(name, None)
 
-    def register_custom_id_route(self, pattern: re.Pattern[str] | str) -> None:
-        """Say that a listener (e.g. `on_interaction`) handles these custom ids, so they are not answered as stale."""
-        self.unclaimed.register_route(pattern)
+    def register_custom_id_route(self, pattern: re.Pattern[str] | str, handler: RouteHandler) -> None:
+        """Have `handler` answer components and forms by custom id (a form sent after a restart still arrives).
+
+        Routed as the interaction is dispatched: no `on_interaction` listener, which would cost a task per
+        interaction of every kind.
+        """
+        self.unclaimed.register_route(pattern, handler)
 
     def unregister_custom_id_route(self, pattern: re.Pattern[str] | str) -> None:
         """Withdraw a custom id route (cog unload)."""
@@ -170,6 +174,10 @@ class BouncebackBot(commands.Bot):
         if event_name == "interaction" and args and isinstance(args[0], discord.Interaction):
             # discord.py has routed the interaction to its views just before this call; nothing has run yet.
             self.unclaimed.observe(args[0])
+        elif event_name == "app_command_completion" and args and self.delivery.may_owe_notice(args[0].user.id):
+            # Checked here rather than in an `on_app_command_completion` handler, which would cost every command
+            # a task just to find that, as almost always, there is nothing to say.
+            self._schedule_event(self.tell_if_unreachable, "tell_if_unreachable", args[0])
         super().dispatch(event_name, *args, **kwargs)
 
     def unregister_next_step(self, key: str) -> None:
@@ -205,9 +213,7 @@ class BouncebackBot(commands.Bot):
             gc.collect()
             gc.freeze()
 
-    async def on_app_command_completion(
-        self, interaction: discord.Interaction[BouncebackBot], command: app_commands.Command[Any, ..., Any]
-    ) -> None:
+    async def tell_if_unreachable(self, interaction: discord.Interaction[BouncebackBot]) -> None:
         """Tell a member, once and privately, that their DMs are closed to the bot."""
         if await self.delivery.take_unreachable_notice(interaction.user.id):
             await reply(interaction, UNREACHABLE_NOTICE)

@@ -213,9 +213,13 @@ class Delivery:
         value = await self._database.fetchval("SELECT dms_closed_at FROM users WHERE user_id = ?", (user_id,))
         return value is not None
 
+    def may_owe_notice(self, user_id: int) -> bool:
+        """Whether the member might still need telling that their DMs are closed (no database, no await)."""
+        return user_id in self._unreachable
+
     async def take_unreachable_notice(self, user_id: int) -> bool:
         """True once after a member was marked unreachable: the moment to tell them."""
-        if user_id not in self._unreachable:
+        if not self.may_owe_notice(user_id):
             return False  # the common case answers without touching the database
         changed = await self._database.execute(
             "UPDATE users SET dms_closed_notified_at = ? WHERE user_id = ? AND dms_closed_at IS NOT NULL "

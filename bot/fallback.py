@@ -9,7 +9,7 @@ import asyncio
 import logging
 import re
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from bot.client import BouncebackBot
 
 log = logging.getLogger(__name__)
+
+# Answers interactions whose custom id matched a route, given the match.
+RouteHandler = Callable[[discord.Interaction[Any], re.Match[str]], Coroutine[Any, Any, None]]
 
 REMEMBERED_FORMS = 5_000
 ECHO_LIMIT = 1_500  # what is shown back of a lost form, so the reply stays under Discord's 2,000 characters
@@ -41,20 +44,17 @@ class UnclaimedInteractions:
 
     def __init__(self, bot: BouncebackBot) -> None:
         self.bot = bot
-        self.routes: list[re.Pattern[str]] = []
+        self.routes: dict[re.Pattern[str], RouteHandler] = {}
         self._submitted: OrderedDict[str, None] = OrderedDict()
         self._tasks: set[asyncio.Task[None]] = set()
 
-    def register_route(self, pattern: re.Pattern[str] | str) -> None:
-        """Say that custom ids matching `pattern` are handled by a listener (e.g. a cog's `on_interaction`)."""
-        compiled = re.compile(pattern) if isinstance(pattern, str) else pattern
-        if compiled not in self.routes:
-            self.routes.append(compiled)
+    def register_route(self, pattern: re.Pattern[str] | str, handler: RouteHandler) -> None:
+        """Have `handler` answer the components and forms whose custom id matches `pattern` in full."""
+        self.routes[re.compile(pattern)] = handler
 
     def unregister_route(self, pattern: re.Pattern[str] | str) -> None:
         """Withdraw a route (cog unload)."""
-        compiled = re.compile(pattern) if isinstance(pattern, str) else pattern
-        self.routes = [route for route in self.routes if route.pattern != compiled.pattern]
+        self.routes.pop(re.compile(pattern), None)
 
     def observe(self, interaction: discord.Interaction[Any]) -> None:
         """Called synchronously as the interaction is dispatched, when discord.py has just routed it (or not)."""
@@ -63,8 +63,11 @@ class UnclaimedInteractions:
             return
         data: dict[str, Any] = dict(interaction.data) if isinstance(interaction.data, dict) else {}
         custom_id = str(data.get("custom_id", ""))
-        if any(route.fullmatch(custom_id) for route in self.routes):
-            return
+        for route, handler in self.routes.items():
+            match = route.fullmatch(custom_id)
+            if match is not None:
+                self._spawn(handler(interaction, match), "routed-interaction")
+                return
         if kind is discord.InteractionType.modal_submit:
             if self._modal_is_open(custom_id):
                 self._remember(custom_id)
@@ -74,7 +77,10 @@ class UnclaimedInteractions:
             if self._component_is_handled(interaction, custom_id, int(data.get("component_type", 0))):
                 return
             answer = self._answer_button(interaction, custom_id)
-        task = asyncio.get_running_loop().create_task(answer, name="unclaimed-interaction")
+        self._spawn(answer, "unclaimed-interaction")
+
+    def _spawn(self, answer: Coroutine[Any, Any, None], name: str) -> None:
+        task = asyncio.get_running_loop().create_task(answer, name=name)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 

@@ -582,7 +582,7 @@ class PracticeCog(commands.Cog):
         """Register the persistent components and the next step after `/rejected`."""
         self.bot.add_dynamic_items(*DYNAMIC_ITEMS)
         self.bot.register_next_step(NEXT_STEP)
-        self.bot.register_custom_id_route(MODAL_ID)  # answer modals are handled by `on_interaction` below
+        self.bot.register_custom_id_route(MODAL_ID, self.answer_form)
 
     async def cog_unload(self) -> None:
         """Withdraw the components and the next step."""
@@ -590,13 +590,9 @@ class PracticeCog(commands.Cog):
         self.bot.unregister_next_step(NEXT_STEP.key)
         self.bot.unregister_custom_id_route(MODAL_ID)
 
-    @commands.Cog.listener()
-    async def on_interaction(self, interaction: Interaction) -> None:
+    async def answer_form(self, interaction: Interaction, match: re.Match[str]) -> None:
         """Receive answer modals by custom id, so they work even if the bot restarted while the member typed."""
         if interaction.type is not discord.InteractionType.modal_submit or not isinstance(interaction.data, dict):
-            return
-        match = MODAL_ID.fullmatch(str(interaction.data.get("custom_id", "")))
-        if match is None:
             return
         try:
             if await refuse_if_not_owner(interaction, int(match["owner_id"]), words()["not_yours"]):
