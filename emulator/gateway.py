@@ -12,6 +12,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from aiohttp import WSMsgType, web
 
 if TYPE_CHECKING:
@@ -141,7 +142,7 @@ class GatewayConnection:
 
     async def send(self, payload: dict[str, Any]) -> bool:
         """Send one gateway payload (compressed as negotiated); return False if the socket is gone."""
-        text = json.dumps(payload, separators=(",", ":"))
+        text = orjson.dumps(payload, option=orjson.OPT_NON_STR_KEYS).decode()
         async with self.send_lock:
             if self.ws.closed or self.dropped:
                 return False
