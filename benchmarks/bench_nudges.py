@@ -54,7 +54,7 @@ if str(ROOT) not in sys.path:
 
 import psutil  # type: ignore[import-untyped]  # noqa: E402
 
-from benchmarks._common import read_event  # noqa: E402
+from benchmarks._common import isolate_child, isolate_orchestrator, read_event  # noqa: E402
 
 log = logging.getLogger("bench_nudges")
 
@@ -159,23 +159,6 @@ class LoopProbe:
         }
         self.samples, self.busy, self.own = array("d"), array("d"), array("d")
         return summary
-
-
-def isolate_child() -> None:
-    """Keep the bot off the emulator's CPU and ahead of background work, so the probe sees the bot's own stalls."""
-    # Not our inherited affinity: the orchestrator pinned itself (and so us) to the first CPU.
-    cpus = list(range(os.cpu_count() or 1))
-    if len(cpus) >= 2 and hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, set(cpus[1:]))
-    with contextlib.suppress(OSError):
-        os.nice(-5)
-
-
-def isolate_orchestrator() -> None:
-    """Pin the emulator (this process) to the first CPU; bot processes take the others (see isolate_child)."""
-    cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
-    if len(cpus) >= 2:
-        os.sched_setaffinity(0, {cpus[0]})
 
 
 HEARTBEAT = [time.perf_counter()]
