@@ -318,11 +318,16 @@ def isolate_child() -> None:
         os.nice(-5)
 
 
-def isolate_orchestrator() -> None:
-    """Pin the emulator (this process) to the first CPU; bot processes take the others (see isolate_child)."""
+def isolate_orchestrator() -> bool:
+    """Pin the emulator (this process) to the first CPU; bot processes take the others (see isolate_child).
+
+    False when it can't be done (one CPU, or no CPU affinity on this system).
+    """
     cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
-    if len(cpus) >= 2:
-        os.sched_setaffinity(0, {cpus[0]})
+    if len(cpus) < 2:
+        return False
+    os.sched_setaffinity(0, {cpus[0]})
+    return True
 
 
 async def spawn_bot(
