@@ -308,12 +308,16 @@ async def read_event(process: asyncio.subprocess.Process, timeout: float) -> dic
     return dict(json.loads(line))
 
 
+# Set by isolate_orchestrator for the bot processes it starts: the CPUs it left to them, e.g. "1,2,3".
+BOT_CPUS_ENV = "BOUNCEBACK_BENCH_BOT_CPUS"
+
+
 def isolate_child() -> None:
     """Keep the bot off the emulator's CPU and ahead of background work, so the probe sees the bot's own stalls."""
-    # Not our inherited affinity: the orchestrator pinned itself (and so us) to the first CPU.
-    cpus = list(range(os.cpu_count() or 1))
-    if len(cpus) >= 2 and hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, set(cpus[1:]))
+    # Not our inherited affinity: the orchestrator pinned itself (and so us) to its first CPU.
+    cpus = {int(cpu) for cpu in os.environ.get(BOT_CPUS_ENV, "").split(",") if cpu}
+    if cpus and hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, cpus)
     with contextlib.suppress(OSError):
         os.nice(-5)
 
@@ -326,6 +330,8 @@ def isolate_orchestrator() -> bool:
     cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
     if len(cpus) < 2:
         return False
+    # The CPUs this process may use (a container's cpuset, say), not all the machine has.
+    os.environ[BOT_CPUS_ENV] = ",".join(str(cpu) for cpu in cpus[1:])
     os.sched_setaffinity(0, {cpus[0]})
     return True
 
