@@ -82,7 +82,13 @@ class UnclaimedInteractions:
     def _spawn(self, answer: Coroutine[Any, Any, None], name: str) -> None:
         task = asyncio.get_running_loop().create_task(answer, name=name)
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            # Handlers answer the member themselves; this only keeps an escaped error from vanishing.
+            log.error("%s failed", task.get_name(), exc_info=task.exception())
 
     # discord.py keeps no public record of what its view store will route, so these read it directly; they
     # only run synchronously inside dispatch, before any handler has had a chance to change it.
