@@ -88,6 +88,25 @@ def untracked(view: discord.ui.View) -> discord.ui.View:
     return view
 
 
+class PreparedView(discord.ui.View):
+    """Components sent as ready-made payloads: nothing is built per message but what differs (the custom ids).
+
+    Only for components a registered DynamicItem answers by custom id, like `untracked` views: this view has no
+    items, runs no callbacks and is never kept. For /rejected's first answer (a select of ten feelings), building
+    discord.py's item objects only to serialise them again was about a tenth of the bot's CPU in a burst of a
+    thousand check-ins (benchmarks/bench_burst.py).
+    """
+
+    def __init__(self, rows: list[dict[str, Any]]) -> None:
+        super().__init__(timeout=None)
+        self._rows = rows
+        self.stop()
+
+    def to_components(self) -> list[dict[str, Any]]:
+        """The component payloads, as given."""
+        return self._rows
+
+
 def error_reference() -> str:
     """A short id shown to the member and written to the log with the traceback."""
     return secrets.token_hex(3).upper()

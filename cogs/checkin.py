@@ -16,7 +16,7 @@ from bot.client import BouncebackBot, Interaction
 from bot.content import load_content
 from bot.storage.checkins import STAGES, Checkin
 from bot.support import crisis_embeds
-from bot.ui import NO_MENTIONS, WARM, BaseModal, guarded, refuse_if_not_owner, reply, untracked
+from bot.ui import NO_MENTIONS, WARM, BaseModal, PreparedView, guarded, refuse_if_not_owner, reply, untracked
 
 log = logging.getLogger(__name__)
 
@@ -72,11 +72,16 @@ def feeling_options() -> tuple[discord.SelectOption, ...]:
     )
 
 
+@functools.cache
+def feeling_select_payload() -> dict[str, Any]:
+    """The select of feelings as Discord receives it, built once; each check-in only has its own custom id."""
+    return dict(FeelingSelect(0, 0).item.to_component_dict())
+
+
 def feeling_view(checkin_id: int, owner_id: int) -> discord.ui.View:
-    """Step one: the select of feelings."""
-    view = discord.ui.View(timeout=None)
-    view.add_item(FeelingSelect(checkin_id, owner_id))
-    return untracked(view)
+    """Step one: the select of feelings (answered by `FeelingSelect`, matched on the custom id)."""
+    select = {**feeling_select_payload(), "custom_id": FeelingSelect.custom_id_for(checkin_id, owner_id)}
+    return PreparedView([{"type": discord.ComponentType.action_row.value, "components": [select]}])
 
 
 def intensity_view(checkin_id: int, owner_id: int) -> discord.ui.View:
@@ -129,11 +134,16 @@ class FeelingSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=FEE
         super().__init__(
             discord.ui.Select(
                 placeholder="How are you feeling right now?", options=list(feeling_options()),
-                custom_id=f"checkin:feeling:{checkin_id}:{owner_id}",
+                custom_id=self.custom_id_for(checkin_id, owner_id),
             )
         )
         self.checkin_id = checkin_id
         self.owner_id = owner_id
+
+    @staticmethod
+    def custom_id_for(checkin_id: int, owner_id: int) -> str:
+        """The select's custom id, which carries its state."""
+        return f"checkin:feeling:{checkin_id}:{owner_id}"
 
     @classmethod
     async def from_custom_id(
