@@ -8,7 +8,7 @@ import re
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 import aiohttp
 import discord
@@ -86,6 +86,22 @@ def untracked(view: discord.ui.View) -> discord.ui.View:
     """
     view.stop()
     return view
+
+
+class IntsFromCustomId:
+    """For DynamicItems whose template's named groups are all integers and are the constructor's arguments.
+
+    List it before `discord.ui.DynamicItem` in the bases; it rebuilds the item from its custom id (after a
+    restart, or for any message discord.py no longer holds), e.g. `win:post:(?P<win_id>\\d+):(?P<owner_id>\\d+)`
+    becomes `cls(win_id=..., owner_id=...)`.
+    """
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> Self:
+        """Rebuild from a custom id."""
+        return cls(**{name: int(value) for name, value in match.groupdict().items()})
 
 
 class PreparedView(discord.ui.View):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import re
 import sqlite3
 from typing import Any
 
@@ -16,7 +15,17 @@ from bot.client import BouncebackBot, Interaction
 from bot.content import load_content
 from bot.storage.checkins import STAGES, Checkin
 from bot.support import crisis_embeds
-from bot.ui import NO_MENTIONS, WARM, BaseModal, PreparedView, guarded, refuse_if_not_owner, reply, untracked
+from bot.ui import (
+    NO_MENTIONS,
+    WARM,
+    BaseModal,
+    IntsFromCustomId,
+    PreparedView,
+    guarded,
+    refuse_if_not_owner,
+    reply,
+    untracked,
+)
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +136,7 @@ async def validation_embed(bot: BouncebackBot, checkin: Checkin) -> discord.Embe
     return embed
 
 
-class FeelingSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=FEELING_ID):
+class FeelingSelect(IntsFromCustomId, discord.ui.DynamicItem[discord.ui.Select[Any]], template=FEELING_ID):
     """The select of feelings; works after a restart because its state lives in its custom id."""
 
     def __init__(self, checkin_id: int, owner_id: int) -> None:
@@ -145,12 +154,6 @@ class FeelingSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=FEE
         """The select's custom id, which carries its state."""
         return f"checkin:feeling:{checkin_id}:{owner_id}"
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> FeelingSelect:
-        """Rebuild from a custom id."""
-        return cls(int(match["checkin_id"]), int(match["owner_id"]))
 
     @guarded
     async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
@@ -174,7 +177,7 @@ class FeelingSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=FEE
         await interaction.response.edit_message(embed=embed, view=intensity_view(self.checkin_id, self.owner_id))
 
 
-class IntensityButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=INTENSITY_ID):
+class IntensityButton(IntsFromCustomId, discord.ui.DynamicItem[discord.ui.Button[Any]], template=INTENSITY_ID):
     """One of the five intensity buttons."""
 
     def __init__(self, checkin_id: int, owner_id: int, level: int) -> None:
@@ -188,12 +191,6 @@ class IntensityButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=I
         self.owner_id = owner_id
         self.level = level
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> IntensityButton:
-        """Rebuild from a custom id."""
-        return cls(int(match["checkin_id"]), int(match["owner_id"]), int(match["level"]))
 
     @guarded
     async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
@@ -214,7 +211,7 @@ class IntensityButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=I
         bot.dispatch("checkin_logged", checkin)
 
 
-class VentButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=VENT_ID):
+class VentButton(IntsFromCustomId, discord.ui.DynamicItem[discord.ui.Button[Any]], template=VENT_ID):
     """Opens the private vent."""
 
     def __init__(self, checkin_id: int, owner_id: int) -> None:
@@ -227,12 +224,6 @@ class VentButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=VENT_I
         self.checkin_id = checkin_id
         self.owner_id = owner_id
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> VentButton:
-        """Rebuild from a custom id."""
-        return cls(int(match["checkin_id"]), int(match["owner_id"]))
 
     @guarded
     async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]

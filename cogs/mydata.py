@@ -20,7 +20,7 @@ from bot.client import BouncebackBot, Interaction
 from bot.content import load_content
 from bot.retention import purge_expired_vents
 from bot.storage.userdata import MemberData, erase_member
-from bot.ui import CALM, CARE, guarded, refuse_if_not_owner, reply, untracked
+from bot.ui import CALM, CARE, IntsFromCustomId, guarded, refuse_if_not_owner, reply, untracked
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +106,7 @@ class DeleteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=DELE
         await interaction.edit_original_response(embed=embed, view=None)
 
 
-class CancelButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=CANCEL_ID):
+class CancelButton(IntsFromCustomId, discord.ui.DynamicItem[discord.ui.Button[Any]], template=CANCEL_ID):
     """Leaves everything as it was."""
 
     def __init__(self, owner_id: int) -> None:
@@ -118,12 +118,6 @@ class CancelButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=CANC
         )
         self.owner_id = owner_id
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> CancelButton:
-        """Rebuild from a custom id."""
-        return cls(int(match["owner_id"]))
 
     @guarded
     async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]

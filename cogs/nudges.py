@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-import re
 import time as monotonic_time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -47,6 +46,7 @@ from bot.timezones import (
 from bot.ui import (
     CALM,
     BaseModal,
+    IntsFromCustomId,
     NextStep,
     guarded,
     refuse_if_not_owner,
@@ -409,7 +409,7 @@ class NudgeDispatcher:
 BASE_ID = r"nudge:base:(?P<ledger_id>\d+):(?P<owner_id>\d+)"
 
 
-class _NudgeButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=BASE_ID):
+class _NudgeButton(IntsFromCustomId, discord.ui.DynamicItem[discord.ui.Button[Any]], template=BASE_ID):
     """Shared parts of the buttons under a nudge: state in the custom id, owner check, the cog."""
 
     action = ""
@@ -427,12 +427,6 @@ class _NudgeButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=BASE
         self.ledger_id = ledger_id
         self.owner_id = owner_id
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> _NudgeButton:
-        """Rebuild from a custom id (works after a restart)."""
-        return cls(int(match["ledger_id"]), int(match["owner_id"]))
 
     @staticmethod
     def cog(interaction: Interaction) -> NudgesCog:
@@ -485,7 +479,7 @@ class MoodButton(_NudgeButton, template=MOOD_ID):
         await reply(interaction, "How are you feeling right now, from 1 (really low) to 5 (pretty good)?", view=view)
 
 
-class MoodLevelButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=MOOD_LEVEL_ID):
+class MoodLevelButton(IntsFromCustomId, discord.ui.DynamicItem[discord.ui.Button[Any]], template=MOOD_LEVEL_ID):
     """One of the five mood buttons."""
 
     def __init__(self, ledger_id: int, owner_id: int, level: int) -> None:
@@ -499,12 +493,6 @@ class MoodLevelButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=M
         self.owner_id = owner_id
         self.level = level
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> MoodLevelButton:
-        """Rebuild from a custom id."""
-        return cls(int(match["ledger_id"]), int(match["owner_id"]), int(match["level"]))
 
     @guarded
     async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]

@@ -26,6 +26,7 @@ from bot.ui import (
     NO_MENTIONS,
     WARM,
     BaseModal,
+    IntsFromCustomId,
     NextStep,
     guarded,
     refuse_if_not_owner,
@@ -447,7 +448,7 @@ class RateButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=RATE_I
         await interaction.response.edit_message(content=content, view=view, allowed_mentions=NO_MENTIONS)
 
 
-class NextButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=NEXT_ID):
+class NextButton(IntsFromCustomId, discord.ui.DynamicItem[discord.ui.Button[Any]], template=NEXT_ID):
     """"Next question": asks the session's next question (once, however often it is pressed)."""
 
     def __init__(self, turn_id: int, owner_id: int) -> None:
@@ -460,12 +461,6 @@ class NextButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=NEXT_I
         self.turn_id = turn_id
         self.owner_id = owner_id
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> NextButton:
-        """Rebuild from a custom id."""
-        return cls(int(match["turn_id"]), int(match["owner_id"]))
 
     @guarded
     async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
@@ -484,7 +479,7 @@ class NextButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=NEXT_I
         await ask_next(bot, interaction, session, position=turn.position + 1)
 
 
-class DoneButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=DONE_ID):
+class DoneButton(IntsFromCustomId, discord.ui.DynamicItem[discord.ui.Button[Any]], template=DONE_ID):
     """"Done": ends the session, with a summary for a mock interview (or any run of two or more answers)."""
 
     def __init__(self, session_id: int, owner_id: int) -> None:
@@ -497,12 +492,6 @@ class DoneButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=DONE_I
         self.session_id = session_id
         self.owner_id = owner_id
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> DoneButton:
-        """Rebuild from a custom id."""
-        return cls(int(match["session_id"]), int(match["owner_id"]))
 
     @guarded
     async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]

@@ -25,6 +25,7 @@ from bot.ui import (
     SHARE_WIN_TEMPLATE,
     WIN,
     BaseModal,
+    IntsFromCustomId,
     guarded,
     refuse_if_not_owner,
     reply,
@@ -560,7 +561,7 @@ def _cog(interaction: Interaction) -> Wins:
     return cog
 
 
-class PostButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=POST_ID):
+class PostButton(IntsFromCustomId, discord.ui.DynamicItem[discord.ui.Button[Any]], template=POST_ID):
     """Post the draft (works after a restart: the draft lives in the database)."""
 
     def __init__(self, win_id: int, owner_id: int) -> None:
@@ -573,12 +574,6 @@ class PostButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=POST_I
         self.win_id = win_id
         self.owner_id = owner_id
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> PostButton:
-        """Rebuild from a custom id."""
-        return cls(int(match["win_id"]), int(match["owner_id"]))
 
     @guarded
     async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
@@ -588,7 +583,7 @@ class PostButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=POST_I
         await _cog(interaction).post(interaction, self.win_id, self.owner_id)
 
 
-class EditButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=EDIT_ID):
+class EditButton(IntsFromCustomId, discord.ui.DynamicItem[discord.ui.Button[Any]], template=EDIT_ID):
     """Open the draft in a modal to change its words, category or anonymity."""
 
     def __init__(self, win_id: int, owner_id: int) -> None:
@@ -601,12 +596,6 @@ class EditButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=EDIT_I
         self.win_id = win_id
         self.owner_id = owner_id
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> EditButton:
-        """Rebuild from a custom id."""
-        return cls(int(match["win_id"]), int(match["owner_id"]))
 
     @guarded
     async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
@@ -624,7 +613,7 @@ class EditButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=EDIT_I
         )
 
 
-class CancelButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=CANCEL_ID):
+class CancelButton(IntsFromCustomId, discord.ui.DynamicItem[discord.ui.Button[Any]], template=CANCEL_ID):
     """Throw the draft away."""
 
     def __init__(self, win_id: int, owner_id: int) -> None:
@@ -636,12 +625,6 @@ class CancelButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=CANC
         self.win_id = win_id
         self.owner_id = owner_id
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> CancelButton:
-        """Rebuild from a custom id."""
-        return cls(int(match["win_id"]), int(match["owner_id"]))
 
     @guarded
     async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
@@ -656,7 +639,7 @@ class CancelButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=CANC
         )
 
 
-class SavedDraftButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=DRAFT_ID):
+class SavedDraftButton(IntsFromCustomId, discord.ui.DynamicItem[discord.ui.Button[Any]], template=DRAFT_ID):
     """Open a saved draft's preview."""
 
     def __init__(self, win_id: int, owner_id: int) -> None:
@@ -669,12 +652,6 @@ class SavedDraftButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=
         self.win_id = win_id
         self.owner_id = owner_id
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> SavedDraftButton:
-        """Rebuild from a custom id."""
-        return cls(int(match["win_id"]), int(match["owner_id"]))
 
     @guarded
     async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
@@ -690,7 +667,7 @@ class SavedDraftButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=
         await cog.show_new_preview(interaction, win)
 
 
-class WhereSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=WHERE_ID):
+class WhereSelect(IntsFromCustomId, discord.ui.DynamicItem[discord.ui.Select[Any]], template=WHERE_ID):
     """Pick which server a draft started in a DM goes to."""
 
     def __init__(self, win_id: int, owner_id: int, guilds: list[discord.Guild] | None = None) -> None:
@@ -704,12 +681,6 @@ class WhereSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=WHERE
         self.win_id = win_id
         self.owner_id = owner_id
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> WhereSelect:
-        """Rebuild from a custom id."""
-        return cls(int(match["win_id"]), int(match["owner_id"]))
 
     @guarded
     async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
@@ -808,7 +779,7 @@ class CheerButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=CHEER
         await interaction.response.edit_message(view=post_view(self.win_id, count))
 
 
-class RemoveButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=REMOVE_ID):
+class RemoveButton(IntsFromCustomId, discord.ui.DynamicItem[discord.ui.Button[Any]], template=REMOVE_ID):
     """Take a posted win down: its author, or a member with Manage Messages. Asks first."""
 
     def __init__(self, win_id: int) -> None:
@@ -820,12 +791,6 @@ class RemoveButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=REMO
         )
         self.win_id = win_id
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> RemoveButton:
-        """Rebuild from a custom id."""
-        return cls(int(match["win_id"]))
 
     @guarded
     async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
@@ -843,7 +808,7 @@ class RemoveButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=REMO
         await reply(interaction, post["remove_confirm"].format(channel=f"<#{win.channel_id}>"), view=view)
 
 
-class RemoveConfirmButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=REMOVE_OK_ID):
+class RemoveConfirmButton(IntsFromCustomId, discord.ui.DynamicItem[discord.ui.Button[Any]], template=REMOVE_OK_ID):
     """The private 'yes, take it down' button."""
 
     def __init__(self, win_id: int, user_id: int) -> None:
@@ -856,12 +821,6 @@ class RemoveConfirmButton(discord.ui.DynamicItem[discord.ui.Button[Any]], templa
         self.win_id = win_id
         self.user_id = user_id
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> RemoveConfirmButton:
-        """Rebuild from a custom id."""
-        return cls(int(match["win_id"]), int(match["user_id"]))
 
     @guarded
     async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
