@@ -166,6 +166,20 @@ def build_real_bot(args: argparse.Namespace) -> tuple[Any, Any]:
     return BouncebackBot(settings, clock=clock), clock
 
 
+def stdin_commands() -> asyncio.Queue[str]:
+    """The orchestrator's commands to a bot process, a line each, read off the loop; "quit" when stdin closes."""
+    commands: asyncio.Queue[str] = asyncio.Queue()
+    loop = asyncio.get_running_loop()
+
+    def read_stdin() -> None:
+        for line in sys.stdin:
+            loop.call_soon_threadsafe(commands.put_nowait, line.strip())
+        loop.call_soon_threadsafe(commands.put_nowait, "quit")
+
+    threading.Thread(target=read_stdin, daemon=True, name="stdin-reader").start()
+    return commands
+
+
 async def child_main(args: argparse.Namespace) -> int:
     """A bot process under test: start, report ready, then obey commands on stdin."""
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: "
@@ -188,15 +202,7 @@ async def child_main(args: argparse.Namespace) -> int:
         return 1
     emit({"event": "ready", "pid": os.getpid(), "cold_start_s": time.time() - psutil.Process().create_time()})
 
-    commands: asyncio.Queue[str] = asyncio.Queue()
-    loop = asyncio.get_running_loop()
-
-    def read_stdin() -> None:
-        for line in sys.stdin:
-            loop.call_soon_threadsafe(commands.put_nowait, line.strip())
-        loop.call_soon_threadsafe(commands.put_nowait, "quit")
-
-    threading.Thread(target=read_stdin, daemon=True, name="stdin-reader").start()
+    commands = stdin_commands()
     profiler: cProfile.Profile | None = None
     while True:
         command, _, argument = (await commands.get()).partition(" ")

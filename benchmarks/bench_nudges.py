@@ -54,7 +54,7 @@ if str(ROOT) not in sys.path:
 
 import psutil  # type: ignore[import-untyped]  # noqa: E402
 
-from benchmarks._common import isolate_child, isolate_orchestrator, read_event  # noqa: E402
+from benchmarks._common import isolate_child, isolate_orchestrator, read_event, stdin_commands  # noqa: E402
 
 log = logging.getLogger("bench_nudges")
 
@@ -263,15 +263,7 @@ async def child_main(args: argparse.Namespace) -> int:
         gc.collect()
         gc.freeze()
 
-    commands: asyncio.Queue[str] = asyncio.Queue()
-    loop = asyncio.get_running_loop()
-
-    def read_stdin() -> None:
-        for line in sys.stdin:
-            loop.call_soon_threadsafe(commands.put_nowait, line.strip())
-        loop.call_soon_threadsafe(commands.put_nowait, "quit")
-
-    threading.Thread(target=read_stdin, daemon=True).start()
+    commands = stdin_commands()
     while True:
         command = await commands.get()
         if command == "rss":
