@@ -17,6 +17,7 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
+from bot.care import CHECKIN_KIND, CareButton, CareService, send_checkin
 from bot.clock import Clock, SystemClock
 from bot.config import PROJECT_ROOT, Settings
 from bot.content import WordingPicker
@@ -24,7 +25,7 @@ from bot.crypto import TextCipher, load_cipher
 from bot.delivery import Delivery
 from bot.fallback import RouteHandler, UnclaimedInteractions
 from bot.safety import DEFAULT_SAFETY_PATH, SafetyRules, load_safety_rules
-from bot.scheduling import Ticker, TimerService
+from bot.scheduling import Ticker, Timer, TimerService
 from bot.storage import Database
 from bot.storage.checkins import CheckinRepository
 from bot.ui import NextStep, NextStepButton, reply, report_error
@@ -86,6 +87,7 @@ class BouncebackBot(commands.Bot):
     wording: WordingPicker
     checkins: CheckinRepository
     safety: SafetyRules
+    care: CareService
 
     def __init__(self, settings: Settings, *, clock: Clock | None = None, extensions: list[str] | None = None) -> None:
         intents = discord.Intents.none()
@@ -137,13 +139,20 @@ class BouncebackBot(commands.Bot):
         self.wording = WordingPicker(self.database)
         self.checkins = CheckinRepository(self.database, self.cipher)
         self.safety = load_safety_rules(DEFAULT_SAFETY_PATH)
+        self.care = CareService(self, self.safety)
         await self.delivery.warm_cache()
-        self.add_dynamic_items(NextStepButton)
+        self.add_dynamic_items(NextStepButton, CareButton)
+        self.timers.register(CHECKIN_KIND, self.send_care_checkin)
         for name in self.extension_names:
             await self.load_extension(name)
         await self.timers.recover()
         self.ticker.start()
+        self.care.start_purge(self.ticker.scheduler)
         await self.sync_commands_if_changed()
+
+    async def send_care_checkin(self, timer: Timer) -> None:
+        """The check-in DM a member asked for after a hard moment (see bot/care)."""
+        await send_checkin(self, timer)
 
     def register_next_step(self, step: NextStep) -> None:
         """Offer a button after `/rejected`; cogs call this from `cog_load`."""

@@ -7,6 +7,7 @@ text is never logged; only the pattern that matched is.
 
 from __future__ import annotations
 
+import enum
 import logging
 import re
 import tomllib
@@ -47,6 +48,14 @@ def matchable_text(text: str) -> str:
     return normalise_text(text).replace("'", "")
 
 
+class Tier(enum.IntEnum):
+    """How much care some words call for; ordered, so the worst of several is their max()."""
+
+    BENIGN = 0
+    CONCERN = 1
+    CRISIS = 2
+
+
 @dataclass(frozen=True)
 class SafetyAssessment:
     """Whether some text reads as a crisis, and which pattern said so (never the text itself)."""
@@ -54,8 +63,24 @@ class SafetyAssessment:
     is_crisis: bool
     matched: str | None = None
 
+    @property
+    def tier(self) -> Tier:
+        """The tier."""
+        return Tier.CRISIS if self.is_crisis else Tier.BENIGN
+
+    @property
+    def is_concern(self) -> bool:
+        """True for concern."""
+        return False
+
+    @property
+    def needs_care(self) -> bool:
+        """True unless benign."""
+        return self.is_crisis
+
 
 NOT_A_CRISIS = SafetyAssessment(is_crisis=False, matched=None)
+BENIGN = NOT_A_CRISIS
 
 
 @dataclass(frozen=True)

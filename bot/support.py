@@ -86,3 +86,8 @@ def crisis_embeds(region: Region | None = None) -> list[discord.Embed]:
     helplines = helplines_embed(region or default_region(), title="People you can talk to right now")
     helplines.set_footer(text=crisis["followup"])
     return [lead, helplines]
+
+
+def resolve_region(*, country: str | None = None, timezone: str | None = None, locale: str | None = None) -> Region:
+    """The member's helplines (temporary: explicit country only)."""
+    return find_region(country) or default_region()

@@ -11,10 +11,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.care import words as care_words
 from bot.client import BouncebackBot, Interaction
 from bot.content import load_content
 from bot.storage.checkins import STAGES, Checkin
-from bot.support import crisis_embeds
 from bot.ui import (
     NO_MENTIONS,
     WARM,
@@ -117,8 +117,11 @@ def next_steps_view(bot: BouncebackBot, checkin_id: int, owner_id: int, *, offer
     return untracked(view)
 
 
-async def validation_embed(bot: BouncebackBot, checkin: Checkin) -> discord.Embed:
-    """The heart of the check-in: words fitted to the feeling and its strength, a reframe, a way forward."""
+async def validation_embed(bot: BouncebackBot, checkin: Checkin, *, care: bool = False) -> discord.Embed:
+    """The heart of the check-in: words fitted to the feeling and its strength, a reframe, a way forward.
+
+    In care mode the reframe is left out: at a low moment, looking on the bright side is not what helps.
+    """
     text = words()
     feeling = feeling_table().get(checkin.feeling or "")
     band = intensity_band(checkin.intensity or 3)
@@ -126,8 +129,9 @@ async def validation_embed(bot: BouncebackBot, checkin: Checkin) -> discord.Embe
     if feeling is not None:
         variants = text["validation"][feeling["key"]][band]
         lines.append(await bot.wording.pick(checkin.user_id, f"validation:{feeling['key']}:{band}", variants))
-    lines.append(await bot.wording.pick(checkin.user_id, "reframe", text["reframes"]))
-    lines.append(await bot.wording.pick(checkin.user_id, "next_intro", text["next_steps_intro"]))
+    if not care:
+        lines.append(await bot.wording.pick(checkin.user_id, "reframe", text["reframes"]))
+        lines.append(await bot.wording.pick(checkin.user_id, "next_intro", text["next_steps_intro"]))
     title = f"{feeling['emoji']} {feeling['label']}" if feeling else "Thank you for telling me"
     if checkin.intensity:
         title += f" · {checkin.intensity}/5"
@@ -205,7 +209,9 @@ class IntensityButton(IntsFromCustomId, discord.ui.DynamicItem[discord.ui.Button
         await bot.checkins.set_feeling(self.checkin_id, self.owner_id, checkin.feeling, self.level)
         checkin = await bot.checkins.get(self.checkin_id, self.owner_id)
         assert checkin is not None
-        embed = await validation_embed(bot, checkin)
+        if self.level == 5 and checkin.feeling in care_words()["heavy_feelings"]:
+            await bot.care.signal(self.owner_id)  # the strongest hard feeling: a quiet day, no milestones
+        embed = await validation_embed(bot, checkin, care=await bot.care.active(self.owner_id))
         view = next_steps_view(bot, self.checkin_id, self.owner_id, offer_vent=checkin.vent is None)
         await interaction.response.edit_message(embed=embed, view=view)
         bot.dispatch("checkin_logged", checkin)
@@ -256,24 +262,25 @@ class VentModal(BaseModal):
         self.add_item(discord.ui.Label(text=modal_words["keep_label"], component=self.keep))
 
     async def on_submit(self, interaction: Interaction) -> None:  # type: ignore[override]
-        """Keep the vent if asked; lead with help if the words read as a crisis."""
+        """Keep the vent if asked; lead with care if the words call for it, and then say nothing cheerful."""
         bot = interaction.client
         text = self.vent.value.strip()
         keep = (self.keep.values or ["no"])[0] == "yes"
         modal_words = words()["vent_modal"]
-        embeds: list[discord.Embed] = []
-        if bot.safety.assess(text).is_crisis:
-            await bot.checkins.flag_crisis(self.checkin_id, self.owner_id)
-            embeds.extend(crisis_embeds())
-        if keep and text:
-            if not await bot.checkins.keep_vent(self.checkin_id, self.owner_id, text, bot.now()):
-                await reply(interaction, GONE, embeds=embeds)
-                return
+        assessment = await bot.care.assess(interaction, self.owner_id, text)
+        care = await bot.care.reply_parts(interaction, assessment)
+        kept = keep and bool(text)
+        if kept and not await bot.checkins.keep_vent(self.checkin_id, self.owner_id, text, bot.now()):
+            await reply(interaction, GONE, embeds=care.embeds, view=care.view())
+            return
+        if assessment.needs_care:
+            confirmation = care_words()["quiet"]["vent_kept" if kept else "vent_not_kept"]
+        elif kept:
             confirmation = await bot.wording.pick(self.owner_id, "vent_kept", modal_words["kept_confirmation"])
         else:
             confirmation = await bot.wording.pick(self.owner_id, "vent_not_kept", modal_words["not_kept_confirmation"])
-        embeds.append(discord.Embed(description=confirmation, colour=WARM))
-        await reply(interaction, embeds=embeds)
+        embeds = [*care.embeds, discord.Embed(description=confirmation, colour=WARM)]
+        await reply(interaction, embeds=embeds, view=care.view())
 
 
 class CheckinCog(commands.Cog):
@@ -307,13 +314,14 @@ class CheckinCog(commands.Cog):
         """Acknowledge the rejection and ask how it feels."""
         company_text, role_text = clean_option(company), clean_option(role)
         stage_key = stage.value if stage else None
-        crisis = self.bot.safety.assess(company, role).is_crisis
-        bot, user_id, now, openings = self.bot, interaction.user.id, self.bot.now(), words()["openings"]
+        bot, user_id, openings = self.bot, interaction.user.id, words()["openings"]
+        assessment = await bot.care.assess(interaction, user_id, company, role)
+        now = bot.now()
 
         def start(connection: sqlite3.Connection) -> tuple[int, str]:
             checkin_id = bot.checkins.create_now(
                 connection, user_id=user_id, guild_id=interaction.guild_id, now=now,
-                company=company_text, role=role_text, stage=stage_key, crisis_flagged=crisis,
+                company=company_text, role=role_text, stage=stage_key,
             )
             return checkin_id, bot.wording.pick_now(connection, user_id, "opening", openings)
 
@@ -323,10 +331,14 @@ class CheckinCog(commands.Cog):
         context = where_text(company_text, role_text, stage_key)
         if context:
             embed.add_field(name="What happened", value=context, inline=False)
-        embeds = [*crisis_embeds(), embed] if crisis else [embed]
+        if assessment.needs_care:
+            # Support first; the feeling select stays below it, for when they're ready.
+            care = await bot.care.reply_parts(interaction, assessment)
+            embeds, view = [*care.embeds, embed], care.view(FeelingSelect(checkin_id, user_id))
+        else:
+            embeds, view = [embed], feeling_view(checkin_id, user_id)
         await interaction.response.send_message(
-            embeds=embeds, view=feeling_view(checkin_id, interaction.user.id), ephemeral=True,
-            allowed_mentions=NO_MENTIONS,
+            embeds=embeds, view=view, ephemeral=True, allowed_mentions=NO_MENTIONS,
         )
 
 

@@ -12,6 +12,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.care import words as care_words
 from bot.client import BouncebackBot, Interaction
 from bot.clock import discord_timestamp
 from bot.content import load_content
@@ -31,7 +32,6 @@ from bot.storage.feedback import (
     record_ask,
     set_state,
 )
-from bot.support import crisis_embeds
 from bot.ui import (
     CALM,
     WARM,
@@ -252,11 +252,17 @@ async def start_draft(
         interviewer_name=clean_name(interviewer), subject=draft.subject, body=draft.body, now=bot.now(),
     )
     intro = await pick(bot, interaction.user.id, "draft_intro")
-    extra: dict[str, Any] = {"embeds": crisis_embeds()} if bot.safety.assess(interviewer).is_crisis else {}
-    await reply(
-        interaction, draft_message(intro, draft.subject, draft.body),
-        view=draft_view(bot, request_id, interaction.user.id), **extra,
-    )
+    assessment = await bot.care.assess(interaction, interaction.user.id, interviewer)
+    if assessment.needs_care:
+        # Support first; the draft is kept privately for later (see /feedback list), not pressed on them now.
+        care = await bot.care.reply_parts(interaction, assessment)
+        quiet = discord.Embed(description=care_words()["quiet"]["feedback_saved"], colour=WARM)
+        await reply(interaction, embeds=[*care.embeds, quiet], view=care.view())
+    else:
+        await reply(
+            interaction, draft_message(intro, draft.subject, draft.body),
+            view=draft_view(bot, request_id, interaction.user.id),
+        )
     bot.dispatch("feedback_state_changed", interaction.user.id, request_id, "drafted")
 
 
@@ -499,6 +505,12 @@ class FeedbackNoteModal(BaseModal):
             await reply(interaction, already(request))
             return
         bot.dispatch("feedback_state_changed", self.owner_id, request.id, "replied")
+        assessment = await bot.care.assess(interaction, self.owner_id, text)
+        if assessment.needs_care:
+            care = await bot.care.reply_parts(interaction, assessment)
+            quiet = discord.Embed(description=care_words()["quiet"]["feedback_saved"], colour=WARM)
+            await reply(interaction, embeds=[*care.embeds, quiet], view=care.view())
+            return
         about = about_phrase(request.company, request.role)
         key = "replied_joined" if reflection_id is not None else "replied_kept"
         embed = discord.Embed(description=(await pick(bot, self.owner_id, key)).format(about=about), colour=WARM)
@@ -511,8 +523,7 @@ class FeedbackNoteModal(BaseModal):
                     custom_id=reflect.custom_id(request.checkin_id, self.owner_id),
                 )
             )
-        embeds = [*crisis_embeds(), embed] if bot.safety.assess(text).is_crisis else [embed]
-        await reply(interaction, embeds=embeds, view=untracked(view))
+        await reply(interaction, embed=embed, view=untracked(view))
 
 
 async def ask_for_feedback(interaction: Interaction, checkin_id: int, owner_id: int) -> None:

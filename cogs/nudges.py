@@ -15,6 +15,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.care import words as care_words
 from bot.client import BouncebackBot, Interaction
 from bot.clock import discord_timestamp
 from bot.content import load_content
@@ -220,6 +221,8 @@ class NudgeComposer:
         table = nudge_table()
         item = table.get(nudge.nudge_id) or next(iter(table.values()))
         pick = nudge.ledger_id
+        if await self.bot.care.active(nudge.user_id):
+            return self.gentle_checkin(nudge), nudge_view(nudge.ledger_id, nudge.user_id)
         try:
             personal = await self.personal(nudge.user_id, now, pick)
         except Exception:  # a personal touch is a bonus; the nudge itself must still go out
@@ -240,6 +243,14 @@ class NudgeComposer:
         if footer:
             embed.set_footer(text=footer)
         return embed, nudge_view(nudge.ledger_id, nudge.user_id, last_of_run=nudge.last_of_run)
+
+
+    def gentle_checkin(self, nudge: ClaimedNudge) -> discord.Embed:
+        """The nudge after a hard moment: no task, no add-ons, just asking how they are."""
+        text = care_words()["nudge"]
+        return discord.Embed(
+            title=text["title"], description=text["texts"][nudge.ledger_id % len(text["texts"])], colour=CALM
+        )
 
 
 class _Static(discord.ui.View):
@@ -503,6 +514,15 @@ class MoodLevelButton(IntsFromCustomId, discord.ui.DynamicItem[discord.ui.Button
         bot = interaction.client
         ledger = await cog.repository.entry(self.ledger_id, self.owner_id)
         await cog.repository.log_mood(self.owner_id, self.level, bot.now(), ledger.id if ledger else None)
+        if self.level == 1:
+            # 1 out of 5 counts as a concern: ask plainly whether they're safe, helplines one click away.
+            await bot.care.signal(self.owner_id)
+            await bot.care.store.remember_locale(self.owner_id, str(interaction.locale), bot.now())
+            care = await bot.care.concern_reply(interaction, self.owner_id)
+            quiet = care_words()["quiet"]["mood_logged"]
+            await interaction.response.edit_message(content=f"**1/5** · {quiet}", view=None)
+            await reply(interaction, embeds=care.embeds, view=care.view())
+            return
         await interaction.response.edit_message(content=f"**{self.level}/5** · {MOOD_REPLIES[self.level]}", view=None)
 
 

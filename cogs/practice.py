@@ -17,10 +17,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import practice_feedback as rules
+from bot.care import words as care_words
 from bot.client import BouncebackBot, Interaction
 from bot.content import load_content
 from bot.storage import practice as store
-from bot.support import crisis_embeds
 from bot.ui import (
     CALM,
     NO_MENTIONS,
@@ -268,12 +268,15 @@ async def submit_answer(bot: BouncebackBot, interaction: Interaction, turn_id: i
         bot.database, bot.cipher, turn_id=turn.id, user_id=owner_id, text=answer,
         codes=analysis.codes, score=analysis.score, now=bot.now(),
     )
-    embeds: list[discord.Embed] = []
-    if bot.safety.assess(answer).is_crisis:
-        embeds.extend(crisis_embeds())
-        embeds.append(discord.Embed(description=text["crisis_note"], colour=WARM))
+    assessment = await bot.care.assess(interaction, owner_id, answer)
+    if assessment.needs_care:
+        # No critique of words like these: support first, and a plain word that the answer is kept.
+        care = await bot.care.reply_parts(interaction, assessment)
+        quiet = discord.Embed(description=care_words()["quiet"]["practice_saved"], colour=WARM)
+        await reply(interaction, embeds=[*care.embeds, quiet], view=care.view())
+        return
     title = await bot.wording.pick(owner_id, "practice_feedback_title", text["feedback_titles"])
-    embeds.append(feedback_embed(question, analysis, title))
+    embeds = [feedback_embed(question, analysis, title)]
     content = text["rating_prompt"]
     if not can_go_on(session, turn):
         content += "\n" + text["last_question_hint"]

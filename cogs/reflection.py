@@ -10,11 +10,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.care import words as care_words
 from bot.client import BouncebackBot, Interaction
 from bot.content import load_content
 from bot.storage.checkins import Checkin
 from bot.storage.reflections import save_reflection, split_items
-from bot.support import crisis_embeds
 from bot.text import visible
 from bot.ui import (
     CALM,
@@ -170,7 +170,9 @@ class ReflectionModal(BaseModal):
         practise = self.practise.value.strip() or None
         differently = self.differently.value.strip() or None
         where = self.where.value.strip() if self.where is not None else ""
-        crisis = bot.safety.assess(hard_text, went_well, practise, differently, where).is_crisis
+        assessment = await bot.care.assess(
+            interaction, self.owner_id, hard_text, went_well, practise, differently, where
+        )
         checkin_id = self.checkin_id
         if checkin_id is None and where:
             # A rejection they hadn't logged yet: it becomes a check-in, so feedback and progress can use it too.
@@ -179,15 +181,20 @@ class ReflectionModal(BaseModal):
                 user_id=self.owner_id, guild_id=interaction.guild_id, now=bot.now(),
                 company=discord.utils.escape_markdown(company) if company else None,
                 role=discord.utils.escape_markdown(role) if role else None,
-                stage=None, crisis_flagged=crisis,
+                stage=None,
             )
-        elif checkin_id is not None and crisis:
-            await bot.checkins.flag_crisis(checkin_id, self.owner_id)
         questions = split_items(hard_text)
         reflection_id = await save_reflection(
             bot.database, bot.cipher, user_id=self.owner_id, checkin_id=checkin_id, now=bot.now(),
             went_well=went_well, practise_next=practise, do_differently=differently, hard_questions=questions,
         )
+        if assessment.needs_care:
+            # No praise and no "share as a win" for words like these: support first, and a plain word that it's kept.
+            care = await bot.care.reply_parts(interaction, assessment)
+            quiet = discord.Embed(description=care_words()["quiet"]["reflection_saved"], colour=CALM)
+            await reply(interaction, embeds=[*care.embeds, quiet], view=care.view())
+            bot.dispatch("reflection_saved", self.owner_id, reflection_id)
+            return
         well_line, step_line = await reflect_back(
             bot, self.owner_id, went_well=went_well, practise_next=practise,
             do_differently=differently, hard_questions=questions,
@@ -208,8 +215,7 @@ class ReflectionModal(BaseModal):
             )
         )
         untracked(view)  # the wins cog's DynamicItem answers it; discord.py needn't keep or time this view
-        embeds = [*crisis_embeds(), embed] if crisis else [embed]
-        await reply(interaction, embeds=embeds, view=view)
+        await reply(interaction, embeds=[embed], view=view)
         log.info("reflection %d saved with %d hard question(s)", reflection_id, len(questions))
         bot.dispatch("reflection_saved", self.owner_id, reflection_id)
 

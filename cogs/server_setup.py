@@ -9,6 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.care import words as care_words
 from bot.client import BouncebackBot, Interaction
 from bot.clock import discord_timestamp
 from bot.storage.guild_settings import (
@@ -147,6 +148,49 @@ class ServerSetup(
         contains = [zone for zone in zones if needle in zone.casefold() and zone not in starts]
         return [app_commands.Choice(name=zone, value=zone) for zone in (starts + contains)[:MAX_CHOICES]]
 
+    @app_commands.command(
+        name="support-channel", description="Where members can ask a moderator to reach out (private channel)"
+    )
+    @app_commands.describe(
+        channel="A private channel only moderators can see (leave both empty to turn this off)",
+        role="The moderators' role to mention with each request",
+    )
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def support_channel(
+        self, interaction: Interaction, channel: discord.TextChannel | None = None, role: discord.Role | None = None
+    ) -> None:
+        """Choose (or turn off) the private channel where a member's request for a moderator goes."""
+        guild = interaction.guild
+        assert guild is not None  # guild_only
+        text = care_words()["setup"]
+        if channel is None and role is None:
+            cleared = await self.bot.care.store.clear_support_settings(guild.id)
+            await reply(interaction, text["off" if cleared else "already_off"])
+            return
+        if channel is None or role is None:
+            await reply(interaction, text["needs_both"])
+            return
+        try:
+            fresh = await guild.fetch_channel(channel.id)
+        except discord.NotFound:
+            await reply(interaction, text["channel_gone"])
+            return
+        except discord.Forbidden:
+            await reply(interaction, text["cannot_post"].format(channel=channel.mention, missing="**View Channel**"))
+            return
+        mine = fresh.permissions_for(guild.me)
+        needs = (("View Channel", mine.view_channel), ("Send Messages", mine.send_messages))
+        missing = [name for name, allowed in needs if not allowed]
+        if missing:
+            shown = human_join(missing)
+            await reply(interaction, text["cannot_post"].format(channel=channel.mention, missing=shown))
+            return
+        await self.bot.care.store.set_support_settings(guild.id, channel.id, role.id, self.bot.now())
+        lines = [text["saved"].format(channel=channel.mention, role=role.mention)]
+        if fresh.permissions_for(guild.default_role).view_channel:
+            lines.append(text["public_warning"].format(channel=channel.mention))
+        await reply(interaction, "\n\n".join(lines))
+
     @app_commands.command(name="show", description="See this server's Bounceback settings")
     @app_commands.checks.has_permissions(manage_guild=True)
     async def show(self, interaction: Interaction) -> None:
@@ -163,6 +207,12 @@ class ServerSetup(
             gaps = await channel_check(guild, settings.wins_channel_id)
             embed.add_field(name="Wins channel", value=permission_report(settings.wins_channel_id, gaps), inline=False)
         embed.add_field(name="Weekly digest", value=digest_summary(settings, self.bot.now()), inline=False)
+        support = await self.bot.care.store.support_settings(guild.id)
+        value = (
+            care_words()["setup"]["show_on"].format(channel=f"<#{support.channel_id}>", role=f"<@&{support.role_id}>")
+            if support else care_words()["setup"]["show_off"]
+        )
+        embed.add_field(name="Support requests", value=value, inline=False)
         await reply(interaction, embed=embed)
 
 

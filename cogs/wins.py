@@ -13,13 +13,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.care import words as care_words
 from bot.client import BouncebackBot, Interaction
 from bot.clock import discord_timestamp
 from bot.content import load_content
 from bot.storage.checkins import Checkin
 from bot.storage.guild_settings import GuildSettings, GuildSettingsRepository, missing_channel_permissions
 from bot.storage.wins import Highlight, WeekSummary, Win, WinRepository, milestone_for
-from bot.support import crisis_embeds
 from bot.ui import (
     NO_MENTIONS,
     SHARE_WIN_TEMPLATE,
@@ -283,9 +283,12 @@ class Wins(commands.Cog):
             lines.append(share["nowhere_line"])
         if note:
             lines.append(note)
+        assessment = await self.bot.care.assess(interaction, win.user_id, win.text)
+        if assessment.needs_care:
+            # Nothing in crisis reaches the community: the draft stays private, with support and no Post button.
+            care = await self.bot.care.reply_parts(interaction, assessment, owner_id=win.user_id)
+            return {"content": care_words()["quiet"]["win_held"], "embeds": care.embeds, "view": care.view()}
         embeds = [win_embed(win, interaction.user)]
-        if self.bot.safety.assess(win.text).is_crisis:
-            embeds = [*crisis_embeds(), *embeds]
         return {
             "content": "\n\n".join(lines),
             "embeds": embeds,
@@ -320,6 +323,9 @@ class Wins(commands.Cog):
 
     async def _post_draft(self, interaction: Interaction, win: Win) -> None:
         share = words()["share"]
+        if self.bot.safety.assess(win.text).needs_care:
+            await interaction.edit_original_response(**await self.render_preview(interaction, win, note=None))
+            return
         now = self.bot.now()
         last = await self.wins.last_posted_at(win.user_id)
         cooldown = timedelta(seconds=self.bot.settings.win_cooldown_seconds)
@@ -358,16 +364,23 @@ class Wins(commands.Cog):
         await self.wins.mark_posted(
             win.id, win.user_id, guild_id=where.guild_id, channel_id=where.channel_id, message_id=message.id, now=now
         )
-        try:
-            await message.add_reaction(CELEBRATION)
-        except discord.HTTPException as error:
-            # The win is up; a missing 🎉 (no Add Reactions permission) is not worth failing over.
-            log.info("could not add the celebration reaction in channel %s: %s", where.channel_id, error)
-        text = await self.bot.wording.pick(win.user_id, "win_posted", share["posted"])
+        if await self.bot.care.active(win.user_id):
+            # A hard day for them: the win is up, said plainly, with no 🎉 and no milestone.
+            text = share["posted_quietly"]
+        else:
+            await self.add_celebration(message, where.channel_id)
+            text = await self.bot.wording.pick(win.user_id, "win_posted", share["posted"])
         await interaction.edit_original_response(
             content=text.format(channel=f"<#{where.channel_id}>"), embeds=[win_embed(win, interaction.user)], view=None
         )
         await self.celebrate_milestone(interaction, win.user_id)
+
+    async def add_celebration(self, message: discord.Message, channel_id: int) -> None:
+        """Add the bot's 🎉 under a new post; a missing Add Reactions permission is not worth failing over."""
+        try:
+            await message.add_reaction(CELEBRATION)
+        except discord.HTTPException as error:
+            log.info("could not add the celebration reaction in channel %s: %s", channel_id, error)
 
     async def _keep_draft(self, interaction: Interaction, win: Win, note: str) -> None:
         """Explain why the win didn't go up; the preview and its buttons stay, so it can be posted later."""
@@ -394,7 +407,9 @@ class Wins(commands.Cog):
         count = await self.wins.shared_count(user_id)
         reached = milestone_for(count, table["wins_thresholds"], table["wins_every"])
         now = self.bot.now()
-        if reached is None or not await self.wins.reach_milestone(user_id, "wins", reached, now):
+        if reached is None or await self.bot.care.active(user_id):
+            return
+        if not await self.wins.reach_milestone(user_id, "wins", reached, now):
             return
         embed = discord.Embed(description=milestone_text("wins", reached), colour=WIN)
         await reply(interaction, embed=embed)
@@ -407,7 +422,9 @@ class Wins(commands.Cog):
         count = await self.bot.checkins.count(checkin.user_id)
         reached = milestone_for(count, table["shots_thresholds"], table["shots_every"])
         now = self.bot.now()
-        if reached is None or not await self.wins.reach_milestone(checkin.user_id, "shots", reached, now):
+        if reached is None or await self.bot.care.active(checkin.user_id):
+            return  # no milestones on a hard day
+        if not await self.wins.reach_milestone(checkin.user_id, "shots", reached, now):
             return
         if await self.bot.delivery.is_unreachable(checkin.user_id):
             return  # kept for their next /win
@@ -427,7 +444,7 @@ class Wins(commands.Cog):
         """Tell a member, privately, about a 'shots taken' milestone their DMs didn't let through."""
         user_id = interaction.user.id
         pending = await self.wins.undelivered_milestones(user_id, "shots")
-        if not pending:
+        if not pending or await self.bot.care.active(user_id):
             return
         # Only the biggest one matters now; the smaller ones are history.
         await reply(interaction, embed=self.shots_embed(pending[-1]))

@@ -33,7 +33,6 @@ class Checkin:
     feeling: str | None
     intensity: int | None
     vent: str | None
-    crisis_flagged: bool
 
     def describe(self) -> str:
         """A short human label, e.g. 'Acme — Engineer (Onsite / final round)'."""
@@ -58,18 +57,17 @@ class CheckinRepository:
 
     async def create(
         self, *, user_id: int, guild_id: int | None, now: datetime,
-        company: str | None, role: str | None, stage: str | None, crisis_flagged: bool = False,
+        company: str | None, role: str | None, stage: str | None,
     ) -> int:
         """Store a new check-in and return its id."""
         # One unit on the database thread: /rejected waits for this id before its first answer.
         return await self._database.run(lambda connection: self.create_now(
             connection, user_id=user_id, guild_id=guild_id, now=now, company=company, role=role, stage=stage,
-            crisis_flagged=crisis_flagged,
         ))
 
     def create_now(
         self, connection: sqlite3.Connection, *, user_id: int, guild_id: int | None, now: datetime,
-        company: str | None, role: str | None, stage: str | None, crisis_flagged: bool = False,
+        company: str | None, role: str | None, stage: str | None,
     ) -> int:
         """`create`, inside a unit of work already on the database thread (see `Database.run`)."""
         connection.execute(
@@ -77,11 +75,11 @@ class CheckinRepository:
             (user_id, to_iso(now)),
         )
         cursor = connection.execute(
-            "INSERT INTO checkins (user_id, guild_id, created_at, company_encrypted, role_encrypted, stage, "
-            "crisis_flagged) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO checkins (user_id, guild_id, created_at, company_encrypted, role_encrypted, stage) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
             (
                 user_id, guild_id, to_iso(now), self._cipher.encrypt_optional(company),
-                self._cipher.encrypt_optional(role), stage, int(crisis_flagged),
+                self._cipher.encrypt_optional(role), stage,
             ),
         )
         return int(cursor.lastrowid or 0)
@@ -101,12 +99,6 @@ class CheckinRepository:
             (self._cipher.encrypt(text), to_iso(now), checkin_id, user_id),
         )
         return changed > 0
-
-    async def flag_crisis(self, checkin_id: int, user_id: int) -> None:
-        """Note that help was shown for this check-in (never the words that caused it)."""
-        await self._database.execute(
-            "UPDATE checkins SET crisis_flagged = 1 WHERE id = ? AND user_id = ?", (checkin_id, user_id)
-        )
 
     async def get(self, checkin_id: int, user_id: int) -> Checkin | None:
         """One of the member's check-ins, or None."""
@@ -139,5 +131,4 @@ class CheckinRepository:
             feeling=get("feeling"),
             intensity=get("intensity"),
             vent=self._cipher.decrypt_optional(get("vent_encrypted")),
-            crisis_flagged=bool(get("crisis_flagged")),
         )

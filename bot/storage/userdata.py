@@ -35,6 +35,7 @@ NON_PERSONAL_TABLES: frozenset[str] = frozenset(
         "meta",  # command-sync hashes and other bot-wide settings
         "schema_migrations",  # which migrations ran
         "guild_settings",  # per-server configuration chosen by admins (channels, digest time)
+        "support_settings",  # per-server support channel and moderators' role, chosen by admins
     }
 )
 

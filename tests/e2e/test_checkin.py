@@ -17,6 +17,12 @@ def stored_checkins(harness: Harness) -> list[sqlite3.Row]:
         return connection.execute("SELECT * FROM checkins ORDER BY id").fetchall()
 
 
+def care_rows(harness: Harness) -> list[sqlite3.Row]:
+    """The care_signals table, read directly."""
+    with sqlite3.connect(harness.database_path) as connection:
+        return connection.execute("SELECT user_id, until FROM care_signals").fetchall()
+
+
 async def test_rejected_flow_without_vent(harness: Harness) -> None:
     alex = harness.member("alex")
     result = await alex.slash("rejected", company="Acme", role="Data Analyst", stage="onsite")
@@ -94,7 +100,9 @@ async def test_crisis_words_in_a_vent_lead_with_helplines(harness: Harness) -> N
     reply = await alex.submit_modal(opened.modal, {"vent": "Honestly I want to kill myself after this."})
     assert reply.message.embeds[0]["title"] == CRISIS_HEADING
     assert "findahelpline.com" in reply.message.text()
-    assert stored_checkins(harness)[0]["crisis_flagged"] == 1
+    assert "Glad" not in reply.message.text() and "lighter" not in reply.message.text()
+    # Only when care mode ends is kept: not the words, not the tier.
+    assert [tuple(row) for row in care_rows(harness)] == [(alex.user_id, "2026-11-27T09:00:00.000000Z")]
 
 
 async def test_crisis_words_in_options_lead_the_first_reply(harness: Harness) -> None:
@@ -114,7 +122,7 @@ async def test_idiom_does_not_trigger_crisis(harness: Harness) -> None:
     vent = "I'm dying to hear back from the others. The commute is murder."
     reply = await alex.submit_modal(opened.modal, {"vent": vent})
     assert all(embed.get("title") != CRISIS_HEADING for embed in reply.message.embeds)
-    assert stored_checkins(harness)[0]["crisis_flagged"] == 0
+    assert care_rows(harness) == []
 
 
 async def test_someone_else_cannot_use_my_check_in(harness: Harness) -> None:
