@@ -8,7 +8,7 @@ import json
 import logging
 import pkgutil
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -33,6 +33,8 @@ from bot.ui import NextStep, NextStepButton, reply, report_error
 log = logging.getLogger(__name__)
 
 COGS_PACKAGE = "cogs"
+# A command's `extras` key saying it assesses its own text options and shows care inside its flow.
+ASSESSES_OWN_TEXT = "assesses_own_text"
 ErasureHook = Callable[[int], Awaitable[None]]
 UNREACHABLE_NOTICE = (
     "A small heads-up: I tried to send you a DM but Discord wouldn't let me through, so I've paused anything "
@@ -60,7 +62,29 @@ def apply_endpoints(api_base: str | None, gateway_url: str | None) -> None:
 
 
 class BouncebackTree(app_commands.CommandTree["BouncebackBot"]):
-    """Command tree with one error handler: a kind private message, the traceback in the log."""
+    """Command tree with one error handler: a kind private message, the traceback in the log.
+
+    It also reads every text option a member typed before any command runs: words that need care get support
+    first, and the command doesn't run. Commands that handle care inside their own flow (so the flow can carry
+    on beneath the support) say so with `extras={ASSESSES_OWN_TEXT: True}`.
+    """
+
+    async def interaction_check(self, interaction: discord.Interaction[BouncebackBot], /) -> bool:
+        """Lead with care when a text option reads as a crisis or a concern."""
+        command = interaction.command
+        if command is None or command.extras.get(ASSESSES_OWN_TEXT):
+            return True
+        data: dict[str, Any] = dict(interaction.data) if isinstance(interaction.data, dict) else {}
+        texts = list(_text_options(data.get("options", [])))
+        if not texts:
+            return True
+        bot = interaction.client
+        assessment = await bot.care.assess(interaction, interaction.user.id, *texts)
+        if not assessment.needs_care:
+            return True
+        care = await bot.care.reply_parts(interaction, assessment)
+        await reply(interaction, embeds=care.embeds, view=care.view())
+        return False
 
     async def on_error(
         self, interaction: discord.Interaction[BouncebackBot], error: app_commands.AppCommandError
@@ -241,6 +265,14 @@ class BouncebackBot(commands.Bot):
         moment = self.clock.now()
         assert moment.tzinfo is not None
         return moment.astimezone(UTC)
+
+
+def _text_options(options: list[dict[str, Any]]) -> Iterator[str]:
+    """Every string a member typed into a command's options, subcommands included."""
+    for option in options:
+        if option.get("type") == discord.AppCommandOptionType.string.value and isinstance(option.get("value"), str):
+            yield option["value"]
+        yield from _text_options(option.get("options", []))
 
 
 def _permission_text(error: app_commands.AppCommandError) -> str:

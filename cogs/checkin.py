@@ -12,7 +12,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.care import words as care_words
-from bot.client import BouncebackBot, Interaction
+from bot.client import ASSESSES_OWN_TEXT, BouncebackBot, Interaction
 from bot.content import load_content
 from bot.storage.checkins import STAGES, Checkin
 from bot.ui import (
@@ -297,7 +297,10 @@ class CheckinCog(commands.Cog):
         """Withdraw the persistent components."""
         self.bot.remove_dynamic_items(FeelingSelect, IntensityButton, VentButton)
 
-    @app_commands.command(name="rejected", description="Had a rejection? Check in privately and take the next step")
+    @app_commands.command(
+        name="rejected", description="Had a rejection? Check in privately and take the next step",
+        extras={ASSESSES_OWN_TEXT: True},
+    )
     @app_commands.describe(
         company="The company (optional, only you will see it)",
         role="The role you went for (optional)",

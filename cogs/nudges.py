@@ -622,7 +622,13 @@ class StartModal(BaseModal):
             self.add_item(field)
 
     async def on_submit(self, interaction: Interaction) -> None:  # type: ignore[override]
-        """Start the nudges, or explain what to fix."""
+        """Start the nudges, or explain what to fix (after support, if what was typed needs care)."""
+        bot = interaction.client
+        assessment = await bot.care.assess(interaction, interaction.user.id, self.at.value, self.zone.value)
+        if assessment.needs_care:
+            care = await bot.care.reply_parts(interaction, assessment)
+            await reply(interaction, embeds=care.embeds, view=care.view())
+            return
         days_text_value = self.days.value.strip() or str(DEFAULT_RUN_DAYS)
         if not days_text_value.isdigit() or int(days_text_value) > MAX_DAYS:
             await reply(interaction, f"Days should be a number from 0 to {MAX_DAYS} (0 means until you stop them).")

@@ -14,7 +14,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.care import words as care_words
-from bot.client import BouncebackBot, Interaction
+from bot.client import ASSESSES_OWN_TEXT, BouncebackBot, Interaction
 from bot.clock import discord_timestamp
 from bot.content import load_content
 from bot.storage.checkins import Checkin
@@ -198,7 +198,10 @@ class Wins(commands.Cog):
 
     # ----------------------------------------------------------------- /win
 
-    @app_commands.command(name="win", description="Share a win with the server — big or small (you'll see a preview)")
+    @app_commands.command(
+        name="win", description="Share a win with the server — big or small (you'll see a preview)",
+        extras={ASSESSES_OWN_TEXT: True},
+    )
     @app_commands.guild_only()
     @app_commands.describe(
         text="Your win, in your words (leave empty to pick up a saved draft)",

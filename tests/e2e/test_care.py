@@ -20,6 +20,7 @@ CRISIS_HEADING = "Before anything else"
 CONCERN_HEADING = "Can I ask you something?"
 # Phrasings of risk kinds the old detector missed: preparation, method, passive wish.
 CRISIS_WORDS = "i already wrote the goodbye letters to my family, i want to die"
+SHORT_CRISIS_WORDS = "wrote my goodbye note. i want to die"
 CONCERN_WORDS = "honestly whats the point of anything anymore"
 BENIGN_WORDS = "this market is killing me, I'd kill for some actual feedback"
 CHEER = ("🎉", "Well done", "strength", "Glad you", "lighter", "proud")
@@ -309,3 +310,30 @@ async def test_a_public_support_channel_gets_a_warning(harness: Harness) -> None
     admin = harness.member("sam", admin=True)
     saved = await admin.slash("setup support-channel", channel=public, role=mods)
     assert "everyone in the server can see" in saved.message.text()
+
+
+@pytest.mark.parametrize(
+    ("command", "options"),
+    [
+        ("nudges start", {"time": "10:00", "timezone": SHORT_CRISIS_WORDS}),
+        ("resources", {"country": SHORT_CRISIS_WORDS}),
+        ("feedback draft", {"rejection": CRISIS_WORDS}),
+    ],
+)
+async def test_any_other_text_option_is_read_before_the_command_runs(
+    harness: Harness, command: str, options: dict[str, str]
+) -> None:
+    alex = harness.member("alex")
+    result = await alex.slash(command, **options)
+    assert result.message.embeds[0]["title"] == CRISIS_HEADING
+    assert rows(harness, "SELECT * FROM nudge_subscriptions") == []
+
+
+async def test_the_nudge_form_is_read_too(harness: Harness) -> None:
+    alex = harness.member("alex")
+    final = await log_rejection(alex)
+    opened = await alex.click(final, "Daily nudges")
+    assert opened.modal is not None
+    result = await alex.submit_modal(opened.modal, {"timezone": "i dont want to wake up tomorrow"})
+    assert result.message.embeds[0]["title"] == CRISIS_HEADING
+    assert rows(harness, "SELECT * FROM nudge_subscriptions") == []
