@@ -9,7 +9,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import BouncebackBot, Interaction
-from bot.support import default_region, find_region, helplines_embed, regions
+from bot.content import load_content
+from bot.support import default_region, find_region, helplines_embed, regions, resolve_region
 from bot.text import visible
 from bot.ui import reply
 
@@ -25,23 +26,26 @@ class Resources(commands.Cog):
     @app_commands.command(name="resources", description="Helplines and support links, shown only to you")
     @app_commands.describe(country="Your country, e.g. UK, United States, India (optional)")
     async def resources(self, interaction: Interaction, country: app_commands.Range[str, 1, 60] | None = None) -> None:
-        """Show a country's helplines, or the international ones."""
+        """Show a country's helplines: the one named, else the one the member's Discord language points to."""
         country = visible(country) or None  # blank or invisible input reads as no country at all
-        region = find_region(country)
-        embeds: list[discord.Embed] = []
-        if region is None:
-            embed = helplines_embed(default_region())
-            if country:
+        messages = load_content("resources")["messages"]
+        if country:
+            region = find_region(country)
+            if region is None:
+                embed = helplines_embed(default_region())
                 known = ", ".join(r.name for r in regions())
-                embed.description = (
-                    f"I don't have a list for “{discord.utils.escape_markdown(country[:60])}” yet, so here are "
-                    f"international services that cover most countries. Countries I know: {known}.\n\n"
-                    f"{embed.description or ''}"
+                note = messages["unknown_country"].format(
+                    query=discord.utils.escape_markdown(country[:60]), known=known
                 )
-            embeds.append(embed)
+            else:
+                embed, note = helplines_embed(region), None
         else:
-            embeds.append(helplines_embed(region))
-        await reply(interaction, embeds=embeds)
+            region = resolve_region(locale=str(interaction.locale))
+            embed = helplines_embed(region)
+            note = messages["no_country"] if region.key == "default" else messages["picked"].format(name=region.name)
+        if note:
+            embed.description = f"{note}\n\n{embed.description or ''}"
+        await reply(interaction, embeds=[embed])
 
     @resources.autocomplete("country")
     async def country_autocomplete(self, interaction: Interaction, current: str) -> list[app_commands.Choice[str]]:

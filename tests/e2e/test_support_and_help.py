@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.harness import Harness
+
+# Discord language -> the country's name, one of its helpline numbers and its emergency number.
+BY_LOCALE = {
+    "en-GB": ("United Kingdom", "116 123", "999"),
+    "en-US": ("United States", "988", "911"),
+    "pt-BR": ("Brazil", "188", "192"),
+    "hi": ("India", "14416", "112"),
+    "de": ("Germany", "0800 111 0 111", "112"),
+    "fr": ("France", "3114", "112"),
+    "es-ES": ("Spain", "024", "112"),
+    "ja": ("Japan", "03-5774-0992", "119"),
+}
 
 
 async def test_resources_for_a_known_country(harness: Harness) -> None:
@@ -13,6 +27,38 @@ async def test_resources_for_a_known_country(harness: Harness) -> None:
     assert "United Kingdom" in text
     assert "116 123" in text
     assert "findahelpline.com" in text
+
+
+@pytest.mark.parametrize("locale", list(BY_LOCALE))
+async def test_resources_without_a_country_follows_the_discord_language(harness: Harness, locale: str) -> None:
+    name, helpline, emergency = BY_LOCALE[locale]
+    member = harness.member(f"member-{locale}", locale=locale)
+    result = await member.slash("resources")
+    assert result.ephemeral
+    embed = result.message.embeds[0]
+    assert embed["title"] == f"Support — {name}"
+    text = result.message.text()
+    assert helpline in text
+    assert f"call {emergency}" in embed["description"]
+    assert "/resources country:" in embed["description"], "says how to pick another country"
+    assert "findahelpline.com" in text, "international lines still follow"
+
+
+async def test_an_explicit_country_beats_the_language(harness: Harness) -> None:
+    ana = harness.member("ana", locale="pt-BR")
+    result = await ana.slash("resources", country="Ireland")
+    text = result.message.text()
+    assert "Ireland" in text and "1800 247 247" in text and "188" not in text
+    assert "language" not in text
+
+
+async def test_a_language_with_no_single_country_gets_international_lines(harness: Harness) -> None:
+    lucia = harness.member("lucia", locale="es-419")
+    result = await lucia.slash("resources")
+    embed = result.message.embeds[0]
+    assert embed["title"] == "Support — International"
+    assert "/resources country:" in embed["description"]
+    assert "findahelpline.com" in result.message.text()
 
 
 async def test_resources_default_and_unknown_country(harness: Harness) -> None:

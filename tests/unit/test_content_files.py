@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import string
 import tomllib
 import unicodedata
 from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -28,6 +30,13 @@ BANDS = ("low", "mid", "high")
 KEY = re.compile(r"[a-z][a-z0-9_]*")
 COUNTRY_KEY = re.compile(r"[a-z]{2}")
 REQUIRED_COUNTRIES = {"us", "gb", "ca", "au", "ie", "in", "de", "nz"}
+MIN_COUNTRIES = 30
+COUNTRY_KEYS = {"name", "aliases", "intro", "links", "emergency", "source", "more_sources", "checked"}
+# What Discord sends as an interaction's `locale`.
+DISCORD_LOCALES = {
+    "id", "da", "de", "en-GB", "en-US", "es-ES", "es-419", "fr", "hr", "it", "lt", "hu", "nl", "no", "pl", "pt-BR",
+    "ro", "fi", "sv-SE", "vi", "tr", "cs", "el", "bg", "ru", "uk", "hi", "th", "zh-CN", "ja", "zh-TW", "ko",
+}
 UK_ALIASES = {"uk", "united kingdom", "england", "scotland", "wales", "britain"}
 
 # Toxic positivity, minimising and guilt: none of it belongs in words read at a low moment.
@@ -215,17 +224,47 @@ def assert_links(links: Any, where: str) -> None:
         assert " " not in link["url"], where
 
 
+def fields(template: str) -> set[str]:
+    """The {placeholders} a format string uses."""
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+
+
+def assert_https(url: Any, where: str) -> None:
+    assert isinstance(url, str), f"{where}: {url!r} is not a string"
+    parts = urlsplit(url)
+    assert parts.scheme == "https" and parts.netloc, f"{where}: {url} must be an https url"
+    assert " " not in url, where
+
+
 def test_resources_has_crisis_default_and_countries(resources: dict[str, Any]) -> None:
-    assert set(resources) == {"crisis", "default", "countries"}
+    assert set(resources) == {"crisis", "messages", "locales", "default", "countries"}
 
 
 def test_crisis_message(resources: dict[str, Any]) -> None:
     crisis = resources["crisis"]
-    assert set(crisis) == {"lead", "followup"}
+    assert set(crisis) == {"title", "lead", "emergency_line", "helplines_title", "followup"}
     assert 0 < len(crisis["lead"]) <= EMBED_DESCRIPTION_MAX
     assert 0 < len(crisis["followup"]) <= EMBED_FOOTER_MAX
     assert "not a crisis service" in crisis["lead"]
     assert "\n" not in crisis["followup"]
+    assert fields(crisis["emergency_line"]) == {"emergency"}
+    assert fields(crisis["lead"]) == set() and fields(crisis["followup"]) == set()
+    assert 0 < len(crisis["title"]) <= 256 and 0 < len(crisis["helplines_title"]) <= 256
+
+
+def test_messages(resources: dict[str, Any]) -> None:
+    messages = resources["messages"]
+    expected = {
+        "title": {"name"},
+        "country_intro": {"emergency"},
+        "picked": {"name"},
+        "no_country": set(),
+        "unknown_country": {"query", "known"},
+    }
+    assert set(messages) == set(expected)
+    for key, placeholders in expected.items():
+        assert fields(messages[key]) == placeholders, key
+    assert "/resources country:" in messages["picked"] and "/resources country:" in messages["no_country"]
 
 
 def test_default_region(resources: dict[str, Any]) -> None:
@@ -233,6 +272,7 @@ def test_default_region(resources: dict[str, Any]) -> None:
     assert default["name"]
     assert default["intro"]
     assert "emergency" in default["intro"].casefold()
+    assert "emergency" not in default, "the international lines have no emergency number of their own"
     assert_links(default["links"], "default")
     hosts = {urlsplit(link["url"]).netloc.removeprefix("www.") for link in default["links"]}
     assert {"findahelpline.com", "befrienders.org"} <= hosts
@@ -241,17 +281,43 @@ def test_default_region(resources: dict[str, Any]) -> None:
 def test_countries(resources: dict[str, Any]) -> None:
     countries = resources["countries"]
     assert set(countries) >= REQUIRED_COUNTRIES
-    assert len(countries) >= len(REQUIRED_COUNTRIES) + 1
+    assert len(countries) >= MIN_COUNTRIES
     default_links = len(resources["default"]["links"])
     for key, country in countries.items():
         where = f"countries.{key}"
         assert COUNTRY_KEY.fullmatch(key), f"{where}: key must be an ISO 3166-1 alpha-2 code in lowercase"
-        assert set(country) <= {"name", "aliases", "intro", "links"}, where
+        assert set(country) <= COUNTRY_KEYS, where
         assert country["name"], where
         if "intro" in country:
             assert country["intro"], where
         assert_links(country["links"], where)
         assert len(country["links"]) + default_links <= EMBED_FIELDS_MAX, where
+
+
+def test_every_country_says_where_and_when_its_numbers_were_checked(resources: dict[str, Any]) -> None:
+    tomorrow = datetime.now(UTC).date() + timedelta(days=1)  # any time zone's today is at most this
+    for key, country in resources["countries"].items():
+        where = f"countries.{key}"
+        emergency = country.get("emergency")
+        assert isinstance(emergency, str) and re.match(r"\d{2,}", emergency), f"{where}: emergency number missing"
+        assert emergency.strip() == emergency and "\n" not in emergency, where
+        assert_https(country.get("source"), f"{where}.source")
+        for url in country.get("more_sources", []):
+            assert_https(url, f"{where}.more_sources")
+        checked = country.get("checked")
+        assert isinstance(checked, date) and not isinstance(checked, datetime), f"{where}: checked must be a date"
+        assert checked < tomorrow, f"{where}: checked {checked} is in the future"
+
+
+def test_locales_map_discord_languages_to_country_codes(resources: dict[str, Any]) -> None:
+    locales = resources["locales"]
+    assert set(locales) <= DISCORD_LOCALES, set(locales) - DISCORD_LOCALES
+    assert "es-419" not in locales, "Latin American Spanish is no single country"
+    for locale, country in locales.items():
+        assert COUNTRY_KEY.fullmatch(country), f"locales.{locale}: {country!r} is not a lowercase alpha-2 code"
+    # The languages the tests and most members use point at countries with their own lines.
+    for locale in ("en-GB", "en-US", "pt-BR", "hi", "de", "fr", "es-ES", "ja"):
+        assert locales[locale] in resources["countries"], locale
 
 
 def test_aliases_are_lowercase_and_unique_across_countries(resources: dict[str, Any]) -> None:
