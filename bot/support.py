@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import cache, lru_cache
@@ -209,22 +208,28 @@ def country_for_locale(locale: str | None) -> str | None:
 # --- choosing a region ------------------------------------------------------------------------------------------
 
 
-def _first_known(candidates: Iterable[Region | None]) -> Region:
-    return next((region for region in candidates if region is not None), None) or default_region()
-
-
 def resolve_region(*, country: str | None = None, timezone: str | None = None, locale: str | None = None) -> Region:
     """The member's region: a country they named, else their time zone's, else their language's, else international.
 
     A source that names a country we have no lines for falls through to the next one.
     """
-    return _first_known(
-        (
-            find_region(country),
-            region_for_code(country_for_timezone(timezone)),
-            region_for_code(country_for_locale(locale)),
-        )
-    )
+    return resolve_region_and_source(country=country, timezone=timezone, locale=locale)[0]
+
+
+def resolve_region_and_source(
+    *, country: str | None = None, timezone: str | None = None, locale: str | None = None
+) -> tuple[Region, str]:
+    """`resolve_region`, and which source decided: "country", "timezone", "locale" or "default"."""
+    found = find_region(country)
+    if found is not None:
+        return found, "country"
+    found = region_for_code(country_for_timezone(timezone))
+    if found is not None:
+        return found, "timezone"
+    found = region_for_code(country_for_locale(locale))
+    if found is not None:
+        return found, "locale"
+    return default_region(), "default"
 
 
 # --- embeds -----------------------------------------------------------------------------------------------------

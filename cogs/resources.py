@@ -10,11 +10,15 @@ from discord.ext import commands
 
 from bot.client import BouncebackBot, Interaction
 from bot.content import load_content
-from bot.support import default_region, find_region, helplines_embed, regions, resolve_region
+from bot.support import default_region, find_region, helplines_embed, regions, resolve_region_and_source
 from bot.text import visible
 from bot.ui import reply
 
 log = logging.getLogger(__name__)
+
+
+# Which line says where the helplines shown came from.
+NOTE_FOR_SOURCE = {"country": "picked_saved", "timezone": "picked_zone", "locale": "picked", "default": "no_country"}
 
 
 class Resources(commands.Cog):
@@ -38,11 +42,17 @@ class Resources(commands.Cog):
                     query=discord.utils.escape_markdown(country[:60]), known=known
                 )
             else:
-                embed, note = helplines_embed(region), None
+                # Kept so that crisis replies show these lines without asking again (see bot/care).
+                await self.bot.care.store.remember_country(interaction.user.id, region.key, self.bot.now())
+                embed, note = helplines_embed(region), messages["remembered"].format(name=region.name)
         else:
-            region = resolve_region(locale=str(interaction.locale))
+            context = await self.bot.care.store.context(interaction.user.id)
+            locale = str(interaction.locale)
+            region, source = resolve_region_and_source(
+                country=context.country, timezone=context.timezone, locale=locale
+            )
             embed = helplines_embed(region)
-            note = messages["no_country"] if region.key == "default" else messages["picked"].format(name=region.name)
+            note = messages[NOTE_FOR_SOURCE[source]].format(name=region.name)
         if note:
             embed.description = f"{note}\n\n{embed.description or ''}"
         await reply(interaction, embeds=[embed])

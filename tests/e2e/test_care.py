@@ -101,6 +101,14 @@ ENTRY_POINTS: dict[str, EntryPoint] = {
 }
 
 
+async def delete_everything(member: SimulatedMember) -> None:
+    """/mydata delete, confirmed, waiting until it is done."""
+    asked = await member.slash("mydata delete")
+    done = await member.click(asked.message, "Delete everything")
+    if done.deferred:
+        await done.followup()
+
+
 def labels(message: EmulatedMessage) -> list[str]:
     return [button.label or "" for button in message.buttons()]
 
@@ -182,7 +190,7 @@ async def test_not_safe_leads_to_the_crisis_path_and_safe_carries_on(harness: Ha
 
 async def test_a_mood_of_one_from_a_nudge_is_a_concern(harness: Harness) -> None:
     alex = harness.member("alex")
-    await alex.slash("nudges start", time="10:00", timezone="Europe/London")
+    await (await alex.slash("nudges start", time="10:00", timezone="Europe/London")).wait_final()
     await harness.advance(DAY)
     nudges_cog = harness.running.get_cog("NudgesCog")
     assert nudges_cog is not None
@@ -198,7 +206,7 @@ async def test_a_mood_of_one_from_a_nudge_is_a_concern(harness: Harness) -> None
 
 async def test_for_a_day_after_a_crisis_no_milestone_and_the_nudge_is_a_gentle_check_in(harness: Harness) -> None:
     alex = harness.member("alex")
-    await alex.slash("nudges start", time="10:00", timezone="Europe/London")
+    await (await alex.slash("nudges start", time="10:00", timezone="Europe/London")).wait_final()
     await via_vent(harness, alex, CRISIS_WORDS)  # the first rejection logged, in crisis: no "first shot" DM
     assert not any("shot" in m.text().lower() for m in alex.dms())
     await harness.advance(timedelta(hours=2))
@@ -254,14 +262,13 @@ async def test_check_in_tomorrow_arrives_at_a_sensible_local_hour_across_a_resta
 
 async def test_okay_ends_the_check_in_and_deletion_cancels_it(harness: Harness) -> None:
     alex = harness.member("alex")
-    await alex.slash("nudges start", time="10:00", timezone="Asia/Tokyo")
+    await (await alex.slash("nudges start", time="10:00", timezone="Asia/Tokyo")).wait_final()
     message = await via_vent(harness, alex, CONCERN_WORDS)
     await alex.click(message, "Check in with me tomorrow")
     pending = rows(harness, "SELECT due_at FROM timers WHERE kind = 'care_checkin' AND state = 'pending'")
     # 18:00 in Tokyo now: 10:00 there tomorrow is 01:00 UTC.
     assert [row["due_at"] for row in pending] == ["2026-11-27T01:00:00.000000Z"]
-    deleting = await alex.slash("mydata delete")
-    await alex.click(deleting.message, next(label for label in labels(deleting.message) if "Delete" in label))
+    await delete_everything(alex)
     assert rows(harness, "SELECT * FROM timers WHERE kind = 'care_checkin' AND state = 'pending'") == []
     assert rows(harness, "SELECT * FROM care_signals") == []
     await harness.advance(2 * DAY)
@@ -337,3 +344,30 @@ async def test_the_nudge_form_is_read_too(harness: Harness) -> None:
     result = await alex.submit_modal(opened.modal, {"timezone": "i dont want to wake up tomorrow"})
     assert result.message.embeds[0]["title"] == CRISIS_HEADING
     assert rows(harness, "SELECT * FROM nudge_subscriptions") == []
+
+
+def helplines_title(message: EmulatedMessage) -> str:
+    """The title of the helplines embed under a crisis lead."""
+    return str(message.embeds[1]["title"])
+
+
+async def test_crisis_helplines_follow_country_then_time_zone_then_language(harness: Harness) -> None:
+    # Language only: pt-BR points to Brazil, and the lead names Brazil's emergency number.
+    ana = harness.member("ana", locale="pt-BR")
+    message = await via_vent(harness, ana, CRISIS_WORDS)
+    assert "188" in message.text() and "192" in message.text()
+    # A nudge time zone beats the language: a German-language member living in Tokyo.
+    kai = harness.member("kai", locale="de")
+    await (await kai.slash("nudges start", time="10:00", timezone="Asia/Tokyo")).wait_final()
+    message = await via_vent(harness, kai, CRISIS_WORDS)
+    assert "TELL Lifeline" in message.text() and "call 119" in message.text()
+    # A country given to /resources beats both, and is remembered.
+    named = await kai.slash("resources", country="Germany")
+    assert "from now on" in named.message.text()
+    message = await via_vent(harness, kai, CRISIS_WORDS)
+    assert "0800 111 0 111" in message.text() and "112" in message.text()
+    again = await kai.slash("resources")
+    assert "the country you gave me before" in again.message.text()
+    # /mydata delete forgets the country with everything else.
+    await delete_everything(kai)
+    assert rows(harness, "SELECT * FROM member_context WHERE user_id = ?", (kai.user_id,)) == []
