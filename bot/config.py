@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -16,20 +18,33 @@ DATA_DIR = PROJECT_ROOT / "data"
 DAY = 86_400.0
 
 
-class Settings(BaseSettings):
-    """Every knob the bot has; `.env.example` documents each one."""
+class StorageSettings(BaseSettings):
+    """What the operator commands (rotate-key, backup) need: the database and its key, no token."""
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
-    discord_token: SecretStr = Field(description="Bot token from the Discord developer portal")
     database_path: Path = DATA_DIR / "bounceback.sqlite3"
+    # Unset is neither: a missing ENCRYPTION_KEY only falls back to a development key when someone chose
+    # development on purpose, so a forgotten setting on a server never writes a key beside the database.
+    environment: Literal["development", "production"] | None = None
+    encryption_key: SecretStr | None = None
+    encryption_key_path: Path = DATA_DIR / ".dev-encryption-key"
+
+    def encryption_keys(self) -> list[str]:
+        """The configured keys, newest first (ENCRYPTION_KEY may hold several, comma-separated)."""
+        if self.encryption_key is None:
+            return []
+        return split_keys(self.encryption_key.get_secret_value())
+
+
+class Settings(StorageSettings):
+    """Every knob the bot has; `.env.example` documents each one."""
+
+    discord_token: SecretStr = Field(description="Bot token from the Discord developer portal")
     discord_api_base: str | None = None
     discord_gateway_url: str | None = None
     dev_guild_id: int | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    environment: Literal["development", "production"] = "development"
-    encryption_key: SecretStr | None = None
-    encryption_key_path: Path = DATA_DIR / ".dev-encryption-key"
 
     timer_tick_seconds: float = Field(default=30.0, gt=0)
     timer_max_attempts: int = Field(default=5, ge=1)
@@ -63,6 +78,36 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://", "ws://", "wss://")):
             raise ValueError("must be a full URL such as https://proxy.example/api/v10")
         return value.rstrip("/")
+
+
+def split_keys(value: str) -> list[str]:
+    """Split a comma-separated key list, newest first, dropping blanks."""
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def cleartext_endpoints(settings: Settings) -> list[str]:
+    """Warnings for proxy URLs that would carry the token unencrypted over a network (http:// or ws:// off loopback)."""
+    warnings = []
+    endpoints = {"DISCORD_API_BASE": settings.discord_api_base, "DISCORD_GATEWAY_URL": settings.discord_gateway_url}
+    for name, url in endpoints.items():
+        if url is None:
+            continue
+        parts = urlsplit(url)
+        if parts.scheme in {"http", "ws"} and not _is_loopback(parts.hostname or ""):
+            warnings.append(
+                f"{name} uses {parts.scheme}:// to {parts.hostname}: the bot token would travel unencrypted; "
+                f"use {parts.scheme}s:// unless that host is on this machine"
+            )
+    return warnings
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost" or host.lower().endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def describe_settings_error(error: ValidationError) -> str:
