@@ -23,4 +23,5 @@ async def purge_expired_vents(database: Database, now: datetime, retention_days:
     )
     if purged:
         log.info("retention: cleared %d kept vent(s) older than %d days", purged, retention_days)
+        await database.scrub()
     return purged

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
@@ -14,6 +15,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import aiosqlite
+
+from bot.crypto import warn_if_shared
 
 log = logging.getLogger(__name__)
 
@@ -172,9 +175,15 @@ class Database:
         """Open (or create) the database, switch on WAL and foreign keys, and migrate it."""
         path = Path(path)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            # Owner-only: the folder holds the database and, in development, the key.
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as error:
             raise StorageError(f"cannot create the folder for DATABASE_PATH {path}: {error.strerror}") from error
+        try:
+            _create_private(path)
+        except OSError as error:
+            raise StorageError(f"cannot create DATABASE_PATH {path}: {error.strerror}") from error
+        warn_if_shared(path, "the database")
         try:
             connection = await aiosqlite.connect(path, isolation_level=None)
         except sqlite3.Error as error:
@@ -190,10 +199,14 @@ class Database:
         except BaseException:
             await connection.close()
             raise
+        for companion in companion_files(path)[1:]:
+            _restrict(companion)
         return database
 
     async def _configure(self) -> None:
         await self._connection.execute("PRAGMA journal_mode=WAL")
+        # Deleted rows are overwritten with zeros instead of lingering in free pages (see `scrub` for the WAL).
+        await self._connection.execute("PRAGMA secure_delete=ON")
         await self._connection.execute("PRAGMA foreign_keys=ON")
         await self._connection.execute("PRAGMA synchronous=NORMAL")
         await self._connection.execute("PRAGMA busy_timeout=5000")
@@ -313,6 +326,17 @@ class Database:
         """Run SQLite's full integrity check and return its verdict ('ok' when healthy)."""
         return str(await self.fetchval("PRAGMA integrity_check"))
 
+    async def scrub(self) -> None:
+        """After deleting members' words: copy the WAL into the database and truncate it, so no old copy stays.
+
+        With secure_delete the freed space in the database is zeroed; the write-ahead log would otherwise keep
+        the pages as they were before the delete until the next checkpoint.
+        """
+        row = await self.run(lambda raw: raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone(), transaction=False)
+        if row is not None and row[0]:
+            # Another connection (a backup or rotate-key) is reading; the next scrub or the close finishes it.
+            log.warning("could not fully checkpoint the write-ahead log after a deletion; a reader is busy")
+
     async def close(self) -> None:
         """Checkpoint and close the connection."""
         async with self._lock:
@@ -335,6 +359,28 @@ def load_migrations(migrations_dir: Path) -> list[tuple[int, str, str]]:
             raise StorageError(f"two migrations share number {version:04d}")
         found[version] = (version, match.group(2), file.read_text(encoding="utf-8"))
     return [found[key] for key in sorted(found)]
+
+
+def companion_files(path: Path) -> list[Path]:
+    """The database file and the -wal and -shm files SQLite keeps beside it."""
+    return [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
+
+
+def _create_private(path: Path) -> None:
+    """Create an empty database file with mode 0600; SQLite then gives its -wal and -shm files the same mode."""
+    if path.exists():
+        return
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.close(descriptor)
+
+
+def _restrict(path: Path) -> None:
+    """chmod 600 a -wal/-shm file left by an older version or another tool; ignored if it has gone."""
+    try:
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o600)
+    except FileNotFoundError:
+        pass
 
 
 def _explain(path: Path, error: sqlite3.DatabaseError) -> str:

@@ -317,6 +317,7 @@ class MemberData:
                 if count:
                     deleted[name] = count
         log.info("deleted %d row(s) about a member across %d table(s)", sum(deleted.values()), len(deleted))
+        await self._database.scrub()
         return deleted
 
 
