@@ -7,19 +7,24 @@ import asyncio
 import logging
 import signal
 import sys
+from pathlib import Path
 
+import aiohttp
 import discord
 from pydantic import ValidationError
 
 from bot.client import BouncebackBot
-from bot.config import Settings, describe_settings_error
-from bot.crypto import EncryptionKeyError
+from bot.config import Settings, StorageSettings, cleartext_endpoints, describe_settings_error
+from bot.crypto import EncryptionKeyError, TextCipher, require_key
 from bot.logging_setup import configure_logging
 from bot.storage import StorageError
 
 log = logging.getLogger(__name__)
 
+EXIT_FAILED = 1
 EXIT_CONFIG = 2
+EXIT_NETWORK = 3
+DISCORD_API = "https://discord.com/api"
 SETUP_HELP = (
     "Bounceback needs a bot token: set DISCORD_TOKEN in the environment or in a .env file "
     "(copy .env.example to .env). Get a token at https://discord.com/developers/applications "
@@ -27,10 +32,10 @@ SETUP_HELP = (
 )
 
 
-def fail(message: str) -> int:
-    """Print one clear line to stderr and return the configuration exit code."""
+def fail(message: str, code: int = EXIT_CONFIG) -> int:
+    """Print one clear line to stderr and return the exit code (the configuration one unless told)."""
     print(f"bounceback: {message}", file=sys.stderr)
-    return EXIT_CONFIG
+    return code
 
 
 async def run_bot(settings: Settings) -> int:
@@ -55,6 +60,10 @@ async def run_bot(settings: Settings) -> int:
         return fail("Discord refused an intent the bot asked for; check the bot's settings in the developer portal.")
     except (StorageError, EncryptionKeyError) as error:
         return fail(str(error))
+    except (aiohttp.ClientConnectionError, discord.GatewayNotFound, discord.DiscordServerError) as error:
+        # Only while logging in: once connected, discord.py itself reconnects through outages.
+        where = settings.discord_api_base or DISCORD_API
+        return fail(f"cannot reach Discord at {where} ({error}). Check the network or DISCORD_API_BASE.", EXIT_NETWORK)
     finally:
         if closing:
             await closing[0]
@@ -71,12 +80,80 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--script", help="with --sandbox: run the commands in this file and print the transcript")
     parser.add_argument("--database", help="with --sandbox: keep the sandbox data in this SQLite file")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    rotate = commands.add_parser(
+        "rotate-key", help="re-encrypt stored text with the first key in ENCRYPTION_KEY (the bot may be running)"
+    )
+    rotate.add_argument("--batch-size", type=int, default=500, help="rows per transaction (default 500)")
+    backup = commands.add_parser("backup", help="copy the database consistently to PATH (the bot may be running)")
+    backup.add_argument("path", type=Path, help="where to write the copy (replaced if it exists)")
     return parser.parse_args(argv)
+
+
+def load_storage_settings() -> StorageSettings | int:
+    """Settings for the operator commands (no token needed), or the exit code after explaining what is wrong."""
+    try:
+        settings = StorageSettings()
+    except ValidationError as error:
+        return fail(f"bad configuration: {describe_settings_error(error)} (see .env.example)")
+    configure_logging("INFO", settings.encryption_keys())
+    return settings
+
+
+def rotate_key(batch_size: int) -> int:
+    """`bounceback rotate-key`: move every stored text onto the newest key."""
+    from bot.maintenance import rotate_keys
+
+    settings = load_storage_settings()
+    if isinstance(settings, int):
+        return settings
+    keys = settings.encryption_keys()
+    if not keys:
+        return fail("rotate-key needs ENCRYPTION_KEY=NEW_KEY,OLD_KEY (newest first, comma-separated)")
+    try:
+        cipher = TextCipher(*(key.encode("ascii") for key in keys))
+        report = rotate_keys(settings.database_path, cipher, batch_size=max(1, batch_size), progress=say)
+    except (StorageError, EncryptionKeyError) as error:
+        return fail(str(error))
+    say(f"done: {report.rotated} value(s) re-encrypted, {report.current} already on the newest key")
+    if report.unreadable:
+        return fail(
+            f"{report.unreadable} value(s) could not be decrypted with any key in ENCRYPTION_KEY and were left "
+            "as they are; keep the old keys until you know which key made them",
+            EXIT_FAILED,
+        )
+    if cipher.key_count > 1:
+        say("every value is on the newest key: the older keys can now be removed from ENCRYPTION_KEY")
+    return 0
+
+
+def backup(path: Path) -> int:
+    """`bounceback backup PATH`: a consistent copy of the database, mode 0600."""
+    from bot.maintenance import backup_database
+
+    settings = load_storage_settings()
+    if isinstance(settings, int):
+        return settings
+    try:
+        size = backup_database(settings.database_path, path)
+    except (StorageError, OSError) as error:
+        return fail(str(error))
+    say(f"backed up {settings.database_path} to {path} ({size:,} bytes, mode 600)")
+    return 0
+
+
+def say(line: str) -> None:
+    """Progress for operator commands, on stderr like the logs."""
+    print(line, file=sys.stderr, flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point for `python -m bot` and the `bounceback` console script."""
     args = parse_args(argv)
+    if args.command == "rotate-key":
+        return rotate_key(args.batch_size)
+    if args.command == "backup":
+        return backup(args.path)
     if args.sandbox:
         from bot.sandbox import run_sandbox
 
@@ -87,10 +164,16 @@ def main(argv: list[str] | None = None) -> int:
         if any(problem["loc"] == ("discord_token",) and problem["type"] == "missing" for problem in error.errors()):
             return fail(SETUP_HELP)
         return fail(f"bad configuration: {describe_settings_error(error)} (see .env.example)")
-    secrets = [settings.discord_token.get_secret_value()]
+    secrets = [settings.discord_token.get_secret_value(), *settings.encryption_keys()]
     if settings.encryption_key:
         secrets.append(settings.encryption_key.get_secret_value())
     configure_logging(settings.log_level, secrets)
+    for warning in cleartext_endpoints(settings):
+        log.warning(warning)
+    try:
+        require_key(",".join(settings.encryption_keys()), settings.environment)
+    except EncryptionKeyError as error:
+        return fail(str(error))
     try:
         return asyncio.run(run_bot(settings))
     except KeyboardInterrupt:

@@ -116,6 +116,8 @@ class BouncebackBot(commands.Bot):
     def __init__(self, settings: Settings, *, clock: Clock | None = None, extensions: list[str] | None = None) -> None:
         intents = discord.Intents.none()
         intents.guilds = True
+        # The bot never joins voice: discord.py's warnings about missing voice libraries are noise at every start.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,

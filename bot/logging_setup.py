@@ -41,5 +41,20 @@ def configure_logging(level: str, secrets: Iterable[str] = ()) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    logging.getLogger("discord").setLevel(max(logging.getLevelName(level), logging.INFO))
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    for name, floor in QUIET_LOGGERS.items():
+        logging.getLogger(name).setLevel(max(logging.getLevelName(level), floor))
+
+
+# Libraries whose DEBUG output would carry members' words: aiosqlite prints every call with its bound SQL
+# parameters, discord.http and discord.gateway print request and event bodies (message text, form answers),
+# asyncio prints slow callbacks with their arguments. LOG_LEVEL=DEBUG is for the bot's own logs, so these stay
+# at INFO (or WARNING, for the merely noisy) whatever it says.
+QUIET_LOGGERS: dict[str, int] = {
+    "aiosqlite": logging.INFO,
+    "discord": logging.INFO,
+    "aiohttp": logging.INFO,
+    "asyncio": logging.INFO,
+    "apscheduler": logging.WARNING,
+    "matplotlib": logging.WARNING,
+    "PIL": logging.WARNING,
+}
