@@ -101,7 +101,7 @@ async def test_a_dev_key_lets_the_bot_run_and_encrypt(harness: Harness, tmp_path
     key_path = tmp_path / "fresh" / ".dev-encryption-key"
     await harness.stop()
     harness.database_path = tmp_path / "dev.sqlite3"
-    await harness.start(encryption_key=None, encryption_key_path=key_path)
+    await harness.start(encryption_key=None, encryption_key_path=key_path, environment="development")
     assert key_path.exists()
     alex = harness.member("alex")
     words = Marker("alex")
