@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import re
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any, Self
 
 import aiohttp
@@ -121,6 +123,31 @@ class PreparedView(discord.ui.View):
     def to_components(self) -> list[dict[str, Any]]:
         """The component payloads, as given."""
         return self._rows
+
+
+class MemberCooldown:
+    """A short per-member cooldown for heavy commands, on the bot's own clock (so tests can move time).
+
+    Only the member's id and when they last used the command are held, in memory, for `seconds` at most.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.window = timedelta(seconds=seconds)
+        self._last: dict[int, datetime] = {}
+
+    def retry_after(self, user_id: int, now: datetime) -> int | None:
+        """Seconds until the member may use the command again, or None (and the use is counted)."""
+        last = self._last.get(user_id)
+        if last is not None and now < last + self.window:
+            return max(1, math.ceil((last + self.window - now).total_seconds()))
+        if len(self._last) > 10_000:
+            self._last = {uid: at for uid, at in self._last.items() if now < at + self.window}
+        self._last[user_id] = now
+        return None
+
+    def forget(self, user_id: int) -> None:
+        """Drop what is held about a member (after their data was deleted)."""
+        self._last.pop(user_id, None)
 
 
 def error_reference() -> str:

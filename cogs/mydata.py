@@ -17,10 +17,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import BouncebackBot, Interaction
-from bot.content import load_content
+from bot.content import load_content, plural
 from bot.retention import purge_expired_vents
-from bot.storage.userdata import MemberData, erase_member
-from bot.ui import CALM, CARE, IntsFromCustomId, guarded, refuse_if_not_owner, reply, untracked
+from bot.storage.userdata import ErasureOutcome, ErasureReport, MemberData, erase_member
+from bot.ui import CALM, CARE, IntsFromCustomId, MemberCooldown, guarded, refuse_if_not_owner, reply, untracked
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +31,9 @@ CONFIRM_FOR = timedelta(minutes=15)
 RETENTION_JOB_ID = "retention-daily"
 RETENTION_HOUR_UTC = 3
 RETENTION_MINUTE_UTC = 17
+EXPORT_COOLDOWN_SECONDS = 60
+# How many still-visible messages the confirmation links to (an embed description holds 4096 characters).
+STILL_UP_SHOWN = 20
 
 
 def words() -> dict[str, Any]:
@@ -52,6 +55,37 @@ async def build_export(bot: BouncebackBot, user_id: int) -> dict[str, Any]:
         "how_to_delete": text["export_how_to_delete"].format(days=bot.settings.vent_retention_days),
         **body,
     }
+
+
+def cooldown_text(seconds: int) -> str:
+    """'That's cooling down; ready again in N seconds.'"""
+    return plural(load_content("progress")["cooldown"]["text"], seconds)
+
+
+def deletion_embed(report: ErasureReport) -> discord.Embed:
+    """What was deleted, what was taken down elsewhere, and exactly what is still up (never 'everything')."""
+    text = words()
+    records = plural(text["records"], report.total)
+    removed = [
+        plural(text[f"removed_{kind}"], report.removed[kind])
+        for kind in ("posts", "digests", "dms") if report.removed.get(kind)
+    ]
+    if report.still_up:
+        shown = report.still_up[:STILL_UP_SHOWN]
+        lines = [plural(text["still_up"], len(report.still_up), records=records)]
+        lines.append("\n".join(f"• {link}" for link in shown) + ("\n• …" if len(report.still_up) > len(shown) else ""))
+        lines.append(text["still_up_after"])
+        title = text["partly_title"]
+    else:
+        # random, not bot.wording: remembering which wording they saw would store something about them again.
+        lines = [random.choice(text["deleted"]).format(records=records)]
+        title = text["deleted_title"]
+    if removed:
+        lines.append("\n".join(removed))
+    if report.failed_hooks:
+        lines.append(text["hook_failed"])
+        title = text["partly_title"]
+    return discord.Embed(title=title, description="\n\n".join(lines)[:4096], colour=CALM)
 
 
 def delete_view(owner_id: int, issued: datetime) -> discord.ui.View:
@@ -98,12 +132,7 @@ class DeleteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=DELE
         await interaction.response.defer()
         report = await erase_member(member_data(bot), self.owner_id, bot.erasure_hooks, bot.delivery.forget)
         bot.dispatch("member_data_erased", self.owner_id)
-        # random, not bot.wording: remembering which wording they saw would store something about them again.
-        description = random.choice(text["deleted"]).format(total=report.total)
-        if report.failed_hooks:
-            description += "\n\n" + text["hook_failed"]
-        embed = discord.Embed(title=text["deleted_title"], description=description, colour=CALM)
-        await interaction.edit_original_response(embed=embed, view=None)
+        await interaction.edit_original_response(embed=deletion_embed(report), view=None)
 
 
 class CancelButton(IntsFromCustomId, discord.ui.DynamicItem[discord.ui.Button[Any]], template=CANCEL_ID):
@@ -137,10 +166,12 @@ class MyDataCog(commands.Cog, name="MyData"):
 
     def __init__(self, bot: BouncebackBot) -> None:
         self.bot = bot
+        self.export_cooldown = MemberCooldown(EXPORT_COOLDOWN_SECONDS)
 
     async def cog_load(self) -> None:
         """Register the buttons, check every table is covered, schedule the daily purge and catch up once now."""
         self.bot.add_dynamic_items(DeleteButton, CancelButton)
+        self.bot.register_erasure_hook("dms", self.erase_dms)
         coverage = await member_data(self.bot).coverage()
         if coverage.uncovered:
             log.error(
@@ -158,6 +189,7 @@ class MyDataCog(commands.Cog, name="MyData"):
     async def cog_unload(self) -> None:
         """Withdraw the buttons and stop the daily purge."""
         self.bot.remove_dynamic_items(DeleteButton, CancelButton)
+        self.bot.unregister_erasure_hook("dms")
         try:
             self.bot.ticker.scheduler.remove_job(RETENTION_JOB_ID)
         except JobLookupError:
@@ -171,11 +203,28 @@ class MyDataCog(commands.Cog, name="MyData"):
             log.exception("retention purge failed; will try again at the next run")
             return 0
 
+    async def erase_dms(self, user_id: int) -> ErasureOutcome:
+        """Delete the DMs the bot sent the member that carry their words (their ids go with their data)."""
+        gone, left = await self.bot.delivery.delete_member_dms(user_id)
+        outcome = ErasureOutcome(still_up=left)
+        if gone:
+            outcome.add("dms", gone)
+        return outcome
+
+    @commands.Cog.listener()
+    async def on_member_data_erased(self, user_id: int) -> None:
+        """Forget the member's last export time too."""
+        self.export_cooldown.forget(user_id)
+
     @mydata.command(name="export", description="Get a file with everything Bounceback keeps about you")
     async def export(self, interaction: Interaction) -> None:
         """Send the member, privately, a JSON file of everything stored about them."""
-        await interaction.response.defer(ephemeral=True, thinking=True)
         user_id = interaction.user.id
+        wait = self.export_cooldown.retry_after(user_id, self.bot.now())
+        if wait is not None:
+            await reply(interaction, cooldown_text(wait))
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
         export = await build_export(self.bot, user_id)
         payload = json.dumps(export, indent=2, ensure_ascii=False).encode("utf-8")
         filename = f"bounceback-data-{self.bot.now():%Y-%m-%d}.json"
@@ -190,7 +239,7 @@ class MyDataCog(commands.Cog, name="MyData"):
         if not counts:
             await reply(interaction, embed=discord.Embed(description=text["delete_nothing"], colour=CALM))
             return
-        description = f"{text['delete_body']}\n\n{text['delete_counts'].format(total=sum(counts.values()))}"
+        description = f"{text['delete_body']}\n\n{plural(text['delete_counts'], sum(counts.values()))}"
         embed = discord.Embed(title=text["delete_title"], description=description, colour=CARE)
         await reply(interaction, embed=embed, view=delete_view(user_id, self.bot.now()))
 

@@ -15,7 +15,7 @@ from bot.client import BouncebackBot, Interaction
 from bot.content import load_content
 from bot.storage.checkins import Checkin
 from bot.storage.reflections import save_reflection, split_items
-from bot.text import visible
+from bot.text import parse_id, visible
 from bot.ui import (
     CALM,
     BaseModal,
@@ -250,8 +250,9 @@ class ReflectionCog(commands.Cog):
     async def reflect(self, interaction: Interaction, rejection: str) -> None:
         """Open the reflection modal for the chosen check-in, or for a new one."""
         value = rejection.strip()
-        if value.isdigit():
-            checkin = await self.bot.checkins.get(int(value), interaction.user.id)
+        checkin_id = parse_id(value)
+        if checkin_id is not None:
+            checkin = await self.bot.checkins.get(checkin_id, interaction.user.id)
             if checkin is None:
                 await reply(interaction, GONE)
                 return
