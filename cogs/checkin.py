@@ -14,6 +14,7 @@ from discord.ext import commands
 from bot.care import words as care_words
 from bot.client import ASSESSES_OWN_TEXT, BouncebackBot, Interaction
 from bot.content import load_content
+from bot.retention import after_vent_kept
 from bot.storage.checkins import STAGES, Checkin
 from bot.ui import (
     NO_MENTIONS,
@@ -277,6 +278,7 @@ class VentModal(BaseModal):
             confirmation = care_words()["quiet"]["vent_kept" if kept else "vent_not_kept"]
         elif kept:
             confirmation = await bot.wording.pick(self.owner_id, "vent_kept", modal_words["kept_confirmation"])
+            confirmation = f"{confirmation}\n\n{await after_vent_kept(bot, self.checkin_id, self.owner_id)}"
         else:
             confirmation = await bot.wording.pick(self.owner_id, "vent_not_kept", modal_words["not_kept_confirmation"])
         embeds = [*care.embeds, discord.Embed(description=confirmation, colour=WARM)]

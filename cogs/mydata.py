@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import logging
@@ -17,8 +18,11 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import BouncebackBot, Interaction
+from bot.clock import discord_timestamp
 from bot.content import load_content, plural
-from bot.retention import purge_expired_vents
+from bot.delivery import DeliveryOutcome
+from bot.retention import VENT_WARNING_KIND, keep_vent_longer, kept_vent, purge_expired_vents, schedule_vent_warning
+from bot.scheduling import Timer
 from bot.storage.userdata import ErasureOutcome, ErasureReport, MemberData, erase_member
 from bot.ui import CALM, CARE, IntsFromCustomId, MemberCooldown, guarded, refuse_if_not_owner, reply, untracked
 
@@ -26,6 +30,7 @@ log = logging.getLogger(__name__)
 
 DELETE_ID = r"mydata:delete:(?P<issued>\d+):(?P<owner_id>\d+)"
 CANCEL_ID = r"mydata:cancel:(?P<owner_id>\d+)"
+VENT_KEEP_ID = r"vent:keep:(?P<checkin_id>\d+):(?P<owner_id>\d+)"
 # A confirmation left lying around should not delete anything days later by accident.
 CONFIRM_FOR = timedelta(minutes=15)
 RETENTION_JOB_ID = "retention-daily"
@@ -135,6 +140,43 @@ class DeleteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=DELE
         await interaction.edit_original_response(embed=deletion_embed(report), view=None)
 
 
+def vent_words() -> dict[str, Any]:
+    """How a kept vent's clearing date is said, from data/checkin.toml."""
+    return dict(load_content("checkin")["vent_retention"])
+
+
+class VentKeepButton(IntsFromCustomId, discord.ui.DynamicItem[discord.ui.Button[Any]], template=VENT_KEEP_ID):
+    """'Keep it 30 more days' on the day-before DM: the member keeps a vent longer on purpose."""
+
+    def __init__(self, checkin_id: int, owner_id: int) -> None:
+        text = vent_words()
+        super().__init__(
+            discord.ui.Button(
+                label=text["keep_button"].format(days=text["extra_days"]), style=discord.ButtonStyle.primary,
+                custom_id=f"vent:keep:{checkin_id}:{owner_id}",
+            )
+        )
+        self.checkin_id = checkin_id
+        self.owner_id = owner_id
+
+    @guarded
+    async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
+        """Move the clearing date on and plan the next day-before DM."""
+        text = vent_words()
+        if await refuse_if_not_owner(interaction, self.owner_id, text["not_yours"]):
+            return
+        bot = interaction.client
+        vent = await kept_vent(bot.database, self.checkin_id, self.owner_id, bot.settings.vent_retention_days)
+        if vent is None:
+            await interaction.response.edit_message(content=text["gone"], embed=None, view=None)
+            return
+        until = await keep_vent_longer(bot.database, vent, int(text["extra_days"]), bot.now())
+        await schedule_vent_warning(bot, dataclasses.replace(vent, expires_at=until))
+        await interaction.response.edit_message(
+            content=text["kept_longer"].format(when=discord_timestamp(until, "F")), embed=None, view=None
+        )
+
+
 class CancelButton(IntsFromCustomId, discord.ui.DynamicItem[discord.ui.Button[Any]], template=CANCEL_ID):
     """Leaves everything as it was."""
 
@@ -170,8 +212,9 @@ class MyDataCog(commands.Cog, name="MyData"):
 
     async def cog_load(self) -> None:
         """Register the buttons, check every table is covered, schedule the daily purge and catch up once now."""
-        self.bot.add_dynamic_items(DeleteButton, CancelButton)
+        self.bot.add_dynamic_items(DeleteButton, CancelButton, VentKeepButton)
         self.bot.register_erasure_hook("dms", self.erase_dms)
+        self.bot.timers.register(VENT_WARNING_KIND, self.warn_vent_expiry)
         coverage = await member_data(self.bot).coverage()
         if coverage.uncovered:
             log.error(
@@ -188,8 +231,9 @@ class MyDataCog(commands.Cog, name="MyData"):
 
     async def cog_unload(self) -> None:
         """Withdraw the buttons and stop the daily purge."""
-        self.bot.remove_dynamic_items(DeleteButton, CancelButton)
+        self.bot.remove_dynamic_items(DeleteButton, CancelButton, VentKeepButton)
         self.bot.unregister_erasure_hook("dms")
+        self.bot.timers.unregister(VENT_WARNING_KIND)
         try:
             self.bot.ticker.scheduler.remove_job(RETENTION_JOB_ID)
         except JobLookupError:
@@ -202,6 +246,29 @@ class MyDataCog(commands.Cog, name="MyData"):
         except Exception:  # the daily job must survive a bad day (e.g. disk full) and try again tomorrow
             log.exception("retention purge failed; will try again at the next run")
             return 0
+
+    async def warn_vent_expiry(self, timer: Timer) -> None:
+        """The day before a kept vent is cleared: say so by DM, with a button to keep it longer."""
+        bot = self.bot
+        checkin_id = timer.payload.get("checkin_id")
+        if timer.user_id is None or not isinstance(checkin_id, int):
+            return
+        vent = await kept_vent(bot.database, checkin_id, timer.user_id, bot.settings.vent_retention_days)
+        if vent is None or await bot.delivery.is_unreachable(vent.user_id):
+            return  # cleared or deleted already, or DMs closed
+        if vent.expires_at - bot.now() > timedelta(days=2):
+            await schedule_vent_warning(bot, vent)  # the date moved on (kept longer): warn then instead
+            return
+        text = vent_words()
+        content = text["warning"].format(
+            kept=discord_timestamp(vent.kept_at, "D"), when=discord_timestamp(vent.expires_at, "R")
+        )
+        view = untracked(discord.ui.View(timeout=None).add_item(VentKeepButton(vent.checkin_id, vent.user_id)))
+        result = await bot.delivery.send_dm(
+            vent.user_id, content=content, view=view, nonce=f"vent{timer.id}", record="vent_warning"
+        )
+        if result.outcome is DeliveryOutcome.RETRY_LATER:
+            raise RuntimeError(f"vent warning not delivered: {result.error}")
 
     async def erase_dms(self, user_id: int) -> ErasureOutcome:
         """Delete the DMs the bot sent the member that carry their words (their ids go with their data)."""
