@@ -22,6 +22,7 @@ from bot.ui import (
     BaseModal,
     IntsFromCustomId,
     PreparedView,
+    delete_this_button,
     guarded,
     refuse_if_not_owner,
     reply,
@@ -278,11 +279,15 @@ class VentModal(BaseModal):
             confirmation = care_words()["quiet"]["vent_kept" if kept else "vent_not_kept"]
         elif kept:
             confirmation = await bot.wording.pick(self.owner_id, "vent_kept", modal_words["kept_confirmation"])
-            confirmation = f"{confirmation}\n\n{await after_vent_kept(bot, self.checkin_id, self.owner_id)}"
         else:
             confirmation = await bot.wording.pick(self.owner_id, "vent_not_kept", modal_words["not_kept_confirmation"])
+        extra: list[discord.ui.Item[Any]] = []
+        if kept:
+            # How long it is kept and until when, said now; and a way to delete just this one.
+            confirmation = f"{confirmation}\n\n{await after_vent_kept(bot, self.checkin_id, self.owner_id)}"
+            extra.append(delete_this_button("vent", self.checkin_id, self.owner_id))
         embeds = [*care.embeds, discord.Embed(description=confirmation, colour=WARM)]
-        await reply(interaction, embeds=embeds, view=care.view())
+        await reply(interaction, embeds=embeds, view=care.view(*extra))
 
 
 class CheckinCog(commands.Cog):

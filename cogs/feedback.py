@@ -38,6 +38,7 @@ from bot.ui import (
     WARM,
     BaseModal,
     NextStep,
+    delete_this_button,
     guarded,
     refuse_if_not_owner,
     reply,
@@ -617,16 +618,19 @@ class RequestPicker(discord.ui.DynamicItem[discord.ui.Select[Any]], template=PIC
             text = (await pick(bot, self.owner_id, "followup_dm")).format(
                 about=about, sent=discord_timestamp(request.sent_at or request.updated_at, "R")
             )
-            await reply(interaction, embed=discord.Embed(description=text, colour=CALM),
-                        view=followup_view(request.id, self.owner_id))
+            view = followup_view(request.id, self.owner_id)
+            view.add_item(delete_this_button("feedback", request.id, self.owner_id))
+            await reply(interaction, embed=discord.Embed(description=text, colour=CALM), view=view)
             return
         if request.state in ("drafted", "remind", "dismissed"):
+            view = draft_view(bot, request.id, self.owner_id)
+            view.add_item(delete_this_button("feedback", request.id, self.owner_id))
             await reply(
-                interaction, draft_message(state_line(request), request.subject or "", request.body or ""),
-                view=draft_view(bot, request.id, self.owner_id),
+                interaction, draft_message(state_line(request), request.subject or "", request.body or ""), view=view,
             )
             return
-        await reply(interaction, already(request))
+        closed = discord.ui.View(timeout=None).add_item(delete_this_button("feedback", request.id, self.owner_id))
+        await reply(interaction, already(request), view=untracked(closed))
 
 
 class FeedbackCog(commands.Cog):

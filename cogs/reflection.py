@@ -20,6 +20,7 @@ from bot.ui import (
     CALM,
     BaseModal,
     NextStep,
+    delete_this_button,
     reply,
     share_win_custom_id,
     untracked,
@@ -214,6 +215,7 @@ class ReflectionModal(BaseModal):
                 custom_id=share_win_custom_id("reflection", reflection_id, self.owner_id),
             )
         )
+        view.add_item(delete_this_button("reflection", reflection_id, self.owner_id))
         untracked(view)  # the wins cog's DynamicItem answers it; discord.py needn't keep or time this view
         await reply(interaction, embeds=[embed], view=view)
         log.info("reflection %d saved with %d hard question(s)", reflection_id, len(questions))

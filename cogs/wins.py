@@ -28,6 +28,7 @@ from bot.ui import (
     WIN,
     BaseModal,
     IntsFromCustomId,
+    delete_this_button,
     guarded,
     refuse_if_not_owner,
     reply,
@@ -423,8 +424,9 @@ class Wins(commands.Cog):
         else:
             await self.add_celebration(message, where.channel_id)
             text = await self.bot.wording.pick(win.user_id, "win_posted", share["posted"])
+        view = untracked(discord.ui.View(timeout=None).add_item(delete_this_button("win", win.id, win.user_id)))
         await interaction.edit_original_response(
-            content=text.format(channel=f"<#{where.channel_id}>"), embeds=[win_embed(win, interaction.user)], view=None
+            content=text.format(channel=f"<#{where.channel_id}>"), embeds=[win_embed(win, interaction.user)], view=view
         )
         await self.celebrate_milestone(interaction, win.user_id)
         return True
@@ -582,6 +584,19 @@ class Wins(commands.Cog):
         for win in await self.wins.withdraw_cheers(user_id):
             await self.refresh_post(win)
         return outcome
+
+    async def delete_one(self, win_id: int, owner_id: int) -> tuple[bool, list[str]]:
+        """'Delete this' on one win: take its post down (or leave a tombstone), drop it from digests, delete it."""
+        win = await self.wins.get(win_id)
+        if win is None or win.user_id != owner_id:
+            return False, []
+        outcome = ErasureOutcome()
+        if win.state == "posted" and not await self.take_down(win) and win.channel_id and win.message_id:
+            await self.wins.add_takedown(win.guild_id, win.channel_id, win.message_id, self.bot.now())
+            outcome.still_up.append(jump_link(win.guild_id, win.channel_id, win.message_id))
+        await self.drop_from_digests(owner_id, outcome, win_id=win.id)
+        await self.wins.delete_win(win.id, owner_id)
+        return True, outcome.still_up
 
     async def retry_takedowns(self) -> int:
         """Try again to delete every post still waiting to come down; return how many are now gone."""

@@ -299,3 +299,73 @@ async def test_leaving_a_server_drops_its_settings_digests_and_wins_but_keeps_pr
     assert stored_wins(harness) == []
     assert rows(harness, "SELECT * FROM digest_posts") == [] and rows(harness, "SELECT * FROM digest_quotes") == []
     assert len(rows(harness, "SELECT * FROM checkins WHERE user_id = ?", (alex.user_id,))) == 1
+
+
+# ---------------------------------------------------------------------------------------------- delete one thing
+
+
+async def confirm_delete(member: SimulatedMember, message: EmulatedMessage, stranger: SimulatedMember) -> str:
+    """'Delete this' (a stranger is refused at both steps), then 'Yes, delete it'; return what the member reads."""
+    refused = await stranger.click(message, "Delete this")
+    assert "belongs to someone else" in refused.message.text()
+    asked = await member.click(message, "Delete this")
+    assert asked.ephemeral and "can't be undone" in asked.message.text()
+    stolen = await stranger.click(asked.message, "Yes, delete it")
+    assert "belongs to someone else" in stolen.message.text()
+    done = await member.click(asked.message, "Yes, delete it")
+    return (done.message if done.message is not None and not done.deferred else await done.followup()).text()
+
+
+async def test_a_member_can_delete_one_vent_reflection_request_answer_or_win(harness: Harness) -> None:
+    channel = await set_up_wins_channel(harness)
+    alex, bob = harness.member("alex"), harness.member("bob")
+    final = await log_rejection(alex, company="Acme", role="Analyst")
+    [checkin] = rows(harness, "SELECT id FROM checkins WHERE user_id = ?", (alex.user_id,))
+
+    # A vent, from the vent confirmation.
+    opened = await alex.click(final, "Vent privately")
+    assert opened.modal is not None
+    kept = await alex.submit_modal(opened.modal, {"vent": "a vent to delete", "keep": ["yes"]})
+    assert "Deleted. That vent is gone." in await confirm_delete(alex, kept.message, bob)
+    assert rows(harness, "SELECT vent_encrypted FROM checkins")[0]["vent_encrypted"] is None
+    assert rows(harness, "SELECT * FROM timers WHERE kind = 'vent_expiry_warning' AND state = 'pending'") == []
+
+    # A reflection, from its reply (its hard questions go with it).
+    opened = await alex.slash("reflect", rejection=str(checkin["id"]))
+    assert opened.modal is not None
+    reflected = await alex.submit_modal(opened.modal, {"hard": "a hard question", "went_well": "went well"})
+    await harness.restart()  # the buttons carry their state in their custom ids
+    assert "reflection" in await confirm_delete(alex, reflected.message, bob)
+    assert rows(harness, "SELECT * FROM reflections") == [] and rows(harness, "SELECT * FROM hard_questions") == []
+
+    # A feedback request, from /feedback list (its follow-up timers are cancelled).
+    drafted = await alex.slash("feedback draft", rejection=str(checkin["id"]))
+    await alex.click(drafted.message, "I sent it")
+    [request] = rows(harness, "SELECT id FROM feedback_requests")
+    listed = await alex.slash("feedback list")
+    card = await alex.select(listed.message, "feedback:pick", [str(request["id"])])
+    assert "feedback request" in await confirm_delete(alex, card.message, bob)
+    assert rows(harness, "SELECT * FROM feedback_requests") == []
+    assert rows(harness, "SELECT * FROM timers WHERE kind LIKE 'feedback%' AND state = 'pending'") == []
+
+    # A practice answer, from its feedback.
+    asked = await alex.slash("practice", category="behavioural")
+    opened = await alex.click(asked.message, "Answer")
+    assert opened.modal is not None
+    feedback = await alex.submit_modal(opened.modal, {"answer": "In my last role I led a migration."})
+    assert "practice answer" in await confirm_delete(alex, feedback.message, bob)
+    assert rows(harness, "SELECT * FROM practice_answers") == []
+
+    # A posted win, from the confirmation: the post comes down and the row goes.
+    preview = await alex.slash("win", text="A win to delete later.")
+    posted = await (await alex.click(preview.message, "Post")).followup()
+    [post] = posts(harness, channel)
+    assert "Deleted. That win is gone." in await confirm_delete(alex, posted, bob)
+    assert post.deleted and stored_wins(harness) == []
+
+    # Pressing again finds nothing, and says so.
+    again = await alex.click(posted, "Delete this")
+    gone = await alex.click(again.message, "Yes, delete it")
+    text = (gone.message if gone.message is not None and not gone.deferred else await gone.followup()).text()
+    assert "couldn't find that win" in text
+    assert len(rows(harness, "SELECT * FROM checkins")) == 1  # everything else stays
