@@ -181,8 +181,10 @@ class GuildSettingsRepository:
         )
 
     async def forget(self, guild_id: int) -> None:
-        """The bot left the server: its settings go."""
-        await self._database.execute("DELETE FROM guild_settings WHERE guild_id = ?", (guild_id,))
+        """The bot left the server: its settings go (wins and digest, and where support requests went)."""
+        async with self._database.transaction() as tx:
+            await tx.execute("DELETE FROM guild_settings WHERE guild_id = ?", (guild_id,))
+            await tx.execute("DELETE FROM support_settings WHERE guild_id = ?", (guild_id,))
 
     async def with_digest_enabled(self) -> list[GuildSettings]:
         """Every server that has the weekly digest switched on."""
