@@ -6,9 +6,10 @@ import gc
 import hashlib
 import json
 import logging
+import math
 import pkgutil
 import re
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,7 +21,7 @@ from discord.ext import commands
 from bot.care import CHECKIN_KIND, CareButton, CareService, send_checkin
 from bot.clock import Clock, SystemClock
 from bot.config import PROJECT_ROOT, Settings
-from bot.content import WordingPicker
+from bot.content import WordingPicker, load_content, plural
 from bot.crypto import TextCipher, load_cipher
 from bot.delivery import Delivery
 from bot.fallback import RouteHandler, UnclaimedInteractions
@@ -28,6 +29,7 @@ from bot.safety import DEFAULT_SAFETY_PATH, SafetyRules, load_safety_rules
 from bot.scheduling import Ticker, Timer, TimerService
 from bot.storage import Database
 from bot.storage.checkins import CheckinRepository
+from bot.storage.userdata import ErasureHook
 from bot.ui import NextStep, NextStepButton, reply, report_error
 
 log = logging.getLogger(__name__)
@@ -35,7 +37,6 @@ log = logging.getLogger(__name__)
 COGS_PACKAGE = "cogs"
 # A command's `extras` key saying it assesses its own text options and shows care inside its flow.
 ASSESSES_OWN_TEXT = "assesses_own_text"
-ErasureHook = Callable[[int], Awaitable[None]]
 UNREACHABLE_NOTICE = (
     "A small heads-up: I tried to send you a DM but Discord wouldn't let me through, so I've paused anything "
     "I was going to DM you. If you'd like those messages, allow direct messages from this server's members "
@@ -94,7 +95,8 @@ class BouncebackTree(app_commands.CommandTree["BouncebackBot"]):
             await reply(interaction, _permission_text(error))
             return
         if isinstance(error, app_commands.CommandOnCooldown):
-            await reply(interaction, f"Let's take a breath — you can do that again in {error.retry_after:.0f} s.")
+            seconds = max(1, math.ceil(error.retry_after))
+            await reply(interaction, plural(load_content("progress")["cooldown"]["text"], seconds))
             return
         original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
         await report_error(interaction, original)

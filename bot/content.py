@@ -6,6 +6,7 @@ import logging
 import random
 import sqlite3
 import tomllib
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -55,3 +56,9 @@ class WordingPicker:
             (user_id, topic, index),
         )
         return variants[index]
+
+
+def plural(forms: Mapping[str, str], count: int, **values: Any) -> str:
+    """The form of a phrase for `count` ('one' for exactly 1, else 'other'; 'many' is read as 'other')."""
+    key = "one" if count == 1 and "one" in forms else ("other" if "other" in forms else "many")
+    return str(forms[key]).format(count=count, **values)

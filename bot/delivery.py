@@ -138,11 +138,14 @@ class Delivery:
         self._channel_ids.pop(user_id, None)
         await self._database.execute("UPDATE users SET dm_channel_id = NULL WHERE user_id = ?", (user_id,))
 
-    async def send_dm(self, user_id: int, *, nonce: str | None = None, **kwargs: Any) -> DeliveryResult:
+    async def send_dm(
+        self, user_id: int, *, nonce: str | None = None, record: str | None = None, **kwargs: Any
+    ) -> DeliveryResult:
         """Send a DM (content, embed, view, file... as for `Messageable.send`); never raises for delivery faults.
 
         A nonce makes Discord drop a repeat of the same message (enforce_nonce), so a resend after a crash
-        cannot produce a duplicate.
+        cannot produce a duplicate. `record` (what kind of DM it is) keeps the message's id in `dm_messages`:
+        pass it for every DM that carries the member's words, so `/mydata delete` can delete the message too.
         """
         if nonce is not None:
             kwargs["nonce"] = nonce
@@ -170,7 +173,39 @@ class Delivery:
                     return DeliveryResult(DeliveryOutcome.RETRY_LATER, error=str(error))
         if user_id in self._unreachable:
             await self.mark_reachable(user_id)
+        if record is not None:
+            await self._database.execute(
+                "INSERT INTO dm_messages (user_id, channel_id, message_id, kind, created_at) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (channel_id, message_id) DO NOTHING",
+                (user_id, message.channel.id, message.id, record, to_iso(self._clock.now())),
+            )
         return DeliveryResult(DeliveryOutcome.SENT, message=message)
+
+    async def delete_member_dms(self, user_id: int) -> tuple[int, list[str]]:
+        """Delete every DM of ours whose id we kept for a member (recorded ones and daily nudges).
+
+        Returns how many are gone (a message already deleted counts) and a jump link for each that is not.
+        """
+        rows = await self._database.fetchall(
+            "SELECT channel_id, message_id FROM dm_messages WHERE user_id = ? "
+            "UNION SELECT channel_id, message_id FROM nudge_ledger WHERE user_id = ? "
+            "AND channel_id IS NOT NULL AND message_id IS NOT NULL",
+            (user_id, user_id),
+        )
+        gone, left = 0, []
+        for row in rows:
+            channel_id, message_id = int(row["channel_id"]), int(row["message_id"])
+            try:
+                await self.budget.acquire()
+                await self._client.http.delete_message(channel_id, message_id)
+            except discord.NotFound:
+                gone += 1
+            except (TimeoutError, discord.HTTPException, OSError) as error:
+                log.warning("could not delete a DM during a member's data deletion: %s", error)
+                left.append(f"https://discord.com/channels/@me/{channel_id}/{message_id}")
+            else:
+                gone += 1
+        return gone, left
 
     async def find_recent_dm(self, user_id: int, custom_id_part: str, *, limit: int = 10) -> int | None:
         """The id of a recent DM of ours carrying a component whose custom id contains `custom_id_part`.

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import re
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any, Self
 
 import aiohttp
 import discord
 
+from bot.content import load_content
 from bot.errors import classify, log_fault, member_text
 
 log = logging.getLogger(__name__)
@@ -121,6 +124,31 @@ class PreparedView(discord.ui.View):
     def to_components(self) -> list[dict[str, Any]]:
         """The component payloads, as given."""
         return self._rows
+
+
+class MemberCooldown:
+    """A short per-member cooldown for heavy commands, on the bot's own clock (so tests can move time).
+
+    Only the member's id and when they last used the command are held, in memory, for `seconds` at most.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.window = timedelta(seconds=seconds)
+        self._last: dict[int, datetime] = {}
+
+    def retry_after(self, user_id: int, now: datetime) -> int | None:
+        """Seconds until the member may use the command again, or None (and the use is counted)."""
+        last = self._last.get(user_id)
+        if last is not None and now < last + self.window:
+            return max(1, math.ceil((last + self.window - now).total_seconds()))
+        if len(self._last) > 10_000:
+            self._last = {uid: at for uid, at in self._last.items() if now < at + self.window}
+        self._last[user_id] = now
+        return None
+
+    def forget(self, user_id: int) -> None:
+        """Drop what is held about a member (after their data was deleted)."""
+        self._last.pop(user_id, None)
 
 
 def error_reference() -> str:
@@ -238,3 +266,22 @@ def share_win_custom_id(source: str, source_id: int, owner_id: int) -> str:
 
 
 SHARE_WIN_TEMPLATE = r"win:share:(?P<source>[a-z_]+):(?P<source_id>\d+):(?P<owner_id>\d+)"
+
+
+DELETE_ONE_KINDS = ("vent", "reflection", "feedback", "answer", "win")
+DELETE_ONE_TEMPLATE = r"del:(?P<kind>vent|reflection|feedback|answer|win):(?P<item_id>\d+):(?P<owner_id>\d+)"
+
+
+def delete_one_custom_id(kind: str, item_id: int, owner_id: int) -> str:
+    """Custom id of a "Delete this" button; cogs/delete_one.py answers it (after a restart too)."""
+    if kind not in DELETE_ONE_KINDS:
+        raise ValueError(f"unknown kind {kind!r}")
+    return f"del:{kind}:{item_id}:{owner_id}"
+
+
+def delete_this_button(kind: str, item_id: int, owner_id: int) -> discord.ui.Button[Any]:
+    """The "Delete this" button for one thing a member wrote; it asks before deleting anything."""
+    return discord.ui.Button(
+        label=str(load_content("progress")["delete_one"]["button"]), emoji="🗑️", style=discord.ButtonStyle.secondary,
+        custom_id=delete_one_custom_id(kind, item_id, owner_id),
+    )

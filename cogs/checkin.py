@@ -14,6 +14,7 @@ from discord.ext import commands
 from bot.care import words as care_words
 from bot.client import ASSESSES_OWN_TEXT, BouncebackBot, Interaction
 from bot.content import load_content
+from bot.retention import after_vent_kept
 from bot.storage.checkins import STAGES, Checkin
 from bot.ui import (
     NO_MENTIONS,
@@ -21,6 +22,7 @@ from bot.ui import (
     BaseModal,
     IntsFromCustomId,
     PreparedView,
+    delete_this_button,
     guarded,
     refuse_if_not_owner,
     reply,
@@ -279,8 +281,13 @@ class VentModal(BaseModal):
             confirmation = await bot.wording.pick(self.owner_id, "vent_kept", modal_words["kept_confirmation"])
         else:
             confirmation = await bot.wording.pick(self.owner_id, "vent_not_kept", modal_words["not_kept_confirmation"])
+        extra: list[discord.ui.Item[Any]] = []
+        if kept:
+            # How long it is kept and until when, said now; and a way to delete just this one.
+            confirmation = f"{confirmation}\n\n{await after_vent_kept(bot, self.checkin_id, self.owner_id)}"
+            extra.append(delete_this_button("vent", self.checkin_id, self.owner_id))
         embeds = [*care.embeds, discord.Embed(description=confirmation, colour=WARM)]
-        await reply(interaction, embeds=embeds, view=care.view())
+        await reply(interaction, embeds=embeds, view=care.view(*extra))
 
 
 class CheckinCog(commands.Cog):

@@ -32,11 +32,13 @@ from bot.storage.feedback import (
     record_ask,
     set_state,
 )
+from bot.text import parse_id
 from bot.ui import (
     CALM,
     WARM,
     BaseModal,
     NextStep,
+    delete_this_button,
     guarded,
     refuse_if_not_owner,
     reply,
@@ -606,7 +608,8 @@ class RequestPicker(discord.ui.DynamicItem[discord.ui.Select[Any]], template=PIC
             return
         bot = interaction.client
         value = self.item.values[0] if self.item.values else "0"
-        request = await get_request(bot.database, bot.cipher, int(value), self.owner_id) if value.isdigit() else None
+        request_id = parse_id(value)
+        request = None if request_id is None else await get_request(bot.database, bot.cipher, request_id, self.owner_id)
         if request is None:
             await reply(interaction, NOT_FOUND)
             return
@@ -615,16 +618,19 @@ class RequestPicker(discord.ui.DynamicItem[discord.ui.Select[Any]], template=PIC
             text = (await pick(bot, self.owner_id, "followup_dm")).format(
                 about=about, sent=discord_timestamp(request.sent_at or request.updated_at, "R")
             )
-            await reply(interaction, embed=discord.Embed(description=text, colour=CALM),
-                        view=followup_view(request.id, self.owner_id))
+            view = followup_view(request.id, self.owner_id)
+            view.add_item(delete_this_button("feedback", request.id, self.owner_id))
+            await reply(interaction, embed=discord.Embed(description=text, colour=CALM), view=view)
             return
         if request.state in ("drafted", "remind", "dismissed"):
+            view = draft_view(bot, request.id, self.owner_id)
+            view.add_item(delete_this_button("feedback", request.id, self.owner_id))
             await reply(
-                interaction, draft_message(state_line(request), request.subject or "", request.body or ""),
-                view=draft_view(bot, request.id, self.owner_id),
+                interaction, draft_message(state_line(request), request.subject or "", request.body or ""), view=view,
             )
             return
-        await reply(interaction, already(request))
+        closed = discord.ui.View(timeout=None).add_item(delete_this_button("feedback", request.id, self.owner_id))
+        await reply(interaction, already(request), view=untracked(closed))
 
 
 class FeedbackCog(commands.Cog):
@@ -665,7 +671,8 @@ class FeedbackCog(commands.Cog):
     ) -> None:
         """Show a draft for the chosen rejection, with its three buttons."""
         value = rejection.strip()
-        checkin = await self.bot.checkins.get(int(value), interaction.user.id) if value.isdigit() else None
+        checkin_id = parse_id(value)
+        checkin = None if checkin_id is None else await self.bot.checkins.get(checkin_id, interaction.user.id)
         if checkin is None:
             await reply(interaction, NO_CHECKIN)
             return
@@ -725,7 +732,7 @@ class FeedbackCog(commands.Cog):
             )
             result = await bot.delivery.send_dm(
                 request.user_id, content=draft_message(intro, request.subject or "", request.body or ""),
-                view=draft_view(bot, request.id, request.user_id), nonce=f"fbr{timer.id}",
+                view=draft_view(bot, request.id, request.user_id), nonce=f"fbr{timer.id}", record="feedback_reminder",
             )
             if result.outcome is DeliveryOutcome.RETRY_LATER:
                 raise DeliveryDeferred(f"reminder DM not delivered: {result.error}")
@@ -812,7 +819,7 @@ class FeedbackCog(commands.Cog):
 
     async def _send(self, user_id: int, nonce: str, **kwargs: Any) -> bool:
         """DM a member; True if it went out, False if their DMs are closed; raises to retry later."""
-        result = await self.bot.delivery.send_dm(user_id, nonce=nonce, **kwargs)
+        result = await self.bot.delivery.send_dm(user_id, nonce=nonce, record="feedback_followup", **kwargs)
         if result.outcome is DeliveryOutcome.RETRY_LATER:
             raise DeliveryDeferred(f"DM not delivered: {result.error}")
         return result.outcome is DeliveryOutcome.SENT

@@ -35,6 +35,7 @@ from bot.storage.nudges import (
     Subscription,
 )
 from bot.storage.reflections import list_hard_questions
+from bot.text import parse_id
 from bot.timezones import (
     format_local_time,
     load_aliases,
@@ -630,11 +631,12 @@ class StartModal(BaseModal):
             await reply(interaction, embeds=care.embeds, view=care.view())
             return
         days_text_value = self.days.value.strip() or str(DEFAULT_RUN_DAYS)
-        if not days_text_value.isdigit() or int(days_text_value) > MAX_DAYS:
+        days = parse_id(days_text_value)
+        if days is None or days > MAX_DAYS:
             await reply(interaction, f"Days should be a number from 0 to {MAX_DAYS} (0 means until you stop them).")
             return
         cog = _NudgeButton.cog(interaction)
-        await cog.start(interaction, self.at.value, self.zone.value, int(days_text_value))
+        await cog.start(interaction, self.at.value, self.zone.value, days)
 
 
 # ---------------------------------------------------------------------------------------------- the cog

@@ -28,6 +28,7 @@ from bot.ui import (
     BaseModal,
     IntsFromCustomId,
     NextStep,
+    delete_this_button,
     guarded,
     refuse_if_not_owner,
     reply,
@@ -194,6 +195,7 @@ def feedback_view(
     if can_go_on(session, turn):
         view.add_item(NextButton(turn.id, owner_id))
     view.add_item(DoneButton(session.id, owner_id))
+    view.add_item(delete_this_button("answer", answer_id, owner_id))
     return untracked(view)
 
 

@@ -15,15 +15,16 @@ from discord.ext import commands
 
 from bot.charts import ChartInput, ChartPoint, heaviness, mood_group, mood_heaviness, render_progress_chart_async
 from bot.client import BouncebackBot, Interaction
-from bot.content import load_content
+from bot.content import load_content, plural
 from bot.observations import CheckinFacts, MemberFacts, load_themes, observe
 from bot.storage.progress import ProgressData, ProgressRepository
 from bot.streaks import FILL_WINDOW_DAYS, Streak, current_streak
-from bot.ui import CALM, BaseModal, guarded, refuse_if_not_owner, reply, untracked
+from bot.ui import CALM, BaseModal, MemberCooldown, guarded, refuse_if_not_owner, reply, untracked
 
 log = logging.getLogger(__name__)
 
 CHART_FILENAME = "progress.png"
+PROGRESS_COOLDOWN_SECONDS = 20
 FILL_ID = r"progress:fill:(?P<day>\d{8}):(?P<owner_id>\d+)"
 NOT_YOURS = "This button belongs to someone else's progress page, so it won't do anything for you. Try `/progress`."
 
@@ -254,6 +255,7 @@ class ProgressCog(commands.Cog):
     def __init__(self, bot: BouncebackBot) -> None:
         self.bot = bot
         self.repository = ProgressRepository(bot.database, bot.cipher)
+        self.cooldown = MemberCooldown(PROGRESS_COOLDOWN_SECONDS)
 
     async def cog_load(self) -> None:
         """Register the persistent fill-in button."""
@@ -263,11 +265,20 @@ class ProgressCog(commands.Cog):
         """Withdraw the persistent fill-in button."""
         self.bot.remove_dynamic_items(FillInButton)
 
+    @commands.Cog.listener()
+    async def on_member_data_erased(self, user_id: int) -> None:
+        """Forget when the member last drew their chart, too."""
+        self.cooldown.forget(user_id)
+
     @app_commands.command(name="progress", description="Your private progress: shots taken, streak, wins and a chart")
     async def progress(self, interaction: Interaction) -> None:
         """Show the member's dashboard (only to them), with a chart of how their check-ins felt."""
-        await interaction.response.defer(ephemeral=True, thinking=True)
         user_id = interaction.user.id
+        wait = self.cooldown.retry_after(user_id, self.bot.now())
+        if wait is not None:  # drawing the chart is the heaviest thing the bot does
+            await reply(interaction, plural(load_content("progress")["cooldown"]["text"], wait))
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
         data = await self.repository.load(user_id)
         if data.is_empty:
             await reply(interaction, embed=empty_embed())

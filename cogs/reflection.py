@@ -15,11 +15,12 @@ from bot.client import BouncebackBot, Interaction
 from bot.content import load_content
 from bot.storage.checkins import Checkin
 from bot.storage.reflections import save_reflection, split_items
-from bot.text import visible
+from bot.text import parse_id, visible
 from bot.ui import (
     CALM,
     BaseModal,
     NextStep,
+    delete_this_button,
     reply,
     share_win_custom_id,
     untracked,
@@ -214,6 +215,7 @@ class ReflectionModal(BaseModal):
                 custom_id=share_win_custom_id("reflection", reflection_id, self.owner_id),
             )
         )
+        view.add_item(delete_this_button("reflection", reflection_id, self.owner_id))
         untracked(view)  # the wins cog's DynamicItem answers it; discord.py needn't keep or time this view
         await reply(interaction, embeds=[embed], view=view)
         log.info("reflection %d saved with %d hard question(s)", reflection_id, len(questions))
@@ -250,8 +252,9 @@ class ReflectionCog(commands.Cog):
     async def reflect(self, interaction: Interaction, rejection: str) -> None:
         """Open the reflection modal for the chosen check-in, or for a new one."""
         value = rejection.strip()
-        if value.isdigit():
-            checkin = await self.bot.checkins.get(int(value), interaction.user.id)
+        checkin_id = parse_id(value)
+        if checkin_id is not None:
+            checkin = await self.bot.checkins.get(checkin_id, interaction.user.id)
             if checkin is None:
                 await reply(interaction, GONE)
                 return

@@ -64,7 +64,11 @@ def digest_summary(settings: GuildSettings, now: datetime) -> str:
     if not settings.digest_enabled:
         return "Off."
     when = f"every {settings.weekday_name} at {settings.digest_time} ({settings.digest_timezone})"
-    return f"On — {when}. Next one: {discord_timestamp(settings.next_digest_at(now), 'F')}."
+    checkins = (
+        "It says how many members checked in (when 5 or more did)." if settings.digest_checkins_line
+        else "It leaves out how many members checked in."
+    )
+    return f"On — {when}. Next one: {discord_timestamp(settings.next_digest_at(now), 'F')}. {checkins}"
 
 
 @app_commands.guild_only()
@@ -97,8 +101,10 @@ class ServerSetup(
         weekday="Which day it goes out (default: as before, or Friday)",
         time="Local time, 24-hour, e.g. 17:00 (default: as before, or 17:00)",
         timezone="Your server's time zone, e.g. Europe/London (default: as before, or UTC)",
+        checkins_line="Say how many members checked in that week (never when fewer than 5; default: as before, or on)",
     )
     @app_commands.choices(state=[app_commands.Choice(name=value, value=value) for value in ("on", "off")])
+    @app_commands.choices(checkins_line=[app_commands.Choice(name=value, value=value) for value in ("on", "off")])
     @app_commands.choices(weekday=[app_commands.Choice(name=name, value=index) for index, name in enumerate(WEEKDAYS)])
     @app_commands.checks.has_permissions(manage_guild=True)
     async def digest(
@@ -108,6 +114,7 @@ class ServerSetup(
         weekday: app_commands.Choice[int] | None = None,
         time: app_commands.Range[str, 1, 10] | None = None,
         timezone: app_commands.Range[str, 1, 64] | None = None,
+        checkins_line: app_commands.Choice[str] | None = None,
     ) -> None:
         """Save the digest settings; the wins cog rebuilds the server's weekly job."""
         guild_id = interaction.guild_id
@@ -121,6 +128,7 @@ class ServerSetup(
                 at=time or current.digest_time,
                 timezone=timezone or current.digest_timezone,
                 now=self.bot.now(),
+                checkins_line=checkins_line.value == "on" if checkins_line else current.digest_checkins_line,
             )
         except SettingsError as error:
             await reply(interaction, f"{error} Nothing was changed.")
@@ -133,7 +141,8 @@ class ServerSetup(
             f"The weekly digest is on: every {updated.weekday_name} at {updated.digest_time} "
             f"({updated.digest_timezone}). The next one goes out "
             f"{discord_timestamp(updated.next_digest_at(self.bot.now()), 'F')}. It shares counts only — how many "
-            "wins were posted and how many members checked in — plus a few wins people shared with their name."
+            "wins were posted and, unless you turn it off with `checkins_line`, how many members checked in "
+            "(never when fewer than 5, so nobody can be picked out) — plus a few wins people shared with their name."
         )
         if updated.wins_channel_id is None:
             text += "\n\nThere's no wins channel yet, so it has nowhere to go: choose one with `/setup wins-channel`."

@@ -19,13 +19,16 @@ from bot.clock import discord_timestamp
 from bot.content import load_content
 from bot.storage.checkins import Checkin
 from bot.storage.guild_settings import GuildSettings, GuildSettingsRepository, missing_channel_permissions
-from bot.storage.wins import Highlight, WeekSummary, Win, WinRepository, milestone_for
+from bot.storage.userdata import ErasureOutcome
+from bot.storage.wins import DigestRecord, Highlight, WeekSummary, Win, WinRepository, jump_link, milestone_for
+from bot.text import has_visible, parse_id
 from bot.ui import (
     NO_MENTIONS,
     SHARE_WIN_TEMPLATE,
     WIN,
     BaseModal,
     IntsFromCustomId,
+    delete_this_button,
     guarded,
     refuse_if_not_owner,
     reply,
@@ -42,6 +45,10 @@ DIGEST_MIN_GAP = timedelta(days=6)
 DIGEST_MISFIRE_GRACE = 3600
 HIGHLIGHTS = 3
 CELEBRATION = "🎉"
+TAKEDOWN_JOB_ID = "win-takedowns"
+TAKEDOWN_RETRY_MINUTES = 15
+# "[discord.com/gifts](https://evil.example)": the label can pretend to be any address.
+MASKED_LINK = re.compile(r"\[([^\[\]]*)\]\(\s*<?([^()\s<>]*)>?(?:\s+\"[^\"]*\")?\s*\)")
 
 POST_ID = r"win:post:(?P<win_id>\d+):(?P<owner_id>\d+)"
 EDIT_ID = r"win:edit:(?P<win_id>\d+):(?P<owner_id>\d+)"
@@ -75,9 +82,19 @@ def clean_text(text: str) -> str:
     return text.strip()[:MAX_TEXT]
 
 
+def display_text(text: str) -> str:
+    """A win's words as they are shown: a masked link shows where it really goes, 'label (address)'."""
+    for _ in range(5):  # nested brackets can hide a second link inside the first
+        unmasked = MASKED_LINK.sub(lambda m: f"{m[1].strip()} ({m[2]})" if m[1].strip() else m[2], text)
+        if unmasked == text:
+            break
+        text = unmasked
+    return text.replace("](", "] (")  # whatever is left can't become a link either
+
+
 def win_embed(win: Win, author: discord.abc.User) -> discord.Embed:
     """The post exactly as the channel sees it: name and avatar (or 'A member'), category, the words."""
-    embed = discord.Embed(title=category_title(win.category), description=win.text, colour=WIN)
+    embed = discord.Embed(title=category_title(win.category), description=display_text(win.text), colour=WIN)
     if win.anonymous:
         embed.set_author(name=words()["post"]["anonymous_name"])
     else:
@@ -93,8 +110,13 @@ def excerpt(text: str, limit: int = EXCERPT) -> str:
     return flat[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
-def digest_embed(summary: WeekSummary, guild_id: int, week_number: int) -> discord.Embed:
-    """The weekly digest: counts only, plus a few wins their authors shared with their names."""
+def digest_embed(
+    summary: WeekSummary, guild_id: int, week_number: int, *, show_checkins: bool = True
+) -> discord.Embed:
+    """The weekly digest: counts only, plus a few wins their authors shared with their names.
+
+    The check-in count is left out when the server turned it off, or when it is too small to hide anyone.
+    """
     text = words()["digest"]
     intro: list[str] = text["intro"]
     outro: list[str] = text["outro"]
@@ -104,12 +126,15 @@ def digest_embed(summary: WeekSummary, guild_id: int, week_number: int) -> disco
     if summary.wins_shared:
         form = text["wins_line"]["one" if summary.wins_shared == 1 else "many"]
         counts.append("🎉 " + form.format(count=summary.wins_shared))
-    if summary.members_checked_in:
-        form = text["checkins_line"]["one" if summary.members_checked_in == 1 else "many"]
-        counts.append("🤝 " + form.format(count=summary.members_checked_in))
+    checkins = summary.members_checked_in if show_checkins else 0
+    if checkins < int(text["checkins_min_count"]):
+        checkins = 0
+    if checkins:
+        form = text["checkins_line"]["one" if checkins == 1 else "many"]
+        counts.append("🤝 " + form.format(count=checkins))
     if counts:
         lines.append("\n".join(counts))
-        if summary.members_checked_in:
+        if checkins:
             lines.append(text["checkins_note"])
     else:
         lines.append(text["quiet"])
@@ -129,7 +154,7 @@ def highlight_line(item: Highlight, guild_id: int) -> str:
     link = ""
     if item.channel_id and item.message_id:
         link = f" [↗](https://discord.com/channels/{guild_id}/{item.channel_id}/{item.message_id})"
-    return f"{category_title(item.category)} · <@{item.user_id}>: “{excerpt(item.text)}”{link}"
+    return f"{category_title(item.category)} · <@{item.user_id}>: “{excerpt(display_text(item.text))}”{link}"
 
 
 def milestone_text(kind: str, count: int) -> str:
@@ -188,12 +213,17 @@ class Wins(commands.Cog):
         self.bot.register_erasure_hook("wins", self.erase_member)
         for settings in await self.guild_settings.with_digest_enabled():
             self.schedule_digest(settings)
+        # Posts that must come down but couldn't yet (see erase_member) are retried until they are gone.
+        self.bot.ticker.scheduler.add_job(
+            self.retry_takedowns, "interval", minutes=TAKEDOWN_RETRY_MINUTES, id=TAKEDOWN_JOB_ID,
+            replace_existing=True, coalesce=True, max_instances=1,
+        )
 
     async def cog_unload(self) -> None:
         """Withdraw the buttons, the hook and the digest jobs."""
         self.bot.remove_dynamic_items(*DYNAMIC_ITEMS)
         self.bot.unregister_erasure_hook("wins")
-        for job_id in list(self._digest_job_ids):
+        for job_id in [*self._digest_job_ids, TAKEDOWN_JOB_ID]:
             self._remove_job(job_id)
 
     # ----------------------------------------------------------------- /win
@@ -230,6 +260,9 @@ class Wins(commands.Cog):
                 return  # a modal can't carry follow-ups; pending milestones wait for the next /win
             await self.wins.touch(saved.id, user_id, self.bot.now())
             await reply(interaction, **await self.render_preview(interaction, saved, note=None))
+        elif not has_visible(text):
+            await reply(interaction, words()["share"]["invisible"])
+            return
         else:
             draft = await self.wins.create_draft(
                 user_id=user_id, guild_id=interaction.guild_id, category=chosen, text=clean_text(text),
@@ -330,22 +363,36 @@ class Wins(commands.Cog):
             await interaction.edit_original_response(**await self.render_preview(interaction, win, note=None))
             return
         now = self.bot.now()
-        last = await self.wins.last_posted_at(win.user_id)
         cooldown = timedelta(seconds=self.bot.settings.win_cooldown_seconds)
-        if last is not None and now < last + cooldown:
+        # Claimed in one conditional UPDATE, so several drafts posted at once can't all slip past the cooldown.
+        if not await self.wins.claim_post_slot(win.id, win.user_id, now, cooldown):
+            last = await self.wins.last_posted_at(win.user_id)
+            if last is None or now >= last + cooldown:
+                await interaction.edit_original_response(content=share["gone"], embeds=[], view=None)
+                return
             when = discord_timestamp(last + cooldown, "R")
             await self._keep_draft(interaction, win, share["cooldown"].format(when=when))
             return
+        posted = False
+        try:
+            posted = await self._send_post(interaction, win, now)
+        finally:
+            if not posted:
+                await self.wins.release_post_slot(win.id, win.user_id)
+
+    async def _send_post(self, interaction: Interaction, win: Win, now: datetime) -> bool:
+        """Post a draft whose slot is claimed; True once it is up."""
+        share = words()["share"]
         where = await self.destination(interaction, win)
         if where.guild_id is None:
             note = share["choose_guild"] if where.choices else share["nowhere_line"]
             await self._keep_draft(interaction, win, note)
-            return
+            return False
         admin = isinstance(interaction.user, discord.Member) and interaction.user.guild_permissions.manage_guild
         if where.channel_id is None:
             note = share["no_channel"] + (f"\n{share['no_channel_admin']}" if admin else "")
             await self._keep_draft(interaction, win, note)
-            return
+            return False
         channel = self.bot.get_partial_messageable(
             where.channel_id, guild_id=where.guild_id, type=discord.ChannelType.text
         )
@@ -357,26 +404,32 @@ class Wins(commands.Cog):
             )
         except discord.NotFound:
             await self._keep_draft(interaction, win, share["channel_gone"])
-            return
+            return False
         except discord.Forbidden:
             missing = await self.missing_permissions(where.guild_id, where.channel_id)
             detail = f" (I'm missing {missing})" if missing else ""
             note = share["missing_permission"].format(channel=f"<#{where.channel_id}>", missing=detail)
             await self._keep_draft(interaction, win, note + (f"\n{share['missing_permission_admin']}" if admin else ""))
-            return
-        await self.wins.mark_posted(
+            return False
+        if not await self.wins.mark_posted(
             win.id, win.user_id, guild_id=where.guild_id, channel_id=where.channel_id, message_id=message.id, now=now
-        )
+        ):
+            # Deleted while it was being posted (e.g. /mydata delete): it must not stay up without a record.
+            await self._take_down_message(where.guild_id, where.channel_id, message.id)
+            await interaction.edit_original_response(content=share["gone"], embeds=[], view=None)
+            return False
         if await self.bot.care.active(win.user_id):
             # A hard day for them: the win is up, said plainly, with no 🎉 and no milestone.
             text = share["posted_quietly"]
         else:
             await self.add_celebration(message, where.channel_id)
             text = await self.bot.wording.pick(win.user_id, "win_posted", share["posted"])
+        view = untracked(discord.ui.View(timeout=None).add_item(delete_this_button("win", win.id, win.user_id)))
         await interaction.edit_original_response(
-            content=text.format(channel=f"<#{where.channel_id}>"), embeds=[win_embed(win, interaction.user)], view=None
+            content=text.format(channel=f"<#{where.channel_id}>"), embeds=[win_embed(win, interaction.user)], view=view
         )
         await self.celebrate_milestone(interaction, win.user_id)
+        return True
 
     async def add_celebration(self, message: discord.Message, channel_id: int) -> None:
         """Add the bot's 🎉 under a new post; a missing Add Reactions permission is not worth failing over."""
@@ -491,32 +544,115 @@ class Wins(commands.Cog):
 
     async def take_down(self, win: Win) -> bool:
         """Delete a posted win's message and mark it removed; a message already gone counts as taken down."""
-        if win.channel_id is not None and win.message_id is not None:
-            channel = self.bot.get_partial_messageable(win.channel_id, guild_id=win.guild_id)
-            try:
-                await channel.get_partial_message(win.message_id).delete()
-            except discord.NotFound:
-                log.info("win %s's message was already deleted", win.id)
-            except discord.HTTPException as error:
-                log.warning("could not delete win %s's message: %s", win.id, error)
-                return False
+        if (
+            win.channel_id is not None and win.message_id is not None
+            and not await self._take_down_message(win.guild_id, win.channel_id, win.message_id)
+        ):
+            return False
         await self.wins.mark_removed(win.id, self.bot.now())
         return True
 
-    async def erase_member(self, user_id: int) -> None:
-        """Before a member's data is deleted, take their posted wins down from the channels.
+    async def _take_down_message(self, guild_id: int | None, channel_id: int, message_id: int) -> bool:
+        """Delete one of the bot's messages in a channel; True when it is gone (already gone counts)."""
+        try:
+            await self.bot.http.delete_message(channel_id, message_id)
+        except discord.NotFound:
+            log.info("message %s in channel %s was already deleted", message_id, channel_id)
+        except discord.HTTPException as error:
+            log.warning("could not delete message %s in guild %s: %s", message_id, guild_id, error)
+            return False
+        return True
+
+    async def erase_member(self, user_id: int) -> ErasureOutcome:
+        """Before a member's data is deleted, take their posted wins down and drop them from the digests.
 
         Choice: the posts are deleted outright — anonymous ones too — rather than left up or anonymised, because
-        the words are theirs and "delete my data" should not leave their stories on display. Their cheers on
-        other people's wins are withdrawn and those counts refreshed. A message that is already gone, or that
-        the bot may no longer touch (no access to the channel), is logged and skipped: the deletion of their
-        data must not fail because a channel changed.
+        the words are theirs and "delete my data" should not leave their stories on display. A post the bot
+        can't delete right now (it lost View Channel or Manage Messages, Discord failed) is not pretended gone:
+        it is reported with a jump link and kept as a tombstone (channel and message id only) that is retried
+        until the message is gone. Their cheers on other people's wins are withdrawn and those counts refreshed.
         """
+        outcome = ErasureOutcome()
+        now = self.bot.now()
         for win in await self.wins.posted_by(user_id):
-            if not await self.take_down(win):
-                await self.wins.mark_removed(win.id, self.bot.now())
+            if await self.take_down(win):
+                outcome.add("posts")
+            elif win.channel_id is not None and win.message_id is not None:
+                await self.wins.add_takedown(win.guild_id, win.channel_id, win.message_id, now)
+                outcome.still_up.append(jump_link(win.guild_id, win.channel_id, win.message_id))
+        await self.drop_from_digests(user_id, outcome)
         for win in await self.wins.withdraw_cheers(user_id):
             await self.refresh_post(win)
+        return outcome
+
+    async def delete_one(self, win_id: int, owner_id: int) -> tuple[bool, list[str]]:
+        """'Delete this' on one win: take its post down (or leave a tombstone), drop it from digests, delete it."""
+        win = await self.wins.get(win_id)
+        if win is None or win.user_id != owner_id:
+            return False, []
+        outcome = ErasureOutcome()
+        if win.state == "posted" and not await self.take_down(win) and win.channel_id and win.message_id:
+            await self.wins.add_takedown(win.guild_id, win.channel_id, win.message_id, self.bot.now())
+            outcome.still_up.append(jump_link(win.guild_id, win.channel_id, win.message_id))
+        await self.drop_from_digests(owner_id, outcome, win_id=win.id)
+        await self.wins.delete_win(win.id, owner_id)
+        return True, outcome.still_up
+
+    async def retry_takedowns(self) -> int:
+        """Try again to delete every post still waiting to come down; return how many are now gone."""
+        gone = 0
+        try:
+            for pending in await self.wins.pending_takedowns():
+                if await self._take_down_message(pending.guild_id, pending.channel_id, pending.message_id):
+                    await self.wins.takedown_done(pending.id)
+                    gone += 1
+                else:
+                    await self.wins.takedown_failed(pending.id, self.bot.now())
+        except Exception:  # the periodic job must survive a bad round and try again next time
+            log.exception("retrying pending take-downs failed")
+        return gone
+
+    async def drop_from_digests(self, user_id: int, outcome: ErasureOutcome, win_id: int | None = None) -> None:
+        """Re-draw the digests that quote the member (or just one of their wins) without them.
+
+        A digest that can't be edited is taken down instead, later if need be (a tombstone, as for posts).
+        """
+        for record in await self.wins.digests_quoting(user_id):
+            dropped = [w for w, u in record.quoted if (w == win_id if win_id is not None else u == user_id)]
+            if not dropped:
+                continue
+            kept = [w for w, _ in record.quoted if w not in dropped]
+            if await self._redraw_digest(record, kept):
+                outcome.add("digests")
+            else:
+                await self.wins.add_takedown(record.guild_id, record.channel_id, record.message_id, self.bot.now())
+                outcome.still_up.append(jump_link(record.guild_id, record.channel_id, record.message_id))
+            await self.wins.drop_quotes(record.id, dropped)
+
+    async def _redraw_digest(self, record: DigestRecord, win_ids: list[int]) -> bool:
+        highlights = [item for item in [await self.wins.highlight(w) for w in win_ids] if item is not None]
+        summary = WeekSummary(record.wins_shared, record.members_checked_in, highlights)
+        embed = digest_embed(summary, record.guild_id, record.week_number, show_checkins=record.show_checkins)
+        channel = self.bot.get_partial_messageable(record.channel_id, guild_id=record.guild_id)
+        try:
+            await channel.get_partial_message(record.message_id).edit(embed=embed, allowed_mentions=NO_MENTIONS)
+        except discord.NotFound:
+            log.info("digest %s was already deleted", record.id)
+        except discord.HTTPException as error:
+            log.warning("could not edit digest %s: %s", record.id, error)
+            return False
+        return True
+
+    @commands.Cog.listener()
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        """The bot left (or was removed from) a server: forget the server, its wins, digests and jobs.
+
+        Members' private data (check-ins, reflections...) stays theirs; only what belonged to the server goes.
+        """
+        self._remove_job(f"digest:{guild.id}")
+        removed = await self.wins.forget_guild(guild.id)
+        await self.guild_settings.forget(guild.id)
+        log.info("left guild %s: dropped its settings, digests and %d win(s)", guild.id, removed)
 
     # ----------------------------------------------------------------- weekly digest
 
@@ -561,7 +697,7 @@ class Wins(commands.Cog):
             log.info("digest for guild %s already posted at %s", guild_id, last.isoformat())
             return None
         summary = await self.wins.week_summary(guild_id, now - WEEK, now, highlights=HIGHLIGHTS)
-        embed = digest_embed(summary, guild_id, now.isocalendar().week)
+        embed = digest_embed(summary, guild_id, now.isocalendar().week, show_checkins=settings.digest_checkins_line)
         channel = self.bot.get_partial_messageable(settings.wins_channel_id, guild_id=guild_id)
         try:
             message = await channel.send(embed=embed, allowed_mentions=NO_MENTIONS)
@@ -569,6 +705,10 @@ class Wins(commands.Cog):
             log.warning("could not post the digest in guild %s: %s", guild_id, error)
             return None
         await self.guild_settings.mark_digest_posted(guild_id, now)
+        await self.wins.record_digest(
+            guild_id=guild_id, channel_id=settings.wins_channel_id, message_id=message.id,
+            week_number=now.isocalendar().week, summary=summary, show_checkins=settings.digest_checkins_line, now=now,
+        )
         return message
 
 
@@ -708,14 +848,19 @@ class WhereSelect(IntsFromCustomId, discord.ui.DynamicItem[discord.ui.Select[Any
         if await refuse_if_not_owner(interaction, self.owner_id):
             return
         cog = _cog(interaction)
-        value = int(self.item.values[0]) if self.item.values else 0
+        share = words()["share"]
+        mine = await cog.wins.get(self.win_id)
+        if mine is None or mine.user_id != self.owner_id or not mine.is_draft:
+            await reply(interaction, share["where_gone"])
+            return
+        value = parse_id(self.item.values[0] if self.item.values else None) or 0
         guild = cog.bot.get_guild(value)
         if guild is None or not await cog._is_member(guild, self.owner_id):
-            await reply(interaction, "I couldn't find you in that server any more — please pick another one.")
+            await reply(interaction, share["where_not_member"])
             return
         await cog.wins.set_guild(self.win_id, self.owner_id, guild.id, cog.bot.now())
         win = await cog.wins.get(self.win_id)
-        if win is None or not win.is_draft:
+        if win is None or win.user_id != self.owner_id or not win.is_draft:
             await interaction.response.edit_message(content=words()["share"]["gone"], embeds=[], view=None)
             return
         await interaction.response.edit_message(**await cog.render_preview(interaction, win, note=None))
@@ -857,7 +1002,7 @@ class RemoveConfirmButton(IntsFromCustomId, discord.ui.DynamicItem[discord.ui.Bu
             await interaction.response.edit_message(content=post["remove_refused"], view=None)
             return
         if not await cog.take_down(win):
-            await reply(interaction, "I couldn't delete that post just now — please try again in a moment.")
+            await reply(interaction, post["remove_failed"])
             return
         await interaction.response.edit_message(content=post["removed"], view=None)
 
@@ -906,6 +1051,9 @@ class WinModal(BaseModal):
         """Save the draft and show (or refresh) its preview."""
         cog = self.cog
         text = clean_text(self.text.value)
+        if not has_visible(text):
+            await reply(interaction, words()["share"]["invisible"])
+            return
         category = self.category.values[0] if self.category.values else "other"
         category = category if category in categories() else "other"
         anonymous = (self.anonymous.values or ["no"])[0] == "yes"

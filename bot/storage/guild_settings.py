@@ -107,6 +107,8 @@ class GuildSettings:
     digest_time: str = DEFAULT_TIME
     digest_timezone: str = DEFAULT_TIMEZONE
     digest_last_posted_at: datetime | None = None
+    # Whether the digest may say how many members checked in (never below a minimum; see cogs/wins.py).
+    digest_checkins_line: bool = True
 
     @property
     def weekday_name(self) -> str:
@@ -155,7 +157,8 @@ class GuildSettingsRepository:
         )
 
     async def set_digest(
-        self, guild_id: int, *, enabled: bool, weekday: int, at: str, timezone: str, now: datetime
+        self, guild_id: int, *, enabled: bool, weekday: int, at: str, timezone: str, now: datetime,
+        checkins_line: bool = True,
     ) -> GuildSettings:
         """Switch the weekly digest on or off and set when it goes out; returns the new settings."""
         if not 0 <= weekday <= 6:
@@ -163,11 +166,11 @@ class GuildSettingsRepository:
         at, timezone = parse_time(at), parse_zone(timezone)
         await self._database.execute(
             "INSERT INTO guild_settings (guild_id, digest_enabled, digest_weekday, digest_time, digest_timezone, "
-            "updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET "
+            "digest_checkins_line, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET "
             "digest_enabled = excluded.digest_enabled, digest_weekday = excluded.digest_weekday, "
             "digest_time = excluded.digest_time, digest_timezone = excluded.digest_timezone, "
-            "updated_at = excluded.updated_at",
-            (guild_id, int(enabled), weekday, at, timezone, to_iso(now)),
+            "digest_checkins_line = excluded.digest_checkins_line, updated_at = excluded.updated_at",
+            (guild_id, int(enabled), weekday, at, timezone, int(checkins_line), to_iso(now)),
         )
         return await self.get(guild_id)
 
@@ -176,6 +179,12 @@ class GuildSettingsRepository:
         await self._database.execute(
             "UPDATE guild_settings SET digest_last_posted_at = ? WHERE guild_id = ?", (to_iso(now), guild_id)
         )
+
+    async def forget(self, guild_id: int) -> None:
+        """The bot left the server: its settings go (wins and digest, and where support requests went)."""
+        async with self._database.transaction() as tx:
+            await tx.execute("DELETE FROM guild_settings WHERE guild_id = ?", (guild_id,))
+            await tx.execute("DELETE FROM support_settings WHERE guild_id = ?", (guild_id,))
 
     async def with_digest_enabled(self) -> list[GuildSettings]:
         """Every server that has the weekly digest switched on."""
@@ -200,4 +209,5 @@ def _from_row(row: sqlite3.Row) -> GuildSettings:
         digest_time=row["digest_time"],
         digest_timezone=row["digest_timezone"],
         digest_last_posted_at=from_iso(last) if last else None,
+        digest_checkins_line=bool(row["digest_checkins_line"]),
     )

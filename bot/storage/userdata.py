@@ -36,6 +36,8 @@ NON_PERSONAL_TABLES: frozenset[str] = frozenset(
         "schema_migrations",  # which migrations ran
         "guild_settings",  # per-server configuration chosen by admins (channels, digest time)
         "support_settings",  # per-server support channel and moderators' role, chosen by admins
+        "pending_takedowns",  # channel and message ids of posts still to come down; no member id, no words
+        "digest_posts",  # where each weekly digest is and the counts it showed; who it quotes is in digest_quotes
     }
 )
 
@@ -44,7 +46,25 @@ MAX_SAFE_INTEGER = 2**53 - 1
 ISO_LIKE = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 HOOK_TIMEOUT_SECONDS = 60.0
 
-ErasureHook = Callable[[int], Awaitable[None]]
+
+
+@dataclass
+class ErasureOutcome:
+    """What an erasure hook did outside the database: things removed by kind, and what is still visible.
+
+    `removed` counts by kind ('posts', 'dms', 'digests'); `still_up` holds a jump link for each message that could
+    not be taken down or edited yet (the member is told exactly what, and it is retried).
+    """
+
+    removed: dict[str, int] = field(default_factory=dict)
+    still_up: list[str] = field(default_factory=list)
+
+    def add(self, kind: str, count: int = 1) -> None:
+        """Count `count` more things of a kind removed."""
+        self.removed[kind] = self.removed.get(kind, 0) + count
+
+
+ErasureHook = Callable[[int], Awaitable[ErasureOutcome | None]]
 UNDECRYPTABLE = "(stored encrypted, but it could not be decrypted with the current key)"
 
 
@@ -94,6 +114,8 @@ class ErasureReport:
 
     deleted: dict[str, int] = field(default_factory=dict)
     failed_hooks: list[str] = field(default_factory=list)
+    removed: dict[str, int] = field(default_factory=dict)
+    still_up: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -328,10 +350,15 @@ async def erase_member(
     report = ErasureReport()
     for name, hook in list(hooks.items()):
         try:
-            await asyncio.wait_for(hook(user_id), HOOK_TIMEOUT_SECONDS)
+            outcome = await asyncio.wait_for(hook(user_id), HOOK_TIMEOUT_SECONDS)
         except Exception:  # a failing hook must not stop the member's data from being deleted
             log.exception("erasure hook %r failed; continuing with the deletion", name)
             report.failed_hooks.append(name)
+            continue
+        if outcome is not None:
+            for kind, count in outcome.removed.items():
+                report.removed[kind] = report.removed.get(kind, 0) + count
+            report.still_up.extend(outcome.still_up)
     report.deleted = await data.delete(user_id)
     forget(user_id)
     return report

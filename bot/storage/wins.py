@@ -6,7 +6,7 @@ import logging
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.clock import from_iso, to_iso
 from bot.crypto import TextCipher
@@ -53,6 +53,42 @@ class Highlight:
     channel_id: int | None
     message_id: int | None
     cheers: int
+
+
+@dataclass(frozen=True)
+class PendingTakedown:
+    """A post that must come down and hasn't yet: where it is, nothing about whose it was."""
+
+    id: int
+    guild_id: int | None
+    channel_id: int
+    message_id: int
+    attempts: int
+
+    @property
+    def link(self) -> str:
+        """A jump link to the message."""
+        return jump_link(self.guild_id, self.channel_id, self.message_id)
+
+
+@dataclass(frozen=True)
+class DigestRecord:
+    """A weekly digest the bot posted: where, the counts it showed, and the wins it quoted (in order)."""
+
+    id: int
+    guild_id: int
+    channel_id: int
+    message_id: int
+    week_number: int
+    wins_shared: int
+    members_checked_in: int
+    show_checkins: bool
+    quoted: list[tuple[int, int]]  # (win_id, user_id)
+
+
+def jump_link(guild_id: int | None, channel_id: int, message_id: int) -> str:
+    """https://discord.com/channels/<guild or @me>/<channel>/<message>."""
+    return f"https://discord.com/channels/{guild_id or '@me'}/{channel_id}/{message_id}"
 
 
 @dataclass(frozen=True)
@@ -175,6 +211,26 @@ class WinRepository:
             (stamp, stamp, win_id),
         ) > 0
 
+    async def claim_post_slot(self, win_id: int, user_id: int, now: datetime, cooldown: timedelta) -> bool:
+        """Take the member's one posting slot for this draft, atomically; False while the cooldown holds.
+
+        One conditional UPDATE: two drafts posted at the same moment cannot both pass the check. The claim is
+        the draft's `posted_at`, which `last_posted_at` counts; `release_post_slot` gives it back if the post
+        never went up.
+        """
+        return await self._database.execute(
+            "UPDATE wins SET posted_at = ?, updated_at = ? WHERE id = ? AND user_id = ? AND state = 'draft' "
+            "AND NOT EXISTS (SELECT 1 FROM wins other WHERE other.user_id = ? AND other.posted_at IS NOT NULL "
+            "AND other.posted_at > ?)",
+            (to_iso(now), to_iso(now), win_id, user_id, user_id, to_iso(now - cooldown)),
+        ) > 0
+
+    async def release_post_slot(self, win_id: int, user_id: int) -> None:
+        """The draft did not go up after all: it no longer holds the posting slot."""
+        await self._database.execute(
+            "UPDATE wins SET posted_at = NULL WHERE id = ? AND user_id = ? AND state = 'draft'", (win_id, user_id)
+        )
+
     async def last_posted_at(self, user_id: int) -> datetime | None:
         """When the member last posted a win (removed ones count: the cooldown is about flooding)."""
         value = await self._database.fetchval(
@@ -186,9 +242,111 @@ class WinRepository:
         """How many wins the member has shared, ever (for milestones)."""
         return int(
             await self._database.fetchval(
-                "SELECT COUNT(*) FROM wins WHERE user_id = ? AND posted_at IS NOT NULL", (user_id,)
+                "SELECT COUNT(*) FROM wins WHERE user_id = ? AND state != 'draft' AND posted_at IS NOT NULL",
+                (user_id,),
             ) or 0
         )
+
+    async def delete_win(self, win_id: int, user_id: int) -> bool:
+        """Delete one of the member's wins outright (its cheers go with it); False if it was not theirs."""
+        return await self._database.execute("DELETE FROM wins WHERE id = ? AND user_id = ?", (win_id, user_id)) > 0
+
+    # ----------------------------------------------------------------- posts still to come down
+
+    async def add_takedown(self, guild_id: int | None, channel_id: int, message_id: int, now: datetime) -> None:
+        """Remember a post that must come down (retried until it is gone)."""
+        await self._database.execute(
+            "INSERT INTO pending_takedowns (guild_id, channel_id, message_id, created_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (channel_id, message_id) DO NOTHING",
+            (guild_id, channel_id, message_id, to_iso(now)),
+        )
+
+    async def pending_takedowns(self) -> list[PendingTakedown]:
+        """Every post still waiting to come down, oldest first."""
+        rows = await self._database.fetchall("SELECT * FROM pending_takedowns ORDER BY id")
+        return [
+            PendingTakedown(row["id"], row["guild_id"], row["channel_id"], row["message_id"], row["attempts"])
+            for row in rows
+        ]
+
+    async def takedown_done(self, takedown_id: int) -> None:
+        """The post is gone."""
+        await self._database.execute("DELETE FROM pending_takedowns WHERE id = ?", (takedown_id,))
+
+    async def takedown_failed(self, takedown_id: int, now: datetime) -> None:
+        """Another try failed; it stays for the next round."""
+        await self._database.execute(
+            "UPDATE pending_takedowns SET attempts = attempts + 1, last_tried_at = ? WHERE id = ?",
+            (to_iso(now), takedown_id),
+        )
+
+    # ----------------------------------------------------------------- digests
+
+    async def record_digest(
+        self, *, guild_id: int, channel_id: int, message_id: int, week_number: int, summary: WeekSummary,
+        show_checkins: bool, now: datetime,
+    ) -> None:
+        """Remember a posted digest and whose wins it quotes, so it can be re-drawn without someone."""
+        async with self._database.transaction() as tx:
+            digest_id = await tx.execute(
+                "INSERT INTO digest_posts (guild_id, channel_id, message_id, week_number, wins_shared, "
+                "members_checked_in, show_checkins, posted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (guild_id, channel_id, message_id, week_number, summary.wins_shared, summary.members_checked_in,
+                 int(show_checkins), to_iso(now)),
+            )
+            await tx.executemany(
+                "INSERT INTO digest_quotes (digest_id, position, win_id, user_id) VALUES (?, ?, ?, ?)",
+                [(digest_id, position, item.win_id, item.user_id) for position, item in enumerate(summary.highlights)],
+            )
+
+    async def digests_quoting(self, user_id: int) -> list[DigestRecord]:
+        """The digests that quote one of the member's wins."""
+        rows = await self._database.fetchall(
+            "SELECT * FROM digest_posts WHERE id IN (SELECT digest_id FROM digest_quotes WHERE user_id = ?) "
+            "ORDER BY id",
+            (user_id,),
+        )
+        found = []
+        for row in rows:
+            quotes = await self._database.fetchall(
+                "SELECT win_id, user_id FROM digest_quotes WHERE digest_id = ? ORDER BY position", (row["id"],)
+            )
+            found.append(DigestRecord(
+                id=row["id"], guild_id=row["guild_id"], channel_id=row["channel_id"], message_id=row["message_id"],
+                week_number=row["week_number"], wins_shared=row["wins_shared"],
+                members_checked_in=row["members_checked_in"], show_checkins=bool(row["show_checkins"]),
+                quoted=[(quote["win_id"], quote["user_id"]) for quote in quotes],
+            ))
+        return found
+
+    async def drop_quotes(self, digest_id: int, win_ids: list[int]) -> None:
+        """A digest no longer quotes these wins."""
+        await self._database.executemany(
+            "DELETE FROM digest_quotes WHERE digest_id = ? AND win_id = ?", [(digest_id, w) for w in win_ids]
+        )
+
+    async def highlight(self, win_id: int) -> Highlight | None:
+        """A win as a digest quotes it (None once it is deleted)."""
+        row = await self._database.fetchone(
+            "SELECT w.*, (SELECT COUNT(*) FROM win_cheers c WHERE c.win_id = w.id) AS cheers FROM wins w "
+            "WHERE w.id = ? AND w.anonymous = 0",
+            (win_id,),
+        )
+        if row is None:
+            return None
+        return Highlight(
+            win_id=row["id"], user_id=row["user_id"], category=row["category"],
+            text=self._cipher.decrypt(row["text_encrypted"]), channel_id=row["channel_id"],
+            message_id=row["message_id"], cheers=row["cheers"],
+        )
+
+    async def forget_guild(self, guild_id: int) -> int:
+        """The bot left a server: its wins (and their cheers), digests and pending take-downs go; returns wins."""
+        async with self._database.transaction() as tx:
+            removed = await tx.execute("DELETE FROM wins WHERE guild_id = ?", (guild_id,))
+            await tx.execute("DELETE FROM digest_posts WHERE guild_id = ?", (guild_id,))
+            await tx.execute("DELETE FROM pending_takedowns WHERE guild_id = ?", (guild_id,))
+        return removed
 
     async def posted_by(self, user_id: int) -> list[Win]:
         """The member's wins that are still up in a channel."""

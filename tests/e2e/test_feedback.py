@@ -186,7 +186,7 @@ async def test_not_now_and_the_list_with_its_picker(harness: Harness) -> None:
     assert "Acme — Data Analyst" in text and "Sent" in text and "1 set aside" in text
     assert "Globex" not in text.split("Closed")[0]
     card = await alex.select(listed.message, "feedback:pick", [str(request_id)])
-    assert [button.label for button in card.message.buttons()] == ["They replied", "Not yet", "No reply"]
+    assert [button.label for button in card.message.buttons()] == ["They replied", "Not yet", "No reply", "Delete this"]
     await alex.click(card.message, "No reply")
     assert request_state(harness, request_id) == "no_reply"
 

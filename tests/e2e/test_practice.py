@@ -90,7 +90,7 @@ async def test_single_question_answer_feedback_and_rating(harness: Harness) -> N
     assert HONEST_NOTE in reply.embeds[-1]["footer"]["text"]
     labels = [b.label for b in reply.buttons()]
     assert labels[:5] == ["1 · shaky", "2", "3", "4", "5 · solid"]
-    assert labels[5:] == ["Try again", "Next question", "Done"]
+    assert labels[5:] == ["Try again", "Next question", "Done", "Delete this"]
 
     rated = await alex.click(reply, "4")
     assert "4/5" in rated.message.text()

@@ -67,3 +67,35 @@ async def test_the_purge_runs_daily_and_catches_up_at_start(harness: Harness) ->
 
     await harness.running.unload_extension("cogs.mydata")
     assert harness.running.ticker.scheduler.get_job(RETENTION_JOB_ID) is None
+
+
+async def test_keeping_a_vent_says_until_when_and_the_day_before_a_dm_offers_to_keep_it_longer(
+    harness: Harness,
+) -> None:
+    alex = harness.member("alex")
+    checkin_id, message = await log_rejection(alex, "sad", 4)
+    opened = await alex.click(message, "Vent privately")
+    assert opened.modal is not None
+    kept = await alex.submit_modal(opened.modal, {"vent": "alexvent quokka: a private vent", "keep": ["yes"]})
+    expires = int((harness.clock.now() + DAY * 30).timestamp())
+    assert f"I'll keep it for 30 days, until <t:{expires}:D>" in kept.message.text()
+
+    await harness.advance(DAY * 29)  # the day before, 09:00 UTC: the warning waits for midday
+    assert alex.dms() == []
+    await harness.advance(timedelta(hours=3))
+    [warning] = alex.dms()
+    assert f"<t:{expires}:R>" in warning.text() and "quokka" not in warning.text()
+    bob = harness.member("bob")
+    refused = await bob.click(warning, "Keep it 30 more days")
+    assert "someone else" in refused.message.text()
+    pressed = await alex.click(warning, "Keep it 30 more days")
+    assert "Kept." in pressed.message.text()
+
+    await harness.advance(DAY * 2)  # past the first date: still kept
+    assert await cog(harness).run_retention() == 0
+    assert vents(harness)[checkin_id][0] is True
+    await harness.advance(DAY * 28)  # the day before the new date, midday UTC: warned again
+    assert len(alex.dms()) == 2 and "Keep it 30 more days" in [b.label for b in alex.dms()[-1].buttons()]
+    harness.clock.advance(DAY)
+    assert await cog(harness).run_retention() == 1
+    assert vents(harness)[checkin_id][0] is False

@@ -118,6 +118,7 @@ def test_checkin_has_exactly_the_expected_keys(checkin: dict[str, Any]) -> None:
         "next_steps_intro",
         "vent_prompt",
         "vent_modal",
+        "vent_retention",
     }
 
 

@@ -54,10 +54,18 @@ def summary(wins: int, members: int, highlights: list[Highlight] | None = None) 
 
 
 def test_digest_counts_in_singular_and_plural() -> None:
-    one = digest_embed(summary(1, 1), 9, week_number=1).description or ""
-    assert "**1** win shared" in one and "**1** member checked in" in one
-    many = digest_embed(summary(4, 3), 9, week_number=1).description or ""
-    assert "**4** wins shared" in many and "**3** members checked in" in many
+    one = digest_embed(summary(1, 5), 9, week_number=1).description or ""
+    assert "**1** win shared" in one and "**5** members checked in" in one
+    many = digest_embed(summary(4, 7), 9, week_number=1).description or ""
+    assert "**4** wins shared" in many and "**7** members checked in" in many
+
+
+def test_a_check_in_count_below_five_or_switched_off_is_never_published() -> None:
+    for count in (1, 2, 4):
+        text = digest_embed(summary(1, count), 9, week_number=1).description or ""
+        assert "checked in" not in text and "**1** win shared" in text
+    off = digest_embed(summary(1, 9), 9, week_number=1, show_checkins=False).description or ""
+    assert "checked in" not in off
 
 
 def test_a_quiet_week_is_named_gently() -> None:
@@ -68,7 +76,7 @@ def test_a_quiet_week_is_named_gently() -> None:
 def test_only_wins_or_only_check_ins() -> None:
     wins_only = digest_embed(summary(2, 0), 9, week_number=1).description or ""
     assert "wins shared" in wins_only and "checked in" not in wins_only
-    checkins_only = digest_embed(summary(0, 2), 9, week_number=1).description or ""
+    checkins_only = digest_embed(summary(0, 6), 9, week_number=1).description or ""
     assert "checked in" in checkins_only and "wins shared" not in checkins_only
 
 
