@@ -325,7 +325,7 @@ async def add_naive_jobs(bot: Any, state: NaiveState) -> None:
     rows = await bot.database.fetchall(
         "SELECT user_id, local_time, timezone FROM nudge_subscriptions WHERE state = 'active'"
     )
-    scheduler = bot.ticker.scheduler
+    scheduler = bot.scheduler._apscheduler  # the benchmark measures APScheduler itself
     grace = int(bot.settings.nudge_late_grace_seconds)
 
     def missed(event: Any) -> None:
@@ -399,7 +399,7 @@ async def naive_round(bot: Any, shifted: Any, state: NaiveState, due: int) -> di
     bot.clock.set(T0)
     shifted.offset = (T0 - timedelta(milliseconds=200)) - datetime.now(UTC)
     began = time.perf_counter()
-    bot.ticker.scheduler.wakeup()
+    bot.scheduler._apscheduler.wakeup()
     timeout = due / bot.settings.nudge_rate_per_second * 2 + 120
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(state.done.wait(), timeout)

@@ -15,6 +15,7 @@ from typing import Any
 
 import discord
 import yarl
+from apscheduler.triggers.cron import CronTrigger
 from discord import app_commands
 from discord.ext import commands
 
@@ -25,8 +26,9 @@ from bot.content import WordingPicker, load_content, plural
 from bot.crypto import TextCipher, load_cipher
 from bot.delivery import Delivery
 from bot.fallback import RouteHandler, UnclaimedInteractions
+from bot.retention import purge_expired_vents
 from bot.safety import DEFAULT_SAFETY_PATH, SafetyRules, load_safety_rules
-from bot.scheduling import Ticker, Timer, TimerService
+from bot.scheduling import Scheduler, Timer, TimerService
 from bot.storage import Database
 from bot.storage.checkins import CheckinRepository
 from bot.storage.userdata import ErasureHook
@@ -35,6 +37,11 @@ from bot.ui import NextStep, NextStepButton, reply, report_error
 log = logging.getLogger(__name__)
 
 COGS_PACKAGE = "cogs"
+RETENTION_JOB = "retention-daily"
+CARE_PURGE_JOB = "care-purge"
+TIMER_PURGE_JOB = "timers-purge"
+# Finished timers are kept this long (enough to look into a problem), then deleted by a core job.
+FINISHED_TIMERS_KEPT = timedelta(days=30)
 # A command's `extras` key saying it assesses its own text options and shows care inside its flow.
 ASSESSES_OWN_TEXT = "assesses_own_text"
 UNREACHABLE_NOTICE = (
@@ -108,7 +115,7 @@ class BouncebackBot(commands.Bot):
     database: Database
     cipher: TextCipher
     timers: TimerService
-    ticker: Ticker
+    scheduler: Scheduler
     delivery: Delivery
     wording: WordingPicker
     checkins: CheckinRepository
@@ -156,7 +163,7 @@ class BouncebackBot(commands.Bot):
             retry_base=timedelta(seconds=settings.timer_retry_base_seconds),
             dispatch=self.dispatch,
         )
-        self.ticker = Ticker(self.timers, settings.timer_tick_seconds)
+        self.scheduler = Scheduler(self.timers, settings.timer_tick_seconds)
         self.delivery = Delivery(
             self,
             self.database,
@@ -174,9 +181,27 @@ class BouncebackBot(commands.Bot):
         for name in self.extension_names:
             await self.load_extension(name)
         await self.timers.recover()
-        self.ticker.start()
-        self.care.start_purge(self.ticker.scheduler)
+        self.scheduler.start()
+        self.schedule_core_jobs()
+        # The bot may have been down at purge time; the purge is idempotent, so catching up now is safe.
+        await self.run_retention()
         await self.sync_commands_if_changed()
+
+    def schedule_core_jobs(self) -> None:
+        """Jobs no cog can switch off: they keep privacy promises (retention) and the tables small."""
+        self.scheduler.cron(RETENTION_JOB, CronTrigger(hour=3, minute=15, timezone=UTC), self.run_retention,
+                            grace=timedelta(hours=6))
+        self.scheduler.every(CARE_PURGE_JOB, timedelta(hours=1), self.care.purge)
+        self.scheduler.cron(TIMER_PURGE_JOB, CronTrigger(hour=3, minute=45, timezone=UTC), self.purge_timers,
+                            grace=timedelta(hours=6))
+
+    async def run_retention(self) -> int:
+        """Clear kept vents past their retention (the daily core job; tests call it after moving time)."""
+        return await purge_expired_vents(self.database, self.now(), self.settings.vent_retention_days)
+
+    async def purge_timers(self) -> int:
+        """Forget timers that finished long ago, so the table holds what is pending and recent history only."""
+        return await self.timers.purge_finished(FINISHED_TIMERS_KEPT)
 
     async def send_care_checkin(self, timer: Timer) -> None:
         """The check-in DM a member asked for after a hard moment (see bot/care)."""
@@ -257,8 +282,8 @@ class BouncebackBot(commands.Bot):
 
     async def close(self) -> None:
         """Stop the clock, disconnect, and close the database; safe to call more than once."""
-        if hasattr(self, "ticker"):
-            self.ticker.shutdown()
+        if hasattr(self, "scheduler"):
+            self.scheduler.shutdown()
         await super().close()
         database = self.__dict__.pop("database", None)
         if database is not None:

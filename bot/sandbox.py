@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import inspect
 import json
 import logging
 import os
@@ -783,26 +782,8 @@ class Session:
                  + ("" if arrived else " Nothing new arrived."))
 
     async def run_scheduled(self, old: datetime, new: datetime) -> int:
-        """Run every scheduler job due in (old, new]: interval jobs (timer and nudge ticks) once each step."""
-        from apscheduler.triggers.interval import IntervalTrigger
-
-        ran = 0
-        for job in list(self.bot.ticker.scheduler.get_jobs()):
-            if isinstance(job.trigger, IntervalTrigger):
-                due = True
-            else:
-                fire = job.trigger.get_next_fire_time(None, old + timedelta(microseconds=1))
-                due = fire is not None and fire <= new
-            if not due:
-                continue
-            ran += 1
-            try:
-                outcome = job.func(*job.args, **job.kwargs)
-                if inspect.isawaitable(outcome):
-                    await outcome
-            except Exception:  # one failing job must not stop the others; the error counter reports it
-                log.exception("scheduled job %s failed in the sandbox", job.id)
-        return ran
+        """Run every job and timer due in (old, new]: interval jobs (timer and nudge ticks) once each step."""
+        return await self.bot.scheduler.run_due(old, new)
 
 
 def next_step(moment: datetime) -> datetime:
@@ -928,7 +909,7 @@ async def start_world(storage: Storage, errors: ErrorCounter, out: Callable[[str
         if task in done:
             task.result()  # raises what stopped start-up
         raise RuntimeError(f"the bot was not ready after {READY_SECONDS:.0f} s")
-    bot.ticker.scheduler.pause()
+    bot.scheduler.pause()
     before, requests = set(asyncio.all_tasks()), emu.stats.total_requests
     await members["sam"].slash("setup wins-channel", options={"channel": wins.id}, timeout=INTERACTION_SECONDS)
     await session.settle(before, requests)

@@ -11,6 +11,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.clock import Clock, from_iso, to_iso
 from bot.errors import classify
@@ -20,6 +22,7 @@ log = logging.getLogger(__name__)
 
 MAX_ERROR_TEXT = 500
 CLAIM_BATCH = 5_000
+TIMERS_TICK = "timers-tick"
 
 TimerHandler = Callable[["Timer"], Awaitable[None]]
 EventDispatcher = Callable[..., None]
@@ -230,39 +233,133 @@ class TimerService:
         )
 
 
-class Ticker:
-    """Owns the APScheduler instance: one interval tick for timers, plus any server-wide cron jobs."""
+Job = Callable[[], Awaitable[Any]]
+
+
+class Scheduler:
+    """The bot's one scheduling API: recurring jobs on APScheduler's clock, durable timers in the database.
+
+    `every` and `cron` are for work that recurs for the whole bot (a tick, the weekly digest of a server, the
+    daily retention purge); `timer` is for one-off work that must survive a restart (a reminder in 7 days).
+    APScheduler never holds per-member work: 100,000 members would be 100,000 jobs in memory (see
+    docs/ARCHITECTURE.md). `run_due` runs what fell due between two moments, for tests and the sandbox,
+    whose clocks move by hand.
+    """
 
     def __init__(self, timers: TimerService, tick_seconds: float) -> None:
         self.timers = timers
-        self.scheduler = AsyncIOScheduler(timezone="UTC")
+        self._apscheduler = AsyncIOScheduler(timezone="UTC")
         self._tick_seconds = tick_seconds
 
     def start(self) -> None:
-        """Start the clock; call from `setup_hook`, inside the running loop. The first tick runs at once."""
+        """Start the clock; call from `setup_hook`, inside the running loop. The first timer tick runs at once."""
         # First run now, not one interval later: timers that fell due while the bot was down are caught up
         # at start-up instead of waiting up to a whole tick.
-        self.scheduler.add_job(
-            self._tick, "interval", seconds=self._tick_seconds, id="timers-tick",
-            max_instances=1, coalesce=True, misfire_grace_time=None, replace_existing=True,
+        self._apscheduler.add_job(
+            self._guarded(TIMERS_TICK, self.timers.run_due), "interval", seconds=self._tick_seconds,
+            id=TIMERS_TICK, max_instances=1, coalesce=True, misfire_grace_time=None, replace_existing=True,
             next_run_time=datetime.now(UTC),
         )
-        self.scheduler.start()
+        self._apscheduler.start()
 
-    async def _tick(self) -> None:
-        try:
-            await self.timers.run_due()
-        except Exception as error:  # the tick must survive a bad round (e.g. disk full) and try again next time
-            fault = classify(error)
-            if fault is None:
-                log.exception("timer tick failed")
-            else:
-                log.error("timer tick failed: %s (%s); trying again next tick", fault.value, error)
+    def every(self, name: str, interval: timedelta, job: Job) -> None:
+        """Run `job` every `interval` (replacing a job of the same name); a failing run is logged, not fatal."""
+        self._apscheduler.add_job(
+            self._guarded(name, job), "interval", seconds=interval.total_seconds(), id=name,
+            max_instances=1, coalesce=True, misfire_grace_time=None, replace_existing=True,
+        )
+
+    def cron(self, name: str, trigger: CronTrigger, job: Job, *, grace: timedelta | None = None) -> None:
+        """Run `job` at the calendar times of `trigger` (in its own time zone); late runs within `grace` still run."""
+        self._apscheduler.add_job(
+            self._guarded(name, job), trigger=trigger, id=name, max_instances=1, coalesce=True,
+            misfire_grace_time=None if grace is None else int(grace.total_seconds()), replace_existing=True,
+        )
+
+    def cancel_job(self, name: str) -> None:
+        """Stop a recurring job, if it is scheduled."""
+        if self._apscheduler.get_job(name) is not None:
+            self._apscheduler.remove_job(name)
+
+    def next_fire_time(self, name: str, after: datetime) -> datetime | None:
+        """When a recurring job next fires after a moment (None if it isn't scheduled)."""
+        job = self._apscheduler.get_job(name)
+        if job is None:
+            return None
+        fire: datetime | None = job.trigger.get_next_fire_time(None, after)
+        return None if fire is None else fire.astimezone(UTC)
+
+    def run_soon(self, name: str) -> None:
+        """Have APScheduler's own clock run a recurring job now (as if its time had come)."""
+        job = self._apscheduler.get_job(name)
+        if job is None:
+            raise KeyError(name)
+        job.modify(next_run_time=datetime.now(UTC))
+        self._apscheduler.wakeup()
+
+    @property
+    def running(self) -> bool:
+        """True while APScheduler's clock runs."""
+        return bool(self._apscheduler.running)
+
+    def job_names(self) -> list[str]:
+        """The recurring jobs scheduled now (the timer tick included)."""
+        return sorted(job.id for job in self._apscheduler.get_jobs())
+
+    async def timer(
+        self, kind: str, due_at: datetime, *, user_id: int | None = None, payload: dict[str, Any] | None = None,
+        tx: Transaction | None = None,
+    ) -> int:
+        """Store a durable timer; its handler (see `on_timer`) runs once it is due, after a restart too."""
+        return await self.timers.schedule(kind, due_at, user_id=user_id, payload=payload, tx=tx)
+
+    def on_timer(self, kind: str, handler: TimerHandler) -> None:
+        """Say which coroutine runs timers of a kind (from `cog_load`)."""
+        self.timers.register(kind, handler)
+
+    def off_timer(self, kind: str) -> None:
+        """Forget a kind's handler (cog unload); its timers wait in the table."""
+        self.timers.unregister(kind)
+
+    async def run_due(self, since: datetime, until: datetime) -> int:
+        """Run what fell due in (since, until]: each interval job once, cron jobs that fired, then due timers.
+
+        For tests and the sandbox, which move the clock by hand; returns how many jobs and timers ran.
+        """
+        ran = 0
+        for job in list(self._apscheduler.get_jobs()):
+            if job.id == TIMERS_TICK:
+                continue
+            if not isinstance(job.trigger, IntervalTrigger):
+                fire = job.trigger.get_next_fire_time(None, since + timedelta(microseconds=1))
+                if fire is None or fire > until:
+                    continue
+            ran += 1
+            await job.func()
+        return ran + await self.timers.run_due()
+
+    def pause(self) -> None:
+        """Stop APScheduler's own clock from firing anything (the sandbox runs jobs itself through `run_due`)."""
+        self._apscheduler.pause()
 
     def shutdown(self) -> None:
         """Stop the clock without waiting for running jobs (the database keeps what is unfinished)."""
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+        if self._apscheduler.running:
+            self._apscheduler.shutdown(wait=False)
+
+    @staticmethod
+    def _guarded(name: str, job: Job) -> Job:
+        async def run() -> None:
+            try:
+                await job()
+            except Exception as error:  # a recurring job must survive a bad run (e.g. disk full) and try again
+                fault = classify(error)
+                if fault is None:
+                    log.exception("scheduled job %s failed", name)
+                else:
+                    log.error("scheduled job %s failed: %s (%s); trying again next time", name, fault.value, error)
+
+        return run
 
 
 def _timer_from_row(row: Any) -> Timer:

@@ -12,8 +12,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import discord
-from apscheduler.jobstores.base import JobLookupError
-from apscheduler.triggers.cron import CronTrigger
 from discord import app_commands
 from discord.ext import commands
 
@@ -21,7 +19,7 @@ from bot.client import BouncebackBot, Interaction
 from bot.clock import discord_timestamp
 from bot.content import load_content, plural
 from bot.delivery import DeliveryOutcome
-from bot.retention import VENT_WARNING_KIND, keep_vent_longer, kept_vent, purge_expired_vents, schedule_vent_warning
+from bot.retention import VENT_WARNING_KIND, keep_vent_longer, kept_vent, schedule_vent_warning
 from bot.scheduling import Timer
 from bot.storage.userdata import ErasureOutcome, ErasureReport, MemberData, erase_member
 from bot.ui import CALM, CARE, IntsFromCustomId, MemberCooldown, guarded, refuse_if_not_owner, reply, untracked
@@ -33,9 +31,6 @@ CANCEL_ID = r"mydata:cancel:(?P<owner_id>\d+)"
 VENT_KEEP_ID = r"vent:keep:(?P<checkin_id>\d+):(?P<owner_id>\d+)"
 # A confirmation left lying around should not delete anything days later by accident.
 CONFIRM_FOR = timedelta(minutes=15)
-RETENTION_JOB_ID = "retention-daily"
-RETENTION_HOUR_UTC = 3
-RETENTION_MINUTE_UTC = 17
 EXPORT_COOLDOWN_SECONDS = 60
 # How many still-visible messages the confirmation links to (an embed description holds 4096 characters).
 STILL_UP_SHOWN = 20
@@ -221,31 +216,12 @@ class MyDataCog(commands.Cog, name="MyData"):
                 "these tables have no user_id and are not listed as non-personal, so /mydata cannot export or "
                 "delete them: %s (see bot/storage/userdata.py)", ", ".join(coverage.uncovered),
             )
-        self.bot.ticker.scheduler.add_job(
-            self.run_retention, CronTrigger(hour=RETENTION_HOUR_UTC, minute=RETENTION_MINUTE_UTC, timezone=UTC),
-            id=RETENTION_JOB_ID, replace_existing=True, coalesce=True, max_instances=1,
-            misfire_grace_time=6 * 3600,
-        )
-        # The bot may have been down at purge time; the purge is idempotent, so catching up now is safe.
-        await self.run_retention()
 
     async def cog_unload(self) -> None:
-        """Withdraw the buttons and stop the daily purge."""
+        """Withdraw the buttons, the hook and the vent warning handler (the retention purge is a core job)."""
         self.bot.remove_dynamic_items(DeleteButton, CancelButton, VentKeepButton)
         self.bot.unregister_erasure_hook("dms")
         self.bot.timers.unregister(VENT_WARNING_KIND)
-        try:
-            self.bot.ticker.scheduler.remove_job(RETENTION_JOB_ID)
-        except JobLookupError:
-            log.debug("retention job was not scheduled")
-
-    async def run_retention(self) -> int:
-        """Clear kept vents older than the retention period (the daily job; tests call it after moving time)."""
-        try:
-            return await purge_expired_vents(self.bot.database, self.bot.now(), self.bot.settings.vent_retention_days)
-        except Exception:  # the daily job must survive a bad day (e.g. disk full) and try again tomorrow
-            log.exception("retention purge failed; will try again at the next run")
-            return 0
 
     async def warn_vent_expiry(self, timer: Timer) -> None:
         """The day before a kept vent is cleared: say so by DM, with a button to keep it longer."""

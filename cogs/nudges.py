@@ -661,15 +661,11 @@ class NudgesCog(commands.Cog):
         )
         self.bot.register_next_step(NEXT_STEP)
         await self.repository.recover(self.bot.now())
-        self.bot.ticker.scheduler.add_job(
-            self._tick, "interval", seconds=self.bot.settings.timer_tick_seconds, id=TICK_JOB_ID,
-            max_instances=1, coalesce=True, misfire_grace_time=None, replace_existing=True,
-        )
+        self.bot.scheduler.every(TICK_JOB_ID, timedelta(seconds=self.bot.settings.timer_tick_seconds), self._tick)
 
     async def cog_unload(self) -> None:
         """Stop the tick and any round in progress (what was not recorded is recovered next start)."""
-        with contextlib.suppress(Exception):
-            self.bot.ticker.scheduler.remove_job(TICK_JOB_ID)
+        self.bot.scheduler.cancel_job(TICK_JOB_ID)
         if self._round is not None and not self._round.done():
             self._round.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):

@@ -42,7 +42,7 @@ EXCERPT = 160
 WEEK = timedelta(days=7)
 # A digest fired again within this span of the last one is a double fire (restart, clock fix), not a new week.
 DIGEST_MIN_GAP = timedelta(days=6)
-DIGEST_MISFIRE_GRACE = 3600
+DIGEST_MISFIRE_GRACE = timedelta(hours=1)
 HIGHLIGHTS = 3
 CELEBRATION = "🎉"
 TAKEDOWN_JOB_ID = "win-takedowns"
@@ -214,10 +214,7 @@ class Wins(commands.Cog):
         for settings in await self.guild_settings.with_digest_enabled():
             self.schedule_digest(settings)
         # Posts that must come down but couldn't yet (see erase_member) are retried until they are gone.
-        self.bot.ticker.scheduler.add_job(
-            self.retry_takedowns, "interval", minutes=TAKEDOWN_RETRY_MINUTES, id=TAKEDOWN_JOB_ID,
-            replace_existing=True, coalesce=True, max_instances=1,
-        )
+        self.bot.scheduler.every(TAKEDOWN_JOB_ID, timedelta(minutes=TAKEDOWN_RETRY_MINUTES), self.retry_takedowns)
 
     async def cog_unload(self) -> None:
         """Withdraw the buttons, the hook and the digest jobs."""
@@ -662,17 +659,15 @@ class Wins(commands.Cog):
         if not settings.digest_enabled:
             self._remove_job(job_id)
         else:
-            self.bot.ticker.scheduler.add_job(
-                self._digest_job, trigger=settings.digest_trigger(), id=job_id, args=[settings.guild_id],
-                replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=DIGEST_MISFIRE_GRACE,
+            guild_id = settings.guild_id
+            self.bot.scheduler.cron(
+                job_id, settings.digest_trigger(), lambda: self._digest_job(guild_id), grace=DIGEST_MISFIRE_GRACE
             )
             self._digest_job_ids.add(job_id)
         self.bot.dispatch("digest_rescheduled", settings.guild_id)
 
     def _remove_job(self, job_id: str) -> None:
-        scheduler = self.bot.ticker.scheduler
-        if scheduler.get_job(job_id) is not None:
-            scheduler.remove_job(job_id)
+        self.bot.scheduler.cancel_job(job_id)
         self._digest_job_ids.discard(job_id)
 
     @commands.Cog.listener()

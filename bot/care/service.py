@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import discord
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.care.store import CareStore, MemberContext
 from bot.clock import discord_timestamp
@@ -34,7 +33,6 @@ CHECKIN_HOUR = time(10, 0)
 # A check-in "tomorrow" never comes sooner than this, so pressing the button late at night doesn't bring a DM
 # a few hours later.
 CHECKIN_MIN_GAP = timedelta(hours=12)
-CARE_PURGE_JOB_ID = "care-purge"
 
 
 def words() -> dict[str, Any]:
@@ -184,10 +182,6 @@ class CareService:
     def when_text(self, due: datetime) -> str:
         """A check-in time as Discord shows it, in the member's own clock."""
         return discord_timestamp(due, "t") + " (" + discord_timestamp(due, "R") + ")"
-
-    def start_purge(self, scheduler: AsyncIOScheduler) -> None:
-        """Purge expired care signals every hour, on the bot's clock (a core job: no cog can switch it off)."""
-        scheduler.add_job(self.purge, "interval", hours=1, id=CARE_PURGE_JOB_ID, replace_existing=True)
 
     async def purge(self) -> int:
         """Forget care signals whose day has passed (data kept no longer than it means something)."""

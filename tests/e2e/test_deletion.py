@@ -288,14 +288,14 @@ async def test_leaving_a_server_drops_its_settings_digests_and_wins_but_keeps_pr
     await alex.slash("win", text="A draft there too.")
     harness.clock.advance(DAY)
     await wins_cog(harness).post_digest(harness.guild_id, harness.clock.now())
-    assert harness.running.ticker.scheduler.get_job(f"digest:{harness.guild_id}") is not None
+    assert f"digest:{harness.guild_id}" in harness.running.scheduler.job_names()
     assert posts(harness, channel)
 
     await harness.emulator.remove_bot_from_guild(harness.guild_id)
     await harness.emulator.wait_until(
         lambda: rows(harness, "SELECT * FROM guild_settings") == [] or None, what="the server's settings to go"
     )
-    assert harness.running.ticker.scheduler.get_job(f"digest:{harness.guild_id}") is None
+    assert f"digest:{harness.guild_id}" not in harness.running.scheduler.job_names()
     assert stored_wins(harness) == []
     assert rows(harness, "SELECT * FROM digest_posts") == [] and rows(harness, "SELECT * FROM digest_quotes") == []
     assert len(rows(harness, "SELECT * FROM checkins WHERE user_id = ?", (alex.user_id,))) == 1

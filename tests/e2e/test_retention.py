@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import cast
 
-from cogs.mydata import RETENTION_JOB_ID, MyDataCog
+from bot.client import RETENTION_JOB
 from tests.e2e.mydata_helpers import Marker, keep_vent, log_rejection, rows
 from tests.harness import Harness
 
 DAY = timedelta(days=1)
-
-
-def cog(harness: Harness) -> MyDataCog:
-    """The loaded data-rights cog, which owns the daily purge."""
-    loaded = harness.running.get_cog("MyData")
-    # discord.py loads extensions as fresh module objects, so compare by name rather than isinstance.
-    assert loaded is not None and type(loaded).__name__ == MyDataCog.__name__
-    return cast(MyDataCog, loaded)
 
 
 def vents(harness: Harness) -> dict[int, tuple[bool, str | None, str | None]]:
@@ -37,25 +28,22 @@ async def test_kept_vents_are_purged_after_the_retention_period_and_nothing_else
     await keep_vent(bob, message, Marker("bob").text("vent", "this one is only ten days old later"))
 
     harness.clock.advance(DAY * 9 + timedelta(hours=23))  # alex's vent: 29 days 23 hours
-    assert await cog(harness).run_retention() == 0
+    assert await harness.running.run_retention() == 0
     assert vents(harness)[old_id][0] is True
 
     harness.clock.advance(timedelta(hours=1))  # exactly 30 days
-    assert await cog(harness).run_retention() == 1
+    assert await harness.running.run_retention() == 1
     after = vents(harness)
     assert after[old_id] == (False, None, "sad")  # the check-in and its feeling stay
     assert after[new_id][0] is True
-    assert await cog(harness).run_retention() == 0  # idempotent
+    assert await harness.running.run_retention() == 0  # idempotent
 
     exported = await (await alex.slash("mydata export")).wait_final()
     assert b"thirty days" not in exported.attachments[0].data
 
 
 async def test_the_purge_runs_daily_and_catches_up_at_start(harness: Harness) -> None:
-    scheduler = harness.running.ticker.scheduler
-    job = scheduler.get_job(RETENTION_JOB_ID)
-    assert job is not None
-    assert "cron" in str(job.trigger) and "hour='3'" in str(job.trigger)
+    assert RETENTION_JOB in harness.running.scheduler.job_names()
 
     alex = harness.member("alex")
     checkin_id, message = await log_rejection(alex, "numb", 3)
@@ -65,8 +53,9 @@ async def test_the_purge_runs_daily_and_catches_up_at_start(harness: Harness) ->
     await harness.restart(vent_retention_days=7)
     assert vents(harness)[checkin_id] == (False, None, "numb")
 
+    # A core job: unloading the data-rights cog doesn't stop the promise that vents go away.
     await harness.running.unload_extension("cogs.mydata")
-    assert harness.running.ticker.scheduler.get_job(RETENTION_JOB_ID) is None
+    assert RETENTION_JOB in harness.running.scheduler.job_names()
 
 
 async def test_keeping_a_vent_says_until_when_and_the_day_before_a_dm_offers_to_keep_it_longer(
@@ -92,10 +81,22 @@ async def test_keeping_a_vent_says_until_when_and_the_day_before_a_dm_offers_to_
     assert "Kept." in pressed.message.text()
 
     await harness.advance(DAY * 2)  # past the first date: still kept
-    assert await cog(harness).run_retention() == 0
+    assert await harness.running.run_retention() == 0
     assert vents(harness)[checkin_id][0] is True
     await harness.advance(DAY * 28)  # the day before the new date, midday UTC: warned again
     assert len(alex.dms()) == 2 and "Keep it 30 more days" in [b.label for b in alex.dms()[-1].buttons()]
     harness.clock.advance(DAY)
-    assert await cog(harness).run_retention() == 1
+    assert await harness.running.run_retention() == 1
+    assert vents(harness)[checkin_id][0] is False
+
+
+async def test_the_daily_purge_fires_at_its_hour_on_the_bot_clock(harness: Harness) -> None:
+    alex = harness.member("alex")
+    checkin_id, message = await log_rejection(alex, "sad", 2)
+    await keep_vent(alex, message, Marker("alex").text("vent", "gone after a month"))
+    harness.clock.advance(DAY * 31)
+    morning = harness.clock.now()  # 09:00 UTC: today's 03:15 purge has already passed
+    await harness.running.scheduler.run_due(morning, morning.replace(hour=23))
+    assert vents(harness)[checkin_id][0] is True
+    await harness.running.scheduler.run_due(morning.replace(hour=23), morning + DAY)  # past 03:15 tomorrow
     assert vents(harness)[checkin_id][0] is False

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.clock import ManualClock
-from bot.scheduling import Ticker, Timer, TimerService
+from bot.scheduling import Scheduler, Timer, TimerService
 from bot.storage import Database
 
 START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -162,7 +162,7 @@ async def test_ticker_catches_up_overdue_timers_at_start(database: Database, clo
     service = ObservedService(database, clock)
     service.register("overdue", handler)
     await service.schedule("overdue", START - timedelta(days=3))
-    ticker = Ticker(service, tick_seconds=3600)  # an hour-long interval: only the start-up run can fire it
+    ticker = Scheduler(service, tick_seconds=3600)  # an hour-long interval: only the start-up run can fire it
     ticker.start()
     try:
         await asyncio.wait_for(ticked.wait(), timeout=5)
