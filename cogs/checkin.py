@@ -13,6 +13,7 @@ from discord.ext import commands
 
 from bot.care import words as care_words
 from bot.client import ASSESSES_OWN_TEXT, BouncebackBot, Interaction
+from bot.components import OwnedButton, OwnedSelect, StaticView
 from bot.content import load_content
 from bot.retention import after_vent_kept
 from bot.storage.checkins import STAGES, Checkin
@@ -20,22 +21,14 @@ from bot.ui import (
     NO_MENTIONS,
     WARM,
     BaseModal,
-    IntsFromCustomId,
-    PreparedView,
     delete_this_button,
-    guarded,
-    refuse_if_not_owner,
     reply,
-    untracked,
 )
 
 log = logging.getLogger(__name__)
 
 MAX_VENT = 4000
 MAX_FIELD = 100
-FEELING_ID = r"checkin:feeling:(?P<checkin_id>\d+):(?P<owner_id>\d+)"
-INTENSITY_ID = r"checkin:intensity:(?P<checkin_id>\d+):(?P<owner_id>\d+):(?P<level>[1-5])"
-VENT_ID = r"checkin:vent:(?P<checkin_id>\d+):(?P<owner_id>\d+)"
 INTENSITY_LABELS = {1: "1 · a little", 2: "2", 3: "3", 4: "4", 5: "5 · a lot"}
 GONE = "I couldn't find that check-in any more (it may have been deleted). You can start a fresh one with `/rejected`."
 
@@ -92,20 +85,17 @@ def feeling_select_payload() -> dict[str, Any]:
 def feeling_view(checkin_id: int, owner_id: int) -> discord.ui.View:
     """Step one: the select of feelings (answered by `FeelingSelect`, matched on the custom id)."""
     select = {**feeling_select_payload(), "custom_id": FeelingSelect.custom_id_for(checkin_id, owner_id)}
-    return PreparedView([{"type": discord.ComponentType.action_row.value, "components": [select]}])
+    return StaticView.prepared([{"type": discord.ComponentType.action_row.value, "components": [select]}])
 
 
 def intensity_view(checkin_id: int, owner_id: int) -> discord.ui.View:
     """Step two: how strong the feeling is, 1 to 5."""
-    view = discord.ui.View(timeout=None)
-    for level in range(1, 6):
-        view.add_item(IntensityButton(checkin_id, owner_id, level))
-    return untracked(view)
+    return StaticView(*(IntensityButton(checkin_id, owner_id, level) for level in INTENSITY_LABELS))
 
 
 def next_steps_view(bot: BouncebackBot, checkin_id: int, owner_id: int, *, offer_vent: bool) -> discord.ui.View:
     """The buttons that end a check-in: vent (optional) and whatever next steps the loaded cogs offer."""
-    view = discord.ui.View(timeout=None)
+    view = StaticView()
     if offer_vent:
         view.add_item(VentButton(checkin_id, owner_id))
     for step in bot.next_steps[:24]:
@@ -116,7 +106,7 @@ def next_steps_view(bot: BouncebackBot, checkin_id: int, owner_id: int, *, offer
             )
         )
     # Every next-step button is answered by its own cog's DynamicItem, matched on the custom id.
-    return untracked(view)
+    return view
 
 
 async def validation_embed(bot: BouncebackBot, checkin: Checkin, *, care: bool = False) -> discord.Embed:
@@ -142,31 +132,21 @@ async def validation_embed(bot: BouncebackBot, checkin: Checkin, *, care: bool =
     return embed
 
 
-class FeelingSelect(IntsFromCustomId, discord.ui.DynamicItem[discord.ui.Select[Any]], template=FEELING_ID):
+class FeelingSelect(OwnedSelect, prefix="checkin:feeling", fields=("checkin_id", "owner_id")):
     """The select of feelings; works after a restart because its state lives in its custom id."""
 
-    def __init__(self, checkin_id: int, owner_id: int) -> None:
-        super().__init__(
-            discord.ui.Select(
-                placeholder="How are you feeling right now?", options=list(feeling_options()),
-                custom_id=self.custom_id_for(checkin_id, owner_id),
-            )
+    checkin_id: int
+    owner_id: int
+
+    def build(self, custom_id: str) -> discord.ui.Select[Any]:
+        """The ten feelings from data/checkin.toml."""
+        return discord.ui.Select(
+            placeholder="How are you feeling right now?", options=list(feeling_options()), custom_id=custom_id
         )
-        self.checkin_id = checkin_id
-        self.owner_id = owner_id
 
-    @staticmethod
-    def custom_id_for(checkin_id: int, owner_id: int) -> str:
-        """The select's custom id, which carries its state."""
-        return f"checkin:feeling:{checkin_id}:{owner_id}"
-
-
-    @guarded
-    async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
+    async def pressed(self, interaction: Interaction) -> None:
         """Remember the feeling and ask how strong it is."""
-        if await refuse_if_not_owner(interaction, self.owner_id):
-            return
-        feeling = self.item.values[0] if self.item.values else None
+        feeling = self.values[0] if self.values else None
         if feeling not in feeling_table():
             await reply(interaction, "I didn't recognise that choice — please pick one from the list.")
             return
@@ -183,29 +163,23 @@ class FeelingSelect(IntsFromCustomId, discord.ui.DynamicItem[discord.ui.Select[A
         await interaction.response.edit_message(embed=embed, view=intensity_view(self.checkin_id, self.owner_id))
 
 
-class IntensityButton(IntsFromCustomId, discord.ui.DynamicItem[discord.ui.Button[Any]], template=INTENSITY_ID):
+class IntensityButton(OwnedButton, prefix="checkin:intensity", fields=("checkin_id", "owner_id", "level")):
     """One of the five intensity buttons."""
 
-    def __init__(self, checkin_id: int, owner_id: int, level: int) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=INTENSITY_LABELS[level], style=discord.ButtonStyle.secondary,
-                custom_id=f"checkin:intensity:{checkin_id}:{owner_id}:{level}",
-            )
-        )
-        self.checkin_id = checkin_id
-        self.owner_id = owner_id
-        self.level = level
+    checkin_id: int
+    owner_id: int
+    level: int
 
+    def build(self, custom_id: str) -> discord.ui.Button[Any]:
+        """Labelled 1 (a little) to 5 (a lot)."""
+        label = INTENSITY_LABELS.get(self.level, str(self.level))
+        return discord.ui.Button(label=label, style=discord.ButtonStyle.secondary, custom_id=custom_id)
 
-    @guarded
-    async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
+    async def pressed(self, interaction: Interaction) -> None:
         """Store the intensity, then validate, reframe and offer next steps."""
-        if await refuse_if_not_owner(interaction, self.owner_id):
-            return
         bot = interaction.client
         checkin = await bot.checkins.get(self.checkin_id, self.owner_id)
-        if checkin is None or checkin.feeling is None:
+        if checkin is None or checkin.feeling is None or self.level not in INTENSITY_LABELS:
             await reply(interaction, GONE)
             return
         await bot.checkins.set_feeling(self.checkin_id, self.owner_id, checkin.feeling, self.level)
@@ -219,25 +193,15 @@ class IntensityButton(IntsFromCustomId, discord.ui.DynamicItem[discord.ui.Button
         bot.dispatch("checkin_logged", checkin)
 
 
-class VentButton(IntsFromCustomId, discord.ui.DynamicItem[discord.ui.Button[Any]], template=VENT_ID):
+class VentButton(OwnedButton, prefix="checkin:vent", fields=("checkin_id", "owner_id")):
     """Opens the private vent."""
 
-    def __init__(self, checkin_id: int, owner_id: int) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Vent privately", emoji="💬", style=discord.ButtonStyle.secondary,
-                custom_id=f"checkin:vent:{checkin_id}:{owner_id}",
-            )
-        )
-        self.checkin_id = checkin_id
-        self.owner_id = owner_id
+    label, emoji = "Vent privately", "💬"
+    checkin_id: int
+    owner_id: int
 
-
-    @guarded
-    async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
+    async def pressed(self, interaction: Interaction) -> None:
         """Show the vent modal."""
-        if await refuse_if_not_owner(interaction, self.owner_id):
-            return
         await interaction.response.send_modal(VentModal(self.checkin_id, self.owner_id))
 
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import re
-
 import discord
 
-from cogs.checkin import FEELING_ID, FeelingSelect, feeling_table, feeling_view
+from cogs.checkin import FeelingSelect, feeling_table, feeling_view
 
 
 def select_of(view: discord.ui.View) -> dict[str, object]:
@@ -28,7 +26,7 @@ async def test_the_prepared_feelings_select_matches_the_item_it_stands_for() -> 
 async def test_each_check_in_gets_its_own_custom_id_and_the_template_is_untouched() -> None:
     ids = [select_of(feeling_view(checkin_id, owner_id))["custom_id"] for checkin_id, owner_id in ((1, 10), (2, 20))]
     assert ids == ["checkin:feeling:1:10", "checkin:feeling:2:20"]
-    assert all(re.fullmatch(FEELING_ID, str(custom_id)) for custom_id in ids)
+    assert all(FeelingSelect.__discord_ui_compiled_template__.fullmatch(str(custom_id)) for custom_id in ids)
     assert select_of(feeling_view(3, 30))["custom_id"] == "checkin:feeling:3:30"
 
 

@@ -1,0 +1,147 @@
+"""One base for the bot's persistent components: state in the custom id, the owner check, errors in one place.
+
+A button under a message must keep working after a restart, and only for the member it was shown to. So a
+component's state is a few integers in its custom id (`win:post:<win_id>:<owner_id>`), discord.py rebuilds it
+from that id (a DynamicItem), and this base does the rest once:
+
+    class PostButton(OwnedButton, prefix="win:post", fields=("win_id", "owner_id")):
+        label, emoji, style = "Post", "🎉", discord.ButtonStyle.success
+        win_id: int
+        owner_id: int
+
+        async def pressed(self, interaction: Interaction) -> None:
+            ...
+
+`PostButton(win.id, member.id)` builds it; the custom id pattern and string come from the same spec; someone
+else pressing it is refused kindly in `interaction_check`; an error in `pressed` reaches the member with a
+reference (discord.py would only log it).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, ClassVar, Generic, Self, TypeVar
+
+import discord
+
+from bot.ui import NOT_YOURS, refuse_if_not_owner, report_error
+
+NEVER = r"(?!)"  # the template of an abstract base: matches no custom id
+OWNER = "owner_id"
+
+ItemT = TypeVar("ItemT", bound=discord.ui.Item[Any])
+
+
+def custom_id_pattern(prefix: str, fields: tuple[str, ...]) -> str:
+    """The regular expression a DynamicItem matches: the prefix, then one integer group per field."""
+    return re.escape(prefix) + "".join(f":(?P<{name}>\\d+)" for name in fields)
+
+
+class OwnedItem(discord.ui.DynamicItem[ItemT], Generic[ItemT], template=NEVER):
+    """A persistent component whose integer state lives in its custom id; see the module docstring."""
+
+    prefix: ClassVar[str] = ""
+    fields: ClassVar[tuple[str, ...]] = ()
+    not_yours: ClassVar[str] = NOT_YOURS
+
+    def __init_subclass__(cls, *, prefix: str | None = None, fields: tuple[str, ...] = (), **kwargs: Any) -> None:
+        if prefix is None:  # an abstract middle class (e.g. the buttons under a nudge share a base)
+            super().__init_subclass__(template=NEVER, **kwargs)
+            return
+        cls.prefix, cls.fields = prefix, fields
+        super().__init_subclass__(template=custom_id_pattern(prefix, fields), **kwargs)
+
+    def __init__(self, *values: int) -> None:
+        if len(values) != len(self.fields):
+            raise TypeError(f"{type(self).__name__} takes {len(self.fields)} values ({', '.join(self.fields)})")
+        for name, value in zip(self.fields, values, strict=True):
+            setattr(self, name, value)
+        super().__init__(self.build(self.custom_id_for(*values)))
+
+    @classmethod
+    def custom_id_for(cls, *values: int) -> str:
+        """The custom id for these values, in the order of `fields`."""
+        return ":".join([cls.prefix, *(str(int(value)) for value in values)])
+
+    def build(self, custom_id: str) -> ItemT:
+        """The discord.py item to send (a button, a select...) with this custom id."""
+        raise NotImplementedError(f"{type(self).__name__} must say what it looks like")
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> Self:
+        """Rebuild from a custom id (after a restart, or for any message discord.py no longer holds)."""
+        return cls(*(int(match[name]) for name in cls.fields))
+
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        """Only the member the component was made for may use it; anyone else is told so, privately."""
+        if OWNER not in self.fields:
+            return True
+        return not await refuse_if_not_owner(interaction, getattr(self, OWNER), self.not_yours)
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        """Run `pressed`; a failure reaches the member with a reference instead of vanishing into the log."""
+        try:
+            await self.pressed(interaction)
+        except Exception as error:
+            await report_error(interaction, error)
+
+    async def pressed(self, interaction: discord.Interaction[Any]) -> None:
+        """What the component does (subclasses)."""
+        raise NotImplementedError
+
+
+class OwnedButton(OwnedItem[discord.ui.Button[Any]]):
+    """A persistent button; subclasses set `label`, `emoji` and `style` (or override `build`)."""
+
+    label: ClassVar[str | None] = None
+    emoji: ClassVar[str | None] = None
+    style: ClassVar[discord.ButtonStyle] = discord.ButtonStyle.secondary
+
+    def build(self, custom_id: str) -> discord.ui.Button[Any]:
+        """A button drawn from the class's label, emoji and style."""
+        return discord.ui.Button(label=self.label, emoji=self.emoji, style=self.style, custom_id=custom_id)
+
+
+class OwnedSelect(OwnedItem[discord.ui.Select[Any]]):
+    """A persistent select menu; subclasses override `build` to give its options."""
+
+    @property
+    def values(self) -> list[str]:
+        """What the member picked."""
+        return list(self.item.values)
+
+
+class StaticView(discord.ui.View):
+    """A view discord.py never keeps: every item in it is answered by a registered DynamicItem's custom id.
+
+    discord.py keeps each view it sends until the view times out, and gives an ephemeral one a 15-minute timer
+    task: memory and a task per message that nobody needs when DynamicItems answer by custom id. This view is
+    stopped and never dispatchable, so it is neither kept nor timed. Never put items with their own callbacks
+    in it: those would not be called.
+    """
+
+    def __init__(self, *items: discord.ui.Item[Any], rows: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(timeout=None)
+        for item in items:
+            self.add_item(item)
+        self._rows = rows
+        self.stop()
+
+    def is_dispatchable(self) -> bool:
+        """Never stored per message (100,000 DMs a day would otherwise pile up in the view store)."""
+        return False
+
+    def to_components(self) -> list[dict[str, Any]]:
+        """The component payloads: ready-made rows if given (see `prepared`), else built from the items."""
+        return self._rows if self._rows is not None else super().to_components()
+
+    @classmethod
+    def prepared(cls, rows: list[dict[str, Any]]) -> StaticView:
+        """Components sent as ready-made payloads: nothing is built per message but what differs (the ids).
+
+        For /rejected's first answer (a select of ten feelings), building discord.py's item objects only to
+        serialise them again was about a tenth of the bot's CPU in a burst of a thousand check-ins.
+        """
+        return cls(rows=rows)
