@@ -24,6 +24,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import PROJECT_ROOT, Settings
 from bot.content import WordingPicker, load_content, plural
 from bot.crypto import TextCipher, load_cipher
+from bot.delete_one import DELETE_ONE_ITEMS, Deleter
 from bot.delivery import Delivery
 from bot.fallback import RouteHandler, UnclaimedInteractions
 from bot.retention import purge_expired_vents
@@ -143,6 +144,7 @@ class BouncebackBot(commands.Bot):
         self.extension_names = discover_extensions() if extensions is None else extensions
         self.next_steps: list[NextStep] = []
         self.erasure_hooks: dict[str, ErasureHook] = {}
+        self.deleters: dict[str, Deleter] = {}
         self.synced_commands = False
         self.unclaimed = UnclaimedInteractions(self)
         apply_endpoints(settings.discord_api_base, settings.discord_gateway_url)
@@ -176,7 +178,7 @@ class BouncebackBot(commands.Bot):
         self.safety = load_safety_rules(DEFAULT_SAFETY_PATH)
         self.care = CareService(self, self.safety)
         await self.delivery.warm_cache()
-        self.add_dynamic_items(NextStepButton, CareButton)
+        self.add_dynamic_items(NextStepButton, CareButton, *DELETE_ONE_ITEMS)
         self.timers.register(CHECKIN_KIND, self.send_care_checkin)
         for name in self.extension_names:
             await self.load_extension(name)
@@ -214,6 +216,14 @@ class BouncebackBot(commands.Bot):
     def register_erasure_hook(self, name: str, hook: ErasureHook) -> None:
         """Run `hook(user_id)` before a member's rows are deleted (e.g. to take posts down); call in cog_load."""
         self.erasure_hooks[name] = hook
+
+    def register_deleter(self, kind: str, deleter: Deleter) -> None:
+        """Say how one thing of a kind is deleted ("Delete this", see bot/delete_one.py); call in cog_load."""
+        self.deleters[kind] = deleter
+
+    def unregister_deleter(self, kind: str) -> None:
+        """Forget a kind's deleter (cog unload)."""
+        self.deleters.pop(kind, None)
 
     def unregister_erasure_hook(self, name: str) -> None:
         """Forget an erasure hook (cog unload)."""

@@ -32,36 +32,49 @@ OWNER = "owner_id"
 ItemT = TypeVar("ItemT", bound=discord.ui.Item[Any])
 
 
-def custom_id_pattern(prefix: str, fields: tuple[str, ...]) -> str:
-    """The regular expression a DynamicItem matches: the prefix, then one integer group per field."""
-    return re.escape(prefix) + "".join(f":(?P<{name}>\\d+)" for name in fields)
+# A field is a name (an integer, like an id) or (name, pattern) for a short word from a fixed set, e.g.
+# ("kind", "vent|reflection|win"); the values come back as int and str respectively.
+Field = str | tuple[str, str]
+Value = int | str
+
+
+def field_name(field: Field) -> str:
+    """A field's name."""
+    return field if isinstance(field, str) else field[0]
+
+
+def custom_id_pattern(prefix: str, fields: tuple[Field, ...]) -> str:
+    """The regular expression a DynamicItem matches: the prefix, then one group per field."""
+    groups = (f":(?P<{f}>\\d+)" if isinstance(f, str) else f":(?P<{f[0]}>(?:{f[1]}))" for f in fields)
+    return re.escape(prefix) + "".join(groups)
 
 
 class OwnedItem(discord.ui.DynamicItem[ItemT], Generic[ItemT], template=NEVER):
     """A persistent component whose integer state lives in its custom id; see the module docstring."""
 
     prefix: ClassVar[str] = ""
-    fields: ClassVar[tuple[str, ...]] = ()
+    fields: ClassVar[tuple[Field, ...]] = ()
     not_yours: ClassVar[str] = NOT_YOURS
 
-    def __init_subclass__(cls, *, prefix: str | None = None, fields: tuple[str, ...] = (), **kwargs: Any) -> None:
+    def __init_subclass__(cls, *, prefix: str | None = None, fields: tuple[Field, ...] = (), **kwargs: Any) -> None:
         if prefix is None:  # an abstract middle class (e.g. the buttons under a nudge share a base)
             super().__init_subclass__(template=NEVER, **kwargs)
             return
         cls.prefix, cls.fields = prefix, fields
         super().__init_subclass__(template=custom_id_pattern(prefix, fields), **kwargs)
 
-    def __init__(self, *values: int) -> None:
-        if len(values) != len(self.fields):
-            raise TypeError(f"{type(self).__name__} takes {len(self.fields)} values ({', '.join(self.fields)})")
-        for name, value in zip(self.fields, values, strict=True):
+    def __init__(self, *values: Value) -> None:
+        names = [field_name(field) for field in self.fields]
+        if len(values) != len(names):
+            raise TypeError(f"{type(self).__name__} takes {len(names)} values ({', '.join(names)})")
+        for name, value in zip(names, values, strict=True):
             setattr(self, name, value)
         super().__init__(self.build(self.custom_id_for(*values)))
 
     @classmethod
-    def custom_id_for(cls, *values: int) -> str:
+    def custom_id_for(cls, *values: Value) -> str:
         """The custom id for these values, in the order of `fields`."""
-        return ":".join([cls.prefix, *(str(int(value)) for value in values)])
+        return ":".join([cls.prefix, *(str(value) for value in values)])
 
     def build(self, custom_id: str) -> ItemT:
         """The discord.py item to send (a button, a select...) with this custom id."""
@@ -72,11 +85,11 @@ class OwnedItem(discord.ui.DynamicItem[ItemT], Generic[ItemT], template=NEVER):
         cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> Self:
         """Rebuild from a custom id (after a restart, or for any message discord.py no longer holds)."""
-        return cls(*(int(match[name]) for name in cls.fields))
+        return cls(*(int(match[f]) if isinstance(f, str) else str(match[f[0]]) for f in cls.fields))
 
     async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
         """Only the member the component was made for may use it; anyone else is told so, privately."""
-        if OWNER not in self.fields:
+        if OWNER not in map(field_name, self.fields):
             return True
         return not await refuse_if_not_owner(interaction, getattr(self, OWNER), self.not_yours)
 

@@ -15,7 +15,6 @@ from typing import Any, Self
 import aiohttp
 import discord
 
-from bot.content import load_content
 from bot.errors import classify, log_fault, member_text
 
 log = logging.getLogger(__name__)
@@ -268,20 +267,6 @@ def share_win_custom_id(source: str, source_id: int, owner_id: int) -> str:
 SHARE_WIN_TEMPLATE = r"win:share:(?P<source>[a-z_]+):(?P<source_id>\d+):(?P<owner_id>\d+)"
 
 
+# What a member can delete one at a time ("Delete this"; see bot/delete_one.py).
 DELETE_ONE_KINDS = ("vent", "reflection", "feedback", "answer", "win")
-DELETE_ONE_TEMPLATE = r"del:(?P<kind>vent|reflection|feedback|answer|win):(?P<item_id>\d+):(?P<owner_id>\d+)"
-
-
-def delete_one_custom_id(kind: str, item_id: int, owner_id: int) -> str:
-    """Custom id of a "Delete this" button; cogs/delete_one.py answers it (after a restart too)."""
-    if kind not in DELETE_ONE_KINDS:
-        raise ValueError(f"unknown kind {kind!r}")
-    return f"del:{kind}:{item_id}:{owner_id}"
-
-
-def delete_this_button(kind: str, item_id: int, owner_id: int) -> discord.ui.Button[Any]:
-    """The "Delete this" button for one thing a member wrote; it asks before deleting anything."""
-    return discord.ui.Button(
-        label=str(load_content("progress")["delete_one"]["button"]), emoji="🗑️", style=discord.ButtonStyle.secondary,
-        custom_id=delete_one_custom_id(kind, item_id, owner_id),
-    )
+DELETE_ONE_KINDS_PATTERN = "|".join(DELETE_ONE_KINDS)

@@ -15,13 +15,13 @@ from bot.care import words as care_words
 from bot.client import ASSESSES_OWN_TEXT, BouncebackBot, Interaction
 from bot.components import OwnedButton, OwnedSelect, StaticView
 from bot.content import load_content
-from bot.retention import after_vent_kept
+from bot.delete_one import delete_this_button
+from bot.retention import VENT_WARNING_KIND, after_vent_kept
 from bot.storage.checkins import STAGES, Checkin
 from bot.ui import (
     NO_MENTIONS,
     WARM,
     BaseModal,
-    delete_this_button,
     reply,
 )
 
@@ -261,12 +261,20 @@ class CheckinCog(commands.Cog):
         self.bot = bot
 
     async def cog_load(self) -> None:
-        """Register the persistent components."""
+        """Register the persistent components and how one kept vent is deleted."""
         self.bot.add_dynamic_items(FeelingSelect, IntensityButton, VentButton)
+        self.bot.register_deleter("vent", self.delete_vent)
 
     async def cog_unload(self) -> None:
-        """Withdraw the persistent components."""
+        """Withdraw the persistent components and the deleter."""
         self.bot.remove_dynamic_items(FeelingSelect, IntensityButton, VentButton)
+        self.bot.unregister_deleter("vent")
+
+    async def delete_vent(self, checkin_id: int, owner_id: int) -> tuple[bool, list[str]]:
+        """"Delete this" on a vent: the words go, the check-in (feeling, stage) stays; no warning DM follows."""
+        found = await self.bot.checkins.delete_vent(checkin_id, owner_id)
+        await self.bot.timers.cancel(VENT_WARNING_KIND, user_id=owner_id, payload_match={"checkin_id": checkin_id})
+        return found, []
 
     @app_commands.command(
         name="rejected", description="Had a rejection? Check in privately and take the next step",

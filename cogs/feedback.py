@@ -16,6 +16,7 @@ from bot.care import words as care_words
 from bot.client import BouncebackBot, Interaction
 from bot.clock import discord_timestamp
 from bot.content import load_content
+from bot.delete_one import delete_this_button
 from bot.delivery import DeliveryOutcome
 from bot.scheduling import Timer
 from bot.storage.checkins import Checkin
@@ -38,7 +39,6 @@ from bot.ui import (
     WARM,
     BaseModal,
     NextStep,
-    delete_this_button,
     guarded,
     refuse_if_not_owner,
     reply,
@@ -645,6 +645,7 @@ class FeedbackCog(commands.Cog):
         """Register persistent components, the next step after /rejected, and the timer handlers."""
         self.bot.add_dynamic_items(FeedbackAction, RequestPicker)
         self.bot.register_next_step(FEEDBACK_STEP)
+        self.bot.register_deleter("feedback", self.delete_request)
         self.bot.timers.register(REMIND_KIND, self.remind_due)
         self.bot.timers.register(FOLLOWUP_KIND, self.followup_due)
 
@@ -652,8 +653,20 @@ class FeedbackCog(commands.Cog):
         """Withdraw them; pending timers wait in the table."""
         self.bot.remove_dynamic_items(FeedbackAction, RequestPicker)
         self.bot.unregister_next_step(FEEDBACK_STEP.key)
+        self.bot.unregister_deleter("feedback")
         self.bot.timers.unregister(REMIND_KIND)
         self.bot.timers.unregister(FOLLOWUP_KIND)
+
+    async def delete_request(self, request_id: int, owner_id: int) -> tuple[bool, list[str]]:
+        """"Delete this" on a feedback request: its notes go too, and no reminder or follow-up arrives about it."""
+        async with self.bot.database.transaction() as tx:
+            await tx.execute("DELETE FROM feedback_notes WHERE request_id = ? AND user_id = ?", (request_id, owner_id))
+            found = await tx.execute(
+                "DELETE FROM feedback_requests WHERE id = ? AND user_id = ?", (request_id, owner_id)
+            ) > 0
+            for kind in (REMIND_KIND, FOLLOWUP_KIND):
+                await self.bot.timers.cancel(kind, user_id=owner_id, payload_match={"request_id": request_id}, tx=tx)
+        return found, []
 
     @feedback.command(name="draft", description="Write a polite request for feedback after a rejection")
     @app_commands.describe(

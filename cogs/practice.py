@@ -20,6 +20,7 @@ from bot import practice_feedback as rules
 from bot.care import words as care_words
 from bot.client import BouncebackBot, Interaction
 from bot.content import load_content
+from bot.delete_one import delete_this_button
 from bot.storage import practice as store
 from bot.ui import (
     CALM,
@@ -28,7 +29,6 @@ from bot.ui import (
     BaseModal,
     IntsFromCustomId,
     NextStep,
-    delete_this_button,
     guarded,
     refuse_if_not_owner,
     reply,
@@ -576,13 +576,22 @@ class PracticeCog(commands.Cog):
         """Register the persistent components and the next step after `/rejected`."""
         self.bot.add_dynamic_items(*DYNAMIC_ITEMS)
         self.bot.register_next_step(NEXT_STEP)
+        self.bot.register_deleter("answer", self.delete_answer)
         self.bot.register_custom_id_route(MODAL_ID, self.answer_form)
 
     async def cog_unload(self) -> None:
         """Withdraw the components and the next step."""
         self.bot.remove_dynamic_items(*DYNAMIC_ITEMS)
         self.bot.unregister_next_step(NEXT_STEP.key)
+        self.bot.unregister_deleter("answer")
         self.bot.unregister_custom_id_route(MODAL_ID)
+
+    async def delete_answer(self, answer_id: int, owner_id: int) -> tuple[bool, list[str]]:
+        """"Delete this" on a practice answer."""
+        deleted = await self.bot.database.execute(
+            "DELETE FROM practice_answers WHERE id = ? AND user_id = ?", (answer_id, owner_id)
+        )
+        return deleted > 0, []
 
     async def answer_form(self, interaction: Interaction, match: re.Match[str]) -> None:
         """Receive answer modals by custom id, so they work even if the bot restarted while the member typed."""

@@ -13,6 +13,7 @@ from discord.ext import commands
 from bot.care import words as care_words
 from bot.client import BouncebackBot, Interaction
 from bot.content import load_content
+from bot.delete_one import delete_this_button
 from bot.storage.checkins import Checkin
 from bot.storage.reflections import save_reflection, split_items
 from bot.text import parse_id, visible
@@ -20,7 +21,6 @@ from bot.ui import (
     CALM,
     BaseModal,
     NextStep,
-    delete_this_button,
     reply,
     share_win_custom_id,
     untracked,
@@ -242,10 +242,19 @@ class ReflectionCog(commands.Cog):
     async def cog_load(self) -> None:
         """Offer "Reflect now" after /rejected."""
         self.bot.register_next_step(NextStep("reflect", "Reflect now", "📝", 10, reflect_on_checkin))
+        self.bot.register_deleter("reflection", self.delete_reflection)
 
     async def cog_unload(self) -> None:
         """Withdraw them."""
         self.bot.unregister_next_step("reflect")
+        self.bot.unregister_deleter("reflection")
+
+    async def delete_reflection(self, reflection_id: int, owner_id: int) -> tuple[bool, list[str]]:
+        """"Delete this" on a reflection: its hard questions go with it (ON DELETE CASCADE)."""
+        deleted = await self.bot.database.execute(
+            "DELETE FROM reflections WHERE id = ? AND user_id = ?", (reflection_id, owner_id)
+        )
+        return deleted > 0, []
 
     @app_commands.command(name="reflect", description="Look back on a rejection: what was hard, what went well")
     @app_commands.describe(rejection="Which rejection? Your recent ones are listed; or pick \"A new one\"")

@@ -17,6 +17,7 @@ from bot.care import words as care_words
 from bot.client import ASSESSES_OWN_TEXT, BouncebackBot, Interaction
 from bot.clock import discord_timestamp
 from bot.content import load_content
+from bot.delete_one import delete_this_button
 from bot.storage.checkins import Checkin
 from bot.storage.guild_settings import GuildSettings, GuildSettingsRepository, missing_channel_permissions
 from bot.storage.userdata import ErasureOutcome
@@ -28,7 +29,6 @@ from bot.ui import (
     WIN,
     BaseModal,
     IntsFromCustomId,
-    delete_this_button,
     guarded,
     refuse_if_not_owner,
     reply,
@@ -211,6 +211,7 @@ class Wins(commands.Cog):
         """Register the persistent buttons and the erasure hook; schedule every server's digest."""
         self.bot.add_dynamic_items(*DYNAMIC_ITEMS)
         self.bot.register_erasure_hook("wins", self.erase_member)
+        self.bot.register_deleter("win", self.delete_one)
         for settings in await self.guild_settings.with_digest_enabled():
             self.schedule_digest(settings)
         # Posts that must come down but couldn't yet (see erase_member) are retried until they are gone.
@@ -220,6 +221,7 @@ class Wins(commands.Cog):
         """Withdraw the buttons, the hook and the digest jobs."""
         self.bot.remove_dynamic_items(*DYNAMIC_ITEMS)
         self.bot.unregister_erasure_hook("wins")
+        self.bot.unregister_deleter("win")
         for job_id in [*self._digest_job_ids, TAKEDOWN_JOB_ID]:
             self._remove_job(job_id)
 

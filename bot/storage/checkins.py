@@ -100,6 +100,15 @@ class CheckinRepository:
         )
         return changed > 0
 
+    async def delete_vent(self, checkin_id: int, user_id: int) -> bool:
+        """Forget a kept vent (the check-in stays); False if there was none."""
+        changed = await self._database.execute(
+            "UPDATE checkins SET vent_encrypted = NULL, vent_kept_at = NULL, vent_expires_at = NULL "
+            "WHERE id = ? AND user_id = ? AND vent_encrypted IS NOT NULL",
+            (checkin_id, user_id),
+        )
+        return changed > 0
+
     async def get(self, checkin_id: int, user_id: int) -> Checkin | None:
         """One of the member's check-ins, or None."""
         row = await self._database.fetchone(
