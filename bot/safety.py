@@ -327,6 +327,11 @@ class SafetyRules:
                               if longest[:end] in self._rules_by_literal or longest[:end] in self._idioms_by_literal)
         return tuple(inside)
 
+    def matching_rules(self, text: str) -> list[str]:
+        """The names of every rule with an un-negated match in the text, in order (for tests and tuning)."""
+        prepared = self.neutralise(text)
+        return [rule.name for rule in self.rules if self._matches(rule, prepared, 0, len(prepared))]
+
     def assess_everywhere(self, prepared: str) -> SafetyAssessment:
         """The definition assess_normalised() must agree with: every rule searched over the whole neutralised text."""
         for rule in self.rules:
