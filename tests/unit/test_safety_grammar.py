@@ -1,0 +1,154 @@
+"""Each rule of the safety grammar, on its own, and the reach of negation."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.safety import Tier, load_safety_rules
+
+RULES = load_safety_rules()
+
+# One phrasing per rule that this rule matches (other rules may match it too).
+EXAMPLES = {
+    "ending_at_a_time": "I'm going to end it tonight",
+    "time_then_ending": "tonight is the night i end it",
+    "plan_to_end": "I have a plan to end my life",
+    "how_and_when": "I've worked out exactly how and when",
+    "when_nobody_is_there": "I'll do it after the funeral",
+    "farewell_note": "I've written a goodbye note",
+    "letters_for_after": "i wrote letters to my family to find after",
+    "letters_written_for_after": "I've got my last messages drafted for everyone",
+    "giving_things_away": "I've been giving my things away",
+    "giving_mine_away": "gave my guitar and my books away this week, won't need them",
+    "goodbyes": "I said goodbye to everyone I care about",
+    "goodbyes_said": "i deleted all my accounts and said my goodbyes",
+    "things_in_order": "i wrote my will last night",
+    "pet_looked_after": "i gave my cat to my neighbour so she'll be looked after",
+    "tried_to_end_it": "I tried to kill myself last year",
+    "an_attempt": "i survived an attempt and i feel the same now",
+    "attempted": "I attempted last year and those feelings are back",
+    "tried_before_and_again_now": "I tried before, years ago, and I feel like that again now",
+    "saving_pills": "I've been saving up my pills",
+    "pills_stashed": "i've got my pills lined up on the table",
+    "has_a_weapon": "i bought a gun last week",
+    "fixed_on_means": "I keep staring at the knife in the kitchen",
+    "means_then_fixed": "i have a rope in the garage and i keep looking at it",
+    "method_named": "I looked up how many pills it would take",
+    "pills_taken_all": "ive got a whole bottle of painkillers and im thinking about taking them all",
+    "looked_up_means": "i looked up the nearest bridge",
+    "place_then_jump": "I was on the bridge and kept thinking how easy it would be to just jump off it",
+    "has_a_rope": "I have the rope ready",
+    "has_a_rope_said": "i bought a rope",
+    "at_the_edge": "i stood on the bridge for an hour",
+    "place_then_thought_of_jumping": "I went up to the roof and thought about jumping",
+    "thinking_of_jumping_said": "i keep thinking about jumping",
+    "thinking_of_jumping": "I keep thinking about jumping off the roof",
+    "knows_how": "i know which bridge i'd use",
+    "going_to_end_it": "I'm going to kill myself",
+    "doing_it_then": "i'm going to do it when everyone is asleep",
+    "going_to_jump": "I'm going to jump",
+    "going_through_with_it": "im going to go through with it this time",
+    "self_harm_named": "i relapsed on self harm",
+    "harming_myself": "i hurt myself last night",
+    "harming_my_body": "i burn my skin with a lighter when it gets bad",
+    "cutting_again": "I've been cutting again",
+    "relapsed_cutting": "i relapsed, first cut in 2 years",
+    "cutting_relapse": "first cut in two years, i relapsed",
+    "wanting_to_cut": "i want to cut so bad rn",
+    "suicide_named": "I keep thinking about suicide",
+    "thinking_of_ending_it": "i keep thinking about ending it",
+    "kill_myself": "kms",
+    "wish_to_die": "I want to die",
+    "wish_not_to_wake": "sometimes I wish I wouldn't wake up",
+    "sleep_and_never_wake": "i wish i could fall asleep and not wake up",
+    "wish_for_an_accident": "I wouldn't mind if a bus hit me",
+    "accident_and_not_care": "if a car hit me i wouldn't even care",
+    "if_i_died_nobody_would_care": "if i died tonight nobody would care",
+    "better_off_without_me": "everyone would be better off without me",
+    "why_still_alive": "why am I even still alive",
+    "tired_of_living": "i am so tired of being alive",
+    "no_reason_to_live": "life isn't worth living",
+    "no_will_to_live": "I don't want to be here anymore",
+    "unsure_about_living": "im not sure i want to be alive anymore",
+    "not_around_much_longer": "I don't think I'll be around much longer",
+    "no_one_would_miss_me": "nobody would miss me if I disappeared",
+    "disappear_forever": "i could just disappear forever",
+    "cant_go_on": "I can't go on like this",
+    "feel_hopeless": "i feel so hopeless",
+    "hope_gone": "i've lost all hope",
+    "no_point": "what's the point of anything anymore",
+    "given_up": "I give up on everything",
+    "never_getting_better": "nothing will ever get better",
+    "cant_see_it_getting_better": "i can't see it ever getting better",
+    "nothing_changes": "nothing i do matters",
+    "nothing_matters": "i just dont care about anything anymore",
+    "a_burden": "I'm a burden on my family",
+    "burdening": "everyone has to carry me",
+    "feel_trapped": "I feel trapped",
+    "no_way_out": "there's no way out",
+    "feel_empty": "I feel empty inside",
+    "feel_nothing": "i feel nothing anymore",
+    "no_future": "I don't see a future",
+}
+
+
+def test_every_rule_has_an_example() -> None:
+    assert set(EXAMPLES) == {rule.name for rule in RULES.rules}
+
+
+@pytest.mark.parametrize(("name", "text"), EXAMPLES.items())
+def test_each_rule_matches_its_example(name: str, text: str) -> None:
+    assert name in RULES.matching_rules(text), RULES.matching_rules(text)
+    rule = next(rule for rule in RULES.rules if rule.name == name)
+    assert RULES.assess(text).tier >= rule.tier
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm not suicidal, just frustrated",
+        "I would never hurt myself",
+        "not that I want to die",
+        "I don't want to die",
+        "I'm not going to kill myself over a job",
+        "no, I'm not thinking of ending it",
+        "I have no plans to hurt myself",
+        "I never want to cut myself again",
+        "I don't feel trapped",
+        "I'm not a burden",
+        "I'm not hopeless, just annoyed",
+        "i dont wish i was dead",
+    ],
+)
+def test_a_negation_right_before_a_signal_cancels_it(text: str) -> None:
+    assert RULES.assess(text).tier is Tier.BENIGN
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm not suicidal but I've been saving my pills",  # 'but' ends the negation's reach
+        "I'm not okay, I want to die",  # so does a comma
+        "I don't know. I want to die",  # and the end of a sentence
+        "I don't care anymore i want to die",  # 'care' is not a bridging word
+        "I don't want to die but sometimes I wish I wouldn't wake up",
+        "not gonna lie, I want to die",  # emphasis, not negation
+        "I'm not joking, I want to kill myself",
+        "I'm not sure I want to be alive anymore",  # doubt, not negation
+        "I never get callbacks and I want to die",  # the negation governs 'get callbacks'
+    ],
+)
+def test_a_negation_does_not_cancel_a_signal_it_does_not_govern(text: str) -> None:
+    assert RULES.assess(text).is_crisis
+
+
+def test_rules_stay_within_a_sentence() -> None:
+    assert RULES.assess("I want to. Die Hard is on tonight").tier is Tier.BENIGN
+    assert RULES.assess("I want to die").is_crisis
+
+
+def test_run_together_and_slang() -> None:
+    for text in ("iwanttodie", "gonna killmyself", "kms", "i want to unalive myself", "thinking of sewerslide"):
+        assert RULES.assess(text).is_crisis, text
+    for text in ("lol kys if you ghost candidates", "the office is 12 kms away"):
+        assert RULES.assess(text).tier is Tier.BENIGN, text
