@@ -191,7 +191,7 @@ async def test_not_safe_leads_to_the_crisis_path_and_safe_carries_on(harness: Ha
 async def test_a_mood_of_one_from_a_nudge_is_a_concern(harness: Harness) -> None:
     alex = harness.member("alex")
     await (await alex.slash("nudges start", time="10:00", timezone="Europe/London")).wait_final()
-    await harness.advance(DAY)
+    await harness.advance(timedelta(hours=1, minutes=1))  # 10:01 in London: today's nudge is due
     nudges_cog = harness.running.get_cog("NudgesCog")
     assert nudges_cog is not None
     await nudges_cog.run_due_nudges()  # type: ignore[attr-defined]
