@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -12,51 +11,35 @@ import discord
 
 from bot.care.service import CHECKIN_KIND, care_custom_id, words
 from bot.clock import discord_timestamp
+from bot.components import OwnedButton, StaticView
 from bot.delivery import DeliveryOutcome
 from bot.scheduling import Timer
 from bot.support import crisis_embeds, helplines_embed
-from bot.ui import CALM, CARE, guarded, refuse_if_not_owner, reply
+from bot.ui import CALM, CARE, reply
 
 if TYPE_CHECKING:
     from bot.client import BouncebackBot
 
 log = logging.getLogger(__name__)
 
-CARE_TEMPLATE = r"care:(?P<action>[a-z]+):(?P<owner_id>\d+):(?P<guild_id>\d+)"
+ACTIONS_PATTERN = "talk|ground|okay|safe|unsafe|tomorrow|moderator|dmokay|dmhard"
+ACTION = ("action", ACTIONS_PATTERN)
 # One request reaches the moderators; asking again within this window only reassures the member.
 MODERATOR_REQUEST_WINDOW = timedelta(hours=12)
 
 Interaction = discord.Interaction[Any]
 
 
-class CareButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=CARE_TEMPLATE):
-    """Every button under a crisis or concern reply, and under the next day's check-in DM."""
+class CareButton(OwnedButton, prefix="care", fields=(ACTION, "owner_id", "guild_id")):
+    """Every button under a crisis or concern reply, and under the next day's check-in DM (guild 0: none)."""
 
-    def __init__(self, action: str, owner_id: int, guild_id: int | None) -> None:
-        super().__init__(discord.ui.Button(custom_id=care_custom_id(action, owner_id, guild_id)))
-        self.action = action
-        self.owner_id = owner_id
-        self.guild_id = guild_id
+    action: str
+    owner_id: int
+    guild_id: int
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> CareButton:
-        """Rebuild from a custom id."""
-        return cls(match["action"], int(match["owner_id"]), int(match["guild_id"]) or None)
-
-    async def interaction_check(self, interaction: Interaction, /) -> bool:
-        """Only the member the reply was for can use its buttons."""
-        return not await refuse_if_not_owner(interaction, self.owner_id)
-
-    @guarded
-    async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
+    async def pressed(self, interaction: Interaction) -> None:
         """Do what the button says."""
-        handler = ACTIONS.get(self.action)
-        if handler is None:
-            await reply(interaction, words()["answers"]["okay"])
-            return
-        await handler(self, interaction, interaction.client)
+        await ACTIONS[self.action](self, interaction, interaction.client)
 
     async def talk(self, interaction: Interaction, bot: BouncebackBot) -> None:
         """Helplines for the member's own country."""
@@ -81,12 +64,8 @@ class CareButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=CARE_T
     async def unsafe(self, interaction: Interaction, bot: BouncebackBot) -> None:
         """The member said they are not safe: the crisis path."""
         region = await bot.care.region(self.owner_id, str(interaction.locale))
-        buttons = await bot.care.crisis_buttons(self.owner_id, self.guild_id)
-        view = discord.ui.View(timeout=None)
-        for button in buttons:
-            view.add_item(button)
-        view.stop()
-        await reply(interaction, embeds=crisis_embeds(region), view=view)
+        buttons = await bot.care.crisis_buttons(self.owner_id, self.guild_id or None)
+        await reply(interaction, embeds=crisis_embeds(region), view=StaticView(*buttons))
 
     async def tomorrow(self, interaction: Interaction, bot: BouncebackBot) -> None:
         """Plan one gentle check-in DM for tomorrow, at a sensible local hour."""
@@ -101,7 +80,7 @@ class CareButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=CARE_T
     async def moderator(self, interaction: Interaction, bot: BouncebackBot) -> None:
         """Tell the server's moderators that the member would like someone to reach out; never their words."""
         text = words()["moderator"]
-        settings = None if self.guild_id is None else await bot.care.store.support_settings(self.guild_id)
+        settings = await bot.care.store.support_settings(self.guild_id) if self.guild_id else None
         if settings is None:
             await reply(interaction, text["unavailable"])
             return
@@ -142,13 +121,11 @@ class CareButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=CARE_T
         await bot.care.signal(self.owner_id)
         region = await bot.care.region(self.owner_id, str(interaction.locale))
         lead = discord.Embed(description=text["hard_reply"], colour=CARE)
-        view = discord.ui.View(timeout=None)
-        view.add_item(discord.ui.Button(
+        again = discord.ui.Button[Any](
             label=text["again"], emoji="🕊️", style=discord.ButtonStyle.secondary,
             custom_id=care_custom_id("tomorrow", self.owner_id),
-        ))
-        view.stop()
-        await reply(interaction, embeds=[lead, helplines_embed(region)], view=view)
+        )
+        await reply(interaction, embeds=[lead, helplines_embed(region)], view=StaticView(again))
 
 
 CareAction = Callable[[CareButton, Interaction, "BouncebackBot"], Awaitable[None]]
@@ -168,15 +145,14 @@ ACTIONS: dict[str, CareAction] = {
 def checkin_view(owner_id: int) -> discord.ui.View:
     """The buttons under the next day's check-in DM."""
     text = words()["tomorrow"]
-    view = discord.ui.View(timeout=None)
-    for label, action, emoji in (
-        (text["dm_okay"], "dmokay", None), (text["dm_hard"], "dmhard", None), (text["dm_talk"], "talk", "📞"),
-    ):
-        view.add_item(discord.ui.Button(
+    return StaticView(*(
+        discord.ui.Button[Any](
             label=label, emoji=emoji, style=discord.ButtonStyle.secondary, custom_id=care_custom_id(action, owner_id)
-        ))
-    view.stop()
-    return view
+        )
+        for label, action, emoji in (
+            (text["dm_okay"], "dmokay", None), (text["dm_hard"], "dmhard", None), (text["dm_talk"], "talk", "📞"),
+        )
+    ))
 
 
 async def send_checkin(bot: BouncebackBot, timer: Timer) -> None:

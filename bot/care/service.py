@@ -17,6 +17,7 @@ import discord
 
 from bot.care.store import CareStore, MemberContext
 from bot.clock import discord_timestamp
+from bot.components import StaticView
 from bot.content import load_content
 from bot.safety import BENIGN, SafetyAssessment, SafetyRules, Tier
 from bot.support import Region, crisis_embeds, resolve_region
@@ -54,13 +55,7 @@ class CareReply:
 
     def view(self, *extra: discord.ui.Item[Any]) -> discord.ui.View:
         """A view with the care buttons first, then any of the flow's own items (all answered by custom id)."""
-        view = discord.ui.View(timeout=None)
-        for button in self.buttons:
-            view.add_item(button)
-        for item in extra:
-            view.add_item(item)
-        view.stop()  # every item is a registered DynamicItem: nothing to keep in memory (see bot.ui.untracked)
-        return view
+        return StaticView(*self.buttons, *extra)
 
 
 def sensible_checkin_time(now: datetime, zone: ZoneInfo) -> datetime:
