@@ -7,3 +7,35 @@ to a table shows up here, in one place.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.crypto import TextCipher
+from bot.storage.database import Database
+
+
+@dataclass(frozen=True)
+class HardQuestionText:
+    """A question a member found hard, noted in a reflection (owned by reflection), decrypted."""
+
+    id: int
+    text: str
+
+
+async def hard_questions(
+    database: Database, cipher: TextCipher, user_id: int, limit: int = 50
+) -> list[HardQuestionText]:
+    """The member's hard questions from their reflections, newest first (practice asks them again)."""
+    rows = await database.fetchall(
+        "SELECT id, text_encrypted FROM hard_questions WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT ?",
+        (user_id, limit),
+    )
+    return [HardQuestionText(id=row["id"], text=cipher.decrypt(row["text_encrypted"])) for row in rows]
+
+
+async def hard_question(database: Database, cipher: TextCipher, user_id: int, question_id: int) -> str | None:
+    """One of the member's hard questions, decrypted; None if it is gone (its reflection deleted) or not theirs."""
+    row = await database.fetchone(
+        "SELECT text_encrypted FROM hard_questions WHERE id = ? AND user_id = ?", (question_id, user_id)
+    )
+    return None if row is None else cipher.decrypt(row["text_encrypted"])

@@ -7,7 +7,9 @@ from datetime import timedelta
 
 import discord
 
-from bot.storage import practice as store
+from cogs.practice import questions
+from cogs.practice.store import PracticeStore
+from cogs.practice.views import StartButton
 from emulator import EmulatedMessage, InteractionResult, SimulatedMember
 from tests.harness import Harness
 
@@ -71,7 +73,7 @@ async def test_single_question_answer_feedback_and_rating(harness: Harness) -> N
     assert "What a strong answer covers" in question.text()
     assert [b.label for b in question.buttons()] == ["Answer"]
     text = question_of(question)
-    assert text in {q.text for q in store.bank().values() if q.category == "behavioural"}
+    assert text in {q.text for q in questions.bank().values() if q.category == "behavioural"}
 
     opened = await alex.click(question, "Answer")
     assert opened.modal is not None
@@ -181,13 +183,13 @@ async def test_a_low_rated_question_comes_back_later(harness: Harness) -> None:
     assert "come back" in rated.text()
     await alex.click(rated, "Done")
     bot = harness.running
-    assert await store.due_for_review(bot.database, alex.user_id, bot.now()) == []
+    assert await PracticeStore(bot.database, bot.cipher).due_for_review(alex.user_id, bot.now()) == []
 
     not_yet = (await alex.slash("practice", category="motivation")).message
     assert question_of(not_yet) != hard
 
     await harness.advance(timedelta(days=1, minutes=1))
-    due = await store.due_for_review(bot.database, alex.user_id, bot.now())
+    due = await PracticeStore(bot.database, bot.cipher).due_for_review(alex.user_id, bot.now())
     assert [item.last_rating for item in due] == [1]
     back = (await alex.slash("practice", category="motivation")).message
     assert question_of(back) == hard
@@ -195,7 +197,7 @@ async def test_a_low_rated_question_comes_back_later(harness: Harness) -> None:
 
     solid = (await alex.click((await answer(alex, back, STRONG)).message, "4")).message
     assert "4/5" in solid.text()
-    assert await store.due_for_review(bot.database, alex.user_id, bot.now()) == []
+    assert await PracticeStore(bot.database, bot.cipher).due_for_review(alex.user_id, bot.now()) == []
 
 
 async def test_practise_a_question_after_rejected(harness: Harness) -> None:
@@ -231,7 +233,7 @@ async def test_my_hard_questions_come_from_a_reflection(harness: Harness) -> Non
     alex = harness.member("alex")
     nothing_yet = (await alex.slash("practice", category="My hard questions")).message
     assert "haven't noted any hard questions yet" in nothing_yet.text()
-    assert question_of(nothing_yet) in {q.text for q in store.bank().values()}
+    assert question_of(nothing_yet) in {q.text for q in questions.bank().values()}
 
     opened = await alex.slash("reflect", rejection="new")
     assert opened.modal is not None
@@ -293,12 +295,13 @@ async def test_a_due_question_offered_by_dm_starts_from_its_button(harness: Harn
     await alex.click((await answer(alex, first, VAGUE)).message, "2")
     await harness.advance(timedelta(days=3))
     bot = harness.running
-    (due,) = await store.due_for_review(bot.database, alex.user_id, bot.now())
+    (due,) = await PracticeStore(bot.database, bot.cipher).due_for_review(alex.user_id, bot.now())
     # What the nudges feature does: a DM with a button whose custom id /practice owns.
     view = discord.ui.View(timeout=None)
-    view.add_item(discord.ui.Button(label="Practise it now", custom_id=store.start_custom_id("review", alex.user_id)))
+    start = StartButton.custom_id_for("review", alex.user_id)
+    view.add_item(discord.ui.Button(label="Practise it now", custom_id=start))
     await bot.delivery.send_dm(alex.user_id, content="A question is ready for another go.", view=view)
     offer = await alex.wait_for_dm(lambda message: "another go" in message.text())
     await harness.restart()
     started = await alex.click(offer, "Practise it now")
-    assert started.ephemeral and question_of(started.message) == hard == store.bank()[due.question_key].text
+    assert started.ephemeral and question_of(started.message) == hard == questions.bank()[due.question_key].text

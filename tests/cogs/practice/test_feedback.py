@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from bot import practice_feedback as rules
 from bot.content import load_content
+from cogs.practice import analysis as rules
+from cogs.practice import logic
 
 STRONG = (
     "In my last role at a logistics company, our warehouse team was missing about 15% of same-day shipments "
@@ -194,16 +195,16 @@ def test_situational_answers_accept_what_i_would_do() -> None:
 
 def test_one_thing_to_work_on_prefers_the_most_common_then_the_most_important() -> None:
     vague, we, strong = (rules.analyse(text, "behavioural") for text in (VAGUE, ONLY_WE, STRONG))
-    assert rules.one_thing_to_work_on([vague, we, strong]) == "detail_missing"
-    assert rules.one_thing_to_work_on([vague]) == "generic"
-    assert rules.one_thing_to_work_on([strong]) is None
+    assert logic.one_thing_to_work_on([vague, we, strong]) == "detail_missing"
+    assert logic.one_thing_to_work_on([vague]) == "generic"
+    assert logic.one_thing_to_work_on([strong]) is None
 
 
 def test_strongest_answer_is_the_highest_score_and_ties_go_to_the_earlier() -> None:
     vague, strong = rules.analyse(VAGUE, "behavioural"), rules.analyse(STRONG, "behavioural")
-    assert rules.strongest([vague, strong, vague]) == 1
-    assert rules.strongest([strong, strong]) == 0
-    assert rules.strongest([]) is None
+    assert logic.strongest([vague, strong, vague]) == 1
+    assert logic.strongest([strong, strong]) == 0
+    assert logic.strongest([]) is None
 
 
 def test_empty_answer_does_not_break() -> None:
@@ -220,7 +221,7 @@ def wording() -> dict[str, object]:
 
 
 def test_feedback_is_explained_and_honest(wording: dict[str, object]) -> None:
-    feedback = rules.render(rules.analyse(VAGUE, "behavioural"), wording)
+    feedback = logic.render(rules.analyse(VAGUE, "behavioural"), wording)
     assert "rule-based check of structure" in feedback.honesty and "not a judgement" in feedback.honesty
     assert "“I'm a hard worker”, “always”, “usually”" in feedback.improvements
     assert feedback.summary == "About 33 words, about 20 seconds when spoken aloud."
@@ -229,24 +230,24 @@ def test_feedback_is_explained_and_honest(wording: dict[str, object]) -> None:
 
 
 def test_structure_section_quotes_the_evidence(wording: dict[str, object]) -> None:
-    title, body = rules.render_structure(rules.analyse(STRONG, "behavioural"), wording)
+    title, body = logic.render_structure(rules.analyse(STRONG, "behavioural"), wording)
     assert "STAR" in title
     assert "✅ **Action**: “I mapped”, “I rewrote”" in body
-    _, body = rules.render_structure(rules.analyse(ONLY_WE, "behavioural"), wording)
+    _, body = logic.render_structure(rules.analyse(ONLY_WE, "behavioural"), wording)
     assert "▫️ **Task**: not spotted" in body
 
 
 def test_hedge_counts_show_in_the_feedback(wording: dict[str, object]) -> None:
     text = "I think it went well. I think the client liked it. Maybe we could have been faster. " * 2
-    feedback = rules.render(rules.analyse(text, "behavioural"), wording, max_improvements=10)
+    feedback = logic.render(rules.analyse(text, "behavioural"), wording, max_improvements=10)
     assert "“I think” ×4" in feedback.improvements
     assert "“maybe” ×2" in feedback.improvements
 
 
 def test_quote_cannot_break_markdown_or_mention() -> None:
-    assert rules.quote("**bold** <@123> `code`") == "“bold 123 code”"
-    assert rules.quote("i led it") == "“I led it”"
-    assert rules.quote("x" * 100).endswith("…”")
+    assert logic.quote("**bold** <@123> `code`") == "“bold 123 code”"
+    assert logic.quote("i led it") == "“I led it”"
+    assert logic.quote("x" * 100).endswith("…”")
 
 
 def test_every_finding_has_wording(wording: dict[str, object]) -> None:
@@ -270,7 +271,7 @@ def test_every_finding_has_wording(wording: dict[str, object]) -> None:
 def test_spoken_time_in_seconds_then_minutes(wording: dict[str, object]) -> None:
     def spoken(words: int) -> str:
         text = ". ".join(" ".join(["word"] * 10) for _ in range(words // 10)) + "."
-        return rules.render(rules.analyse(text, "behavioural"), wording).summary
+        return logic.render(rules.analyse(text, "behavioural"), wording).summary
 
     assert spoken(120) == "About 120 words, about 60 seconds when spoken aloud."
     assert spoken(300) == "About 300 words, roughly 2.3 minutes when spoken aloud."

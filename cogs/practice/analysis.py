@@ -1,20 +1,38 @@
-"""Rule-based feedback on a practice answer: structure (STAR), detail, length, ownership, hedging and filler.
+"""The answer analyser: what the rules notice in a practice answer (STAR, detail, length, ownership, hedges, fillers).
 
 Everything here is a pure function of the answer text, so it is fast and easy to test. It checks patterns
-in the wording, never whether the content is good: the member is told exactly that. The words the member
-reads come from data/practice.toml; this module only decides which findings apply and fills them in.
+in the wording, never whether the content is good: the member is told exactly that. Which findings apply is
+decided here; `logic.py` turns them into the words of data/practice.toml.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from bot.safety import normalise_text
+from cogs.practice.patterns import (
+    ACTION_EXTRA,
+    ACTION_HYPOTHETICAL,
+    ACTION_PAST,
+    CUES,
+    FILLERS,
+    FIRST_PERSON,
+    GENERIC,
+    GENERIC_WOULD,
+    HEDGES,
+    NOT_ACTIONS,
+    NUMBER,
+    RESULT_HYPOTHETICAL,
+    SENTENCE_BREAK,
+    TEAM,
+    TEAM_ACTION_PAST,
+    VOCAL_FILLERS,
+    WORD,
+)
 
 log = logging.getLogger(__name__)
 
@@ -71,146 +89,6 @@ PRIORITY = (
 )
 
 
-def _patterns(*sources: str) -> tuple[re.Pattern[str], ...]:
-    return tuple(re.compile(source) for source in sources)
-
-
-_PAST_VERBS = (
-    r"[a-z]+ed|built|wrote|rewrote|led|ran|made|took|spoke|met|set|brought|found|began|drove|gave|chose|taught"
-    r"|put|told|did|got|kept|sent|went|sat|broke|drew|held|paid|sold|won|oversaw|sought|stood|shared|dug"
-    r"|split|cut|fought|flew|read|rang|sped|spent|struck|swapped|thought|threw|understood|undertook|rebuilt"
-)
-# "I wanted", "I needed" and friends describe a state of mind, not something the member did.
-_NOT_ACTIONS = frozenset(
-    {
-        "wanted", "needed", "liked", "loved", "hoped", "guessed", "supposed", "believed", "seemed", "used",
-        "learned", "hated", "feared", "worried", "cared", "preferred", "enjoyed", "wished", "missed", "failed",
-    }
-)
-_ACTION_PAST = re.compile(
-    r"\bi (?:then |first |also |quickly |immediately |personally |eventually |finally |later |instead |"
-    r"actually |just |carefully |calmly )?(" + _PAST_VERBS + r")\b"
-)
-# Team actions ("we rebuilt") still count as the action part; the ownership check says whose part it was.
-_TEAM_ACTION_PAST = re.compile(
-    r"\bwe (?:then |first |also |quickly |immediately |eventually |finally |all )?(" + _PAST_VERBS + r")\b"
-)
-_ACTION_EXTRA = _patterns(r"\bmy first step was\b", r"\bso i (?:went|asked|called|decided|set|started)\b")
-_ACTION_HYPOTHETICAL = _patterns(
-    r"\bi(?:'d| would| will|'ll) (?:first |then |also |probably |start by |begin by |try to )?[a-z]{3,}",
-    r"\bmy first (?:step|move|priority) would be\b",
-    r"\b(?:first|firstly|then|next|after that|finally),? i(?:'d| would)\b",
-)
-
-_CUES: dict[str, tuple[re.Pattern[str], ...]] = {
-    "situation": _patterns(
-        r"\b(?:in|at|during) my (?:last|previous|first|current|old|former|second|third) (?:job|role|position|"
-        r"company|team|internship|placement|year|semester|employer|workplace)\b",
-        r"\b(?:in|at|during) my (?:last|previous|first|current|old|former) [a-z]+\b",
-        r"\b(?:in|on|during|spent) my (?:placement|internship|apprenticeship|degree|course|studies|gap year|"
-        r"time at)\b",
-        r"\bwhen i (?:was|worked|joined|started|moved|took over)\b",
-        r"\bwhile (?:i was|working|at|studying)\b",
-        r"\b(?:last|this|that|one) (?:year|month|week|summer|spring|autumn|fall|winter|quarter|term)\b",
-        r"\bin (?:19|20)\d{2}\b",
-        r"\b(?:back in|a few (?:years|months|weeks) ago|years ago|months ago)\b",
-        r"\b(?:at the time|the situation was|the context was|the background was)\b",
-        r"\b(?:our|the|my) (?:team|company|client|customer|manager|project|department|store|shop|school|"
-        r"business|startup|product|warehouse|office|ward|class) (?:was|were|had|needed|wanted|asked)\b",
-        r"\bthere (?:was|were) (?:a|an|some|two|three|several|many)\b",
-        r"\b(?:we|i) (?:had|were|was) (?:a|an|some|two|three|several|been)\b",
-        r"\bi was (?:working|part of|on a|an? [a-z]+ at)\b",
-    ),
-    "task": _patterns(
-        r"\bmy (?:job|role|task|responsibility|goal|aim|brief|assignment|challenge|part) (?:was|were)\b",
-        r"\bi was (?:asked|responsible|tasked|in charge|given|expected|supposed|brought in)\b",
-        r"\bi (?:needed|had) to\b",
-        r"\b(?:the|our|my) (?:goal|aim|task|challenge|problem|issue|objective|target|deadline|priority) "
-        r"(?:was|were|is)\b",
-        r"\bwe (?:needed|had) to\b",
-        r"\b(?:i|we) (?:wanted|aimed|set out|decided) to\b",
-        r"\bit was (?:up to me|my job|my responsibility)\b",
-    ),
-    "result": _patterns(
-        r"\bas a result\b",
-        r"\bin the end\b",
-        r"\bultimately\b",
-        r"\bthe (?:result|outcome|impact|effect)\b",
-        r"\b(?:which|this|that|it) (?:meant|led to|resulted in|helped|allowed|let us|saved|cut|reduced|"
-        r"increased|improved|gave)\b",
-        r"\bended up\b",
-        r"\b(?:increased|reduced|decreased|dropped|fell|rose|grew(?! up)|improved|doubled|halved|tripled|saved|"
-        r"exceeded|delivered|launched|shipped|renewed|promoted|praised|resolved|solved|recovered)\b",
-        r"\b(?:on time|ahead of schedule|under budget|on budget|on track)\b",
-        r"\bi (?:learned|learnt|realised|realized|took away) (?:that|how|to|a lot|from)\b",
-        r"\b(?:since then|from then on|these days|going forward|next time)\b",
-        r"\b(?:the |their |my )?feedback was\b",
-        r"\b(?:the client|the customer|my manager|the team|they|everyone) (?:was|were) (?:happy|pleased|"
-        r"delighted|satisfied|relieved|impressed)\b",
-    ),
-}
-_RESULT_HYPOTHETICAL = _patterns(
-    r"\bso that\b", r"\bthat way\b", r"\bthe (?:goal|aim|point) (?:would be|is)\b", r"\b(?:which|this|that) would\b",
-    r"\bto make sure\b", r"\bi(?:'d| would) (?:measure|check|know it worked|judge)\b",
-)
-
-_NUMBER = re.compile(
-    r"(?:[£$€¥]\s?\d[\d,.]*\s?(?:k|m|bn|million|billion|thousand)?|\b\d[\d,.]*\s?(?:%|percent|per cent|k\b|x\b)?"
-    r"|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|"
-    r"hundred|hundreds|thousand|thousands|million|millions|dozen|dozens|half|double|doubled|halved|tripled)\b)"
-)
-_GENERIC = _patterns(
-    r"\busually\b", r"\balways\b", r"\bgenerally\b", r"\btypically\b", r"\bnormally\b", r"\btend to\b",
-    r"\bin general\b", r"\bwhenever\b", r"\bi(?:'m| am) (?:[a-z]+ ){0,2}(?:hard[- ]working|hard worker|"
-    r"team player|people person|perfectionist|good at|great at)",
-)
-_GENERIC_WOULD = re.compile(r"\bi(?:'d| would)\b")
-
-_HEDGES: dict[str, re.Pattern[str]] = {
-    label: re.compile(source)
-    for label, source in (
-        ("I think", r"\bi think\b"),
-        ("I guess", r"\bi guess\b"),
-        ("I suppose", r"\bi suppose\b"),
-        ("I feel like", r"\bi feel like\b"),
-        ("maybe", r"\bmaybe\b"),
-        ("perhaps", r"\bperhaps\b"),
-        ("probably", r"\bprobably\b"),
-        ("possibly", r"\bpossibly\b"),
-        ("sort of", r"(?<!what )(?<!this )(?<!that )(?<!the )(?<!any )\bsort of\b"),
-        ("kind of", r"(?<!what )(?<!this )(?<!that )(?<!the )(?<!any )\bkind of\b"),
-        ("somewhat", r"\bsomewhat\b"),
-        ("a bit", r"\ba (?:little )?bit\b"),
-        ("hopefully", r"\bhopefully\b"),
-        ("not sure", r"\bnot (?:really |totally |entirely )?sure\b"),
-        ("might", r"\bmight\b"),
-        ("I'm no expert", r"\bi'?m no expert\b"),
-    )
-}
-_FILLERS: dict[str, re.Pattern[str]] = {
-    label: re.compile(source)
-    for label, source in (
-        ("um", r"\bu+m+\b"),
-        ("uh", r"\bu+h+\b"),
-        ("erm", r"\berm+\b"),
-        ("like", r"\blike,|,\s*like\b(?!\s+(?:a|an|the|this|that|when|how|what|to)\b)"),
-        ("you know", r"\byou know\b(?! (?:what|how|why|when|where|that|the)\b)"),
-        ("basically", r"\bbasically\b"),
-        ("literally", r"\bliterally\b"),
-        ("actually", r"\bactually\b"),
-        ("honestly", r"\bhonestly\b"),
-        ("just", r"\bjust\b"),
-        ("really", r"\breally\b"),
-        ("I mean", r"\bi mean\b"),
-        ("so yeah", r"\bso,? yeah\b"),
-        ("and stuff", r"\b(?:and|or) (?:stuff|something|whatever)\b|\b(?:stuff|things) like that\b"),
-    )
-}
-_VOCAL_FILLERS = frozenset({"um", "uh", "erm"})
-_FIRST_PERSON = re.compile(r"\bi\b")
-_TEAM = re.compile(r"\b(?:we|us|our|ours|ourselves)\b")
-_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
-_SENTENCE_BREAK = re.compile(r"[.!?;]+(?:\s+|$)|\n+")
 
 
 @dataclass(frozen=True)
@@ -297,12 +175,12 @@ def prepare(text: str) -> str:
 
 def count_words(prepared: str) -> int:
     """How many words an answer has."""
-    return len(_WORD.findall(prepared))
+    return len(WORD.findall(prepared))
 
 
 def count_sentences(prepared: str) -> int:
     """How many sentences (at least one for any non-empty text)."""
-    return max(1, len([part for part in _SENTENCE_BREAK.split(prepared) if _WORD.search(part)])) if prepared else 0
+    return max(1, len([part for part in SENTENCE_BREAK.split(prepared) if WORD.search(part)])) if prepared else 0
 
 
 def _unique(items: Iterable[str], limit: int = 3) -> tuple[str, ...]:
@@ -326,16 +204,16 @@ def find_cues(prepared: str, patterns: Sequence[re.Pattern[str]]) -> tuple[str, 
 
 def _past_actions(prepared: str, pattern: re.Pattern[str]) -> list[tuple[int, str]]:
     return [
-        (match.start(), match.group(0)) for match in pattern.finditer(prepared) if match.group(1) not in _NOT_ACTIONS
+        (match.start(), match.group(0)) for match in pattern.finditer(prepared) if match.group(1) not in NOT_ACTIONS
     ]
 
 
 def find_own_actions(prepared: str, category: str) -> tuple[str, ...]:
     """Things the member says they did themselves ("I rewrote"), or would do, for a what-if question."""
-    hits = _past_actions(prepared, _ACTION_PAST)
-    extra = list(_ACTION_EXTRA)
+    hits = _past_actions(prepared, ACTION_PAST)
+    extra = list(ACTION_EXTRA)
     if category == "situational":
-        extra.extend(_ACTION_HYPOTHETICAL)
+        extra.extend(ACTION_HYPOTHETICAL)
     for pattern in extra:
         hits.extend((match.start(), match.group(0)) for match in pattern.finditer(prepared))
     return _unique(text for _, text in sorted(hits))
@@ -346,17 +224,17 @@ def find_actions(prepared: str, category: str) -> tuple[str, ...]:
     own = find_own_actions(prepared, category)
     if own:
         return own
-    return _unique(text for _, text in sorted(_past_actions(prepared, _TEAM_ACTION_PAST)))
+    return _unique(text for _, text in sorted(_past_actions(prepared, TEAM_ACTION_PAST)))
 
 
 def find_star(prepared: str, category: str) -> dict[str, tuple[str, ...]]:
     """Evidence for each STAR part: the phrases that suggest it is there."""
-    result_patterns = list(_CUES["result"])
+    result_patterns = list(CUES["result"])
     if category == "situational":
-        result_patterns.extend(_RESULT_HYPOTHETICAL)
+        result_patterns.extend(RESULT_HYPOTHETICAL)
     return {
-        "situation": find_cues(prepared, _CUES["situation"]),
-        "task": find_cues(prepared, _CUES["task"]),
+        "situation": find_cues(prepared, CUES["situation"]),
+        "task": find_cues(prepared, CUES["task"]),
         "action": find_actions(prepared, category),
         "result": find_cues(prepared, result_patterns),
     }
@@ -364,7 +242,7 @@ def find_star(prepared: str, category: str) -> dict[str, tuple[str, ...]]:
 
 def find_numbers(prepared: str) -> tuple[str, ...]:
     """Figures in the answer: digits, percentages, money, and number words such as "three" or "doubled"."""
-    return _unique((match.group(0) for match in _NUMBER.finditer(prepared)), limit=4)
+    return _unique((match.group(0) for match in NUMBER.finditer(prepared)), limit=4)
 
 
 def count_phrases(prepared: str, table: Mapping[str, re.Pattern[str]]) -> dict[str, int]:
@@ -375,9 +253,9 @@ def count_phrases(prepared: str, table: Mapping[str, re.Pattern[str]]) -> dict[s
 
 def find_generic(prepared: str, category: str) -> tuple[str, ...]:
     """Phrases that describe habits or self-labels ("I usually", "I'm a team player") instead of one real time."""
-    patterns = list(_GENERIC)
+    patterns = list(GENERIC)
     if category != "situational":
-        patterns.append(_GENERIC_WOULD)
+        patterns.append(GENERIC_WOULD)
     return find_cues(prepared, patterns)
 
 
@@ -402,10 +280,10 @@ def analyse(text: str, category: str) -> Analysis:
     sentences = count_sentences(prepared)
     star = find_star(prepared, category)
     numbers = find_numbers(prepared)
-    first_person = len(_FIRST_PERSON.findall(prepared))
-    team = len(_TEAM.findall(prepared))
-    hedges = count_phrases(prepared, _HEDGES)
-    fillers = count_phrases(prepared, _FILLERS)
+    first_person = len(FIRST_PERSON.findall(prepared))
+    team = len(TEAM.findall(prepared))
+    hedges = count_phrases(prepared, HEDGES)
+    fillers = count_phrases(prepared, FILLERS)
     generic = find_generic(prepared, category)
     band = length_band(words, sentences, category)
     own_actions = find_own_actions(prepared, category)
@@ -494,7 +372,7 @@ def _delivery_findings(words: int, hedges: Mapping[str, int], fillers: Mapping[s
     filler_total = sum(fillers.values())
     if hedge_total >= HEDGE_THRESHOLD:
         yield Finding("hedging", "improve", _by_count(hedges), values={"count": hedge_total, "counts": dict(hedges)})
-    if filler_total >= FILLER_THRESHOLD or _VOCAL_FILLERS & set(fillers):
+    if filler_total >= FILLER_THRESHOLD or VOCAL_FILLERS & set(fillers):
         yield Finding("filler", "improve", _by_count(fillers), values={"count": filler_total, "counts": dict(fillers)})
     if hedge_total == 0 and filler_total == 0 and words >= LENGTH_RULES["motivation"].too_short:
         yield Finding("confident", "strength")
@@ -520,97 +398,3 @@ def score(analysis: Analysis) -> int:
     if "generic" in codes:
         points -= 10
     return max(0, min(100, points))
-
-
-def one_thing_to_work_on(analyses: Sequence[Analysis]) -> str | None:
-    """Across several answers, the single most useful improvement: the most important of the most frequent."""
-    counts = Counter(finding.code for analysis in analyses for finding in analysis.improvements)
-    if not counts:
-        return None
-    return min(counts, key=lambda code: (-counts[code], priority_of(code)))
-
-
-def strongest(analyses: Sequence[Analysis]) -> int | None:
-    """Index of the strongest answer (ties go to the earlier one)."""
-    if not analyses:
-        return None
-    return max(range(len(analyses)), key=lambda index: (analyses[index].score, -index))
-
-
-# ---------------------------------------------------------------- rendering
-
-
-@dataclass(frozen=True)
-class Feedback:
-    """The feedback as the member reads it: sections of plain text, ready for an embed."""
-
-    summary: str
-    structure_title: str
-    structure: str
-    strengths: str
-    improvements: str
-    honesty: str
-
-
-def quote(snippet: str, limit: int = 40) -> str:
-    """Show a piece of the member's answer back to them, short and unable to break the markdown."""
-    cleaned = re.sub(r"[\\*_`~|>#\[\]()<@]", "", snippet).strip()
-    # Matching folds case; give "I" its capital back so the quote reads like the member wrote it.
-    cleaned = re.sub(r"\bi\b", "I", cleaned)
-    if len(cleaned) > limit:
-        cleaned = cleaned[: limit - 1].rstrip() + "…"
-    return f"“{cleaned}”"
-
-
-def _fill(template: str, finding: Finding) -> str:
-    counts: Mapping[str, int] = finding.values.get("counts", {})
-    shown = [quote(item) + (f" ×{counts[item]}" if counts.get(item, 1) > 1 else "") for item in finding.evidence[:5]]
-    values = {key: value for key, value in finding.values.items() if key != "counts"}
-    return template.format(evidence=", ".join(shown), **values)
-
-
-def render_structure(analysis: Analysis, wording: Mapping[str, Any]) -> tuple[str, str]:
-    """The structure section: STAR part by part with the phrases that showed it, or the example check."""
-    labels = wording["star_labels"]
-    if uses_star(analysis.category) or analysis.category == "situational":
-        parts = STAR_PARTS if uses_star(analysis.category) else ("situation", "action", "result")
-        lines = []
-        for part in parts:
-            cues = analysis.star.get(part, ())
-            if part == "situation" and not cues and analysis.category == "situational":
-                cues = analysis.star.get("task", ())
-            if cues:
-                lines.append(f"✅ **{labels[part]}**: {', '.join(quote(cue) for cue in cues[:2])}")
-            else:
-                lines.append(f"▫️ **{labels[part]}**: {wording['star_not_found']}")
-        title = wording["structure_title_star"] if uses_star(analysis.category) else wording["structure_title_plan"]
-        return title, "\n".join(lines)
-    found = "example_given" in analysis.codes
-    return wording["structure_title_example"], wording["example_found" if found else "example_not_found"]
-
-
-def render(analysis: Analysis, wording: Mapping[str, Any], *, max_improvements: int = 3) -> Feedback:
-    """Turn an analysis into the member's feedback, each point explained, using the wording from data/practice.toml."""
-    templates: Mapping[str, str] = wording["findings"]
-    title, structure = render_structure(analysis, wording)
-    strengths = [f"• {_fill(templates[f.code], f)}" for f in analysis.strengths if f.code in templates]
-    improvements = analysis.improvements
-    shown = [f"• {_fill(templates[f.code], f)}" for f in improvements[:max_improvements] if f.code in templates]
-    hidden = len(improvements) - max_improvements
-    if hidden > 0:
-        shown.append(wording["more_points"].format(count=hidden, noun="point" if hidden == 1 else "points"))
-    minutes = analysis.spoken_minutes
-    if minutes < 1.5:
-        # Seconds, to the nearest ten: "about 50 seconds" reads more naturally than "0.8 minutes".
-        spoken = wording["spoken_seconds"].format(seconds=max(10, round(minutes * 6) * 10))
-    else:
-        spoken = wording["spoken_minutes"].format(minutes=f"{minutes:.1f}".rstrip("0").rstrip("."))
-    summary = wording["summary_line"].format(words=analysis.words, spoken=spoken)
-    return Feedback(
-        summary=summary,
-        structure_title=title,
-        structure=structure,
-        strengths="\n".join(strengths) or wording["no_strengths"],
-        improvements="\n".join(shown) or wording["no_improvements"],
-        honesty=wording["honesty"],
-    )
