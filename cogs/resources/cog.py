@@ -67,7 +67,3 @@ class Resources(commands.Cog):
             if not wanted or wanted in region.name.casefold() or any(a.startswith(wanted) for a in region.aliases)
         ][:25]
 
-
-async def setup(bot: BouncebackBot) -> None:
-    """Load the resources cog."""
-    await bot.add_cog(Resources(bot))
