@@ -155,7 +155,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "backup":
         return backup(args.path)
     if args.sandbox:
-        from bot.sandbox import run_sandbox
+        # The sandbox is a developer tool outside the bot's packages: imported only when asked for.
+        from sandbox.main import run_sandbox
 
         return run_sandbox(script=args.script, database=args.database)
     try:

@@ -124,10 +124,26 @@ def test_a_kept_database_remembers_members_time_and_key(tmp_path: Path) -> None:
 def test_the_normal_run_path_never_imports_the_emulator() -> None:
     code = (
         "import importlib, pkgutil, sys\n"
-        "import bot.__main__, bot.client, bot.sandbox, bot.sandbox_render\n"
+        "import bot.__main__, bot.client\n"
+        "for module in pkgutil.iter_modules(['sandbox']):\n"
+        "    importlib.import_module('sandbox.' + module.name)\n"
         "for module in pkgutil.iter_modules(['cogs']):\n"
         "    importlib.import_module('cogs.' + module.name)\n"
         "print(sorted(name for name in sys.modules if name.split('.')[0] in ('emulator', 'tests')))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                            timeout=60, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+def test_the_bot_never_imports_the_sandbox() -> None:
+    # The sandbox is a developer tool: `python -m bot --sandbox` imports it on demand, nothing else does.
+    code = (
+        "import importlib, pkgutil, sys\n"
+        "import bot.__main__, bot.client\n"
+        "for module in pkgutil.iter_modules(['cogs']):\n"
+        "    importlib.import_module('cogs.' + module.name)\n"
+        "print(sorted(name for name in sys.modules if name.split('.')[0] == 'sandbox'))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True,
                             timeout=60, check=True)

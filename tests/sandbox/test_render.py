@@ -7,19 +7,11 @@ from typing import Any
 
 import pytest
 
-from bot.sandbox import (
-    ParsedCommand,
-    SandboxError,
-    choose_actions,
-    command_usage,
-    describe,
-    field_value,
-    next_step,
-    parse_command,
-    parse_duration,
-)
-from bot.sandbox_render import Action, format_timestamp, modal_field_lines, plain, relative_time, render_message, wrap
 from emulator import ModalField
+from sandbox.common import SandboxError
+from sandbox.render import Action, format_timestamp, modal_field_lines, plain, relative_time, render_message, wrap
+from sandbox.script import ParsedCommand, choose_actions, command_usage, parse_command, parse_duration
+from sandbox.session import describe, field_value, next_step
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 ALEX, WINS, HELPERS = 111, 222, 333
