@@ -83,20 +83,32 @@ class PostButton(OwnedButton, prefix="win:post", fields=("win_id", "owner_id")):
         await wins_cog(interaction).sharing.post(interaction, self.win_id, self.owner_id)
 
 
-class EditButton(OwnedButton, prefix="win:edit", fields=("win_id", "owner_id")):
-    """Open the draft in a modal to change its words, category or anonymity."""
+class DraftButton(OwnedButton):
+    """A button under a draft's preview (a shared base, with no custom id of its own)."""
 
-    label, emoji = "Edit", "✏️"
     win_id: int
     owner_id: int
 
-    async def pressed(self, interaction: Interaction) -> None:
-        """Show the edit modal, prefilled."""
+    async def open_draft(self, interaction: Interaction) -> tuple[Wins, Win] | None:
+        """The cog and the draft while it is still this member's draft; otherwise they are told it is gone."""
         cog = wins_cog(interaction)
         win = own_draft(await cog.wins.get(self.win_id), self.owner_id)
         if win is None:
             await reply(interaction, words()["share"]["gone"])
+            return None
+        return cog, win
+
+
+class EditButton(DraftButton, prefix="win:edit", fields=("win_id", "owner_id")):
+    """Open the draft in a modal to change its words, category or anonymity."""
+
+    label, emoji = "Edit", "✏️"
+
+    async def pressed(self, interaction: Interaction) -> None:
+        """Show the edit modal, prefilled."""
+        if (found := await self.open_draft(interaction)) is None:
             return
+        cog, win = found
         await interaction.response.send_modal(
             WinModal(cog, owner_id=self.owner_id, win_id=win.id, text=win.text, category=win.category,
                      anonymous=win.anonymous)
@@ -119,20 +131,16 @@ class CancelButton(OwnedButton, prefix="win:cancel", fields=("win_id", "owner_id
         )
 
 
-class SavedDraftButton(OwnedButton, prefix="win:draft", fields=("win_id", "owner_id")):
+class SavedDraftButton(DraftButton, prefix="win:draft", fields=("win_id", "owner_id")):
     """Open a saved draft's preview."""
 
     label, emoji = "Open my saved draft", "📝"
-    win_id: int
-    owner_id: int
 
     async def pressed(self, interaction: Interaction) -> None:
         """Show the saved draft as its own preview."""
-        cog = wins_cog(interaction)
-        win = own_draft(await cog.wins.get(self.win_id), self.owner_id)
-        if win is None:
-            await reply(interaction, words()["share"]["gone"])
+        if (found := await self.open_draft(interaction)) is None:
             return
+        cog, win = found
         await cog.wins.touch(win.id, win.user_id, cog.bot.now())
         await cog.sharing.show_new_preview(interaction, win)
 
@@ -232,9 +240,15 @@ class CheerButton(OwnedButton, prefix="win:cheer", fields=("win_id",)):
         await interaction.response.edit_message(view=post_view(self.win_id, count))
 
 
-def removable_by(interaction: Interaction, win: Win) -> bool:
-    """Whether the member pressing may take this win down (see `logic.may_remove`)."""
-    return may_remove(interaction.user.id, interaction.guild_id, interaction.permissions.manage_messages, win)
+async def win_to_remove(interaction: Interaction, win_id: int) -> Win | str:
+    """The posted win if the member pressing may take it down (see `logic.may_remove`), else why not."""
+    post = words()["post"]
+    win = await wins_cog(interaction).wins.get(win_id)
+    if win is None or win.state != "posted":
+        return str(post["remove_gone"])
+    if not may_remove(interaction.user.id, interaction.guild_id, interaction.permissions.manage_messages, win):
+        return str(post["remove_refused"])
+    return win
 
 
 class RemoveButton(OwnedButton, prefix="win:remove", fields=("win_id",)):
@@ -248,15 +262,11 @@ class RemoveButton(OwnedButton, prefix="win:remove", fields=("win_id",)):
 
     async def pressed(self, interaction: Interaction) -> None:
         """Refuse politely, or ask the author / moderator to confirm."""
-        cog = wins_cog(interaction)
+        win = await win_to_remove(interaction, self.win_id)
+        if isinstance(win, str):
+            await reply(interaction, win)
+            return
         post = words()["post"]
-        win = await cog.wins.get(self.win_id)
-        if win is None or win.state != "posted":
-            await reply(interaction, post["remove_gone"])
-            return
-        if not removable_by(interaction, win):
-            await reply(interaction, post["remove_refused"])
-            return
         view = StaticView(RemoveConfirmButton(win.id, interaction.user.id))
         await reply(interaction, post["remove_confirm"].format(channel=f"<#{win.channel_id}>"), view=view)
 
@@ -274,16 +284,12 @@ class RemoveConfirmButton(OwnedButton, prefix="win:removeok", fields=("win_id", 
 
     async def pressed(self, interaction: Interaction) -> None:
         """Delete the post and mark the win removed."""
-        cog = wins_cog(interaction)
+        win = await win_to_remove(interaction, self.win_id)
+        if isinstance(win, str):
+            await interaction.response.edit_message(content=win, view=None)
+            return
         post = words()["post"]
-        win = await cog.wins.get(self.win_id)
-        if win is None or win.state != "posted":
-            await interaction.response.edit_message(content=post["remove_gone"], view=None)
-            return
-        if not removable_by(interaction, win):
-            await interaction.response.edit_message(content=post["remove_refused"], view=None)
-            return
-        if not await cog.sharing.take_down(win):
+        if not await wins_cog(interaction).sharing.take_down(win):
             await reply(interaction, post["remove_failed"])
             return
         await interaction.response.edit_message(content=post["removed"], view=None)
