@@ -9,7 +9,9 @@ to a table shows up here, in one place.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
+from bot.clock import to_iso
 from bot.crypto import TextCipher
 from bot.storage.database import Database
 
@@ -39,3 +41,28 @@ async def hard_question(database: Database, cipher: TextCipher, user_id: int, qu
         "SELECT text_encrypted FROM hard_questions WHERE id = ? AND user_id = ?", (question_id, user_id)
     )
     return None if row is None else cipher.decrypt(row["text_encrypted"])
+
+
+async def reflection_went_well(database: Database, cipher: TextCipher, reflection_id: int, owner_id: int) -> str | None:
+    """What went well, from one of the member's reflections ('' if they left it empty); None if it is gone.
+
+    For the wins capability's "Share as a win" button under a reflection.
+    """
+    encrypted = await database.fetchval(
+        "SELECT went_well_encrypted FROM reflections WHERE id = ? AND user_id = ?", (reflection_id, owner_id)
+    )
+    if encrypted is None:
+        return None
+    return cipher.decrypt(encrypted).strip()
+
+
+async def members_checked_in(database: Database, guild_id: int, start: datetime, end: datetime) -> int:
+    """How many members checked in after a setback in a server, in [start, end): a count, nobody named.
+
+    For the wins capability's weekly digest.
+    """
+    count = await database.fetchval(
+        "SELECT COUNT(DISTINCT user_id) FROM checkins WHERE guild_id = ? AND created_at >= ? AND created_at < ?",
+        (guild_id, to_iso(start), to_iso(end)),
+    )
+    return int(count or 0)

@@ -264,9 +264,6 @@ def share_win_custom_id(source: str, source_id: int, owner_id: int) -> str:
     return f"win:share:{source}:{source_id}:{owner_id}"
 
 
-SHARE_WIN_TEMPLATE = r"win:share:(?P<source>[a-z_]+):(?P<source_id>\d+):(?P<owner_id>\d+)"
-
-
 # What a member can delete one at a time ("Delete this"; see bot/delete_one.py).
 DELETE_ONE_KINDS = ("vent", "reflection", "feedback", "answer", "win")
 DELETE_ONE_KINDS_PATTERN = "|".join(DELETE_ONE_KINDS)

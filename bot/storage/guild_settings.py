@@ -107,7 +107,7 @@ class GuildSettings:
     digest_time: str = DEFAULT_TIME
     digest_timezone: str = DEFAULT_TIMEZONE
     digest_last_posted_at: datetime | None = None
-    # Whether the digest may say how many members checked in (never below a minimum; see cogs/wins.py).
+    # Whether the digest may say how many members checked in (never below a minimum; see cogs/wins/logic.py).
     digest_checkins_line: bool = True
 
     @property

@@ -1,15 +1,15 @@
-"""Wins: drafts, posts, cheers, private milestones and the weekly counts (win text encrypted at rest)."""
+"""The wins tables: drafts, posts, cheers, private milestones, digests and take-downs (win text encrypted at rest)."""
 
 from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.clock import from_iso, to_iso
 from bot.crypto import TextCipher
+from bot.readmodel import members_checked_in
 from bot.storage.checkins import ensure_user
 from bot.storage.database import Database
 
@@ -98,16 +98,6 @@ class WeekSummary:
     wins_shared: int
     members_checked_in: int
     highlights: list[Highlight]
-
-
-def milestone_for(count: int, thresholds: Sequence[int], every_after: int) -> int | None:
-    """The milestone `count` lands on, if any: a listed threshold, or each `every_after` past the last one."""
-    if count in thresholds:
-        return count
-    last = max(thresholds, default=0)
-    if every_after > 0 and count > last and count % every_after == 0:
-        return count
-    return None
 
 
 class WinRepository:
@@ -423,10 +413,7 @@ class WinRepository:
             "SELECT COUNT(*) FROM wins WHERE guild_id = ? AND state = 'posted' AND posted_at >= ? AND posted_at < ?",
             window,
         )
-        checked_in = await self._database.fetchval(
-            "SELECT COUNT(DISTINCT user_id) FROM checkins WHERE guild_id = ? AND created_at >= ? AND created_at < ?",
-            window,
-        )
+        checked_in = await members_checked_in(self._database, guild_id, start, end)
         rows = await self._database.fetchall(
             "SELECT w.*, (SELECT COUNT(*) FROM win_cheers c WHERE c.win_id = w.id) AS cheers FROM wins w "
             "WHERE w.guild_id = ? AND w.state = 'posted' AND w.anonymous = 0 AND w.posted_at >= ? AND w.posted_at < ? "

@@ -13,7 +13,7 @@ from bot.clock import to_iso
 from bot.crypto import TextCipher
 from bot.storage import Database
 from bot.storage.guild_settings import GuildSettingsRepository, SettingsError
-from bot.storage.wins import MAX_DRAFTS, Win, WinRepository
+from cogs.wins.store import MAX_DRAFTS, Win, WinRepository
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 GUILD, OTHER_GUILD = 100, 200

@@ -6,8 +6,9 @@ import discord
 import pytest
 
 from bot.storage.guild_settings import human_join, missing_channel_permissions, permission_gaps
-from bot.storage.wins import Highlight, WeekSummary, milestone_for
-from cogs.wins import category_title, digest_embed, excerpt, highlight_line, milestone_text, words
+from cogs.wins.digest import digest_embed
+from cogs.wins.logic import category_title, excerpt, highlight_line, milestone_for, milestone_text, words
+from cogs.wins.store import Highlight, WeekSummary
 
 
 @pytest.mark.parametrize(

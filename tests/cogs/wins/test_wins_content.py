@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from cogs.wins import words
+from cogs.wins.logic import words
 
 BANNED = (
     "everything happens for a reason", "stay positive", "good vibes only", "no excuses", "failure", "just move on",

@@ -1,9 +1,8 @@
-"""`/setup` for server admins (Manage Server only): the wins channel and the weekly digest."""
+"""`/setup` for server admins (Manage Server only): the wins channel, the weekly digest, support requests."""
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 
 import discord
 from discord import app_commands
@@ -11,10 +10,9 @@ from discord.ext import commands
 
 from bot.care import words as care_words
 from bot.client import BouncebackBot, Interaction
-from bot.clock import discord_timestamp
 from bot.storage.guild_settings import (
     WEEKDAYS,
-    GuildSettings,
+    WINS_CHANNEL_NEEDS,
     GuildSettingsRepository,
     SettingsError,
     human_join,
@@ -22,53 +20,30 @@ from bot.storage.guild_settings import (
     permission_gaps,
 )
 from bot.ui import CALM, reply
+from cogs.setup.logic import (
+    PermissionGaps,
+    digest_confirmation,
+    digest_summary,
+    matching_zones,
+    permission_report,
+    words,
+)
 
 log = logging.getLogger(__name__)
 
 MAX_CHOICES = 25
 
 
-async def channel_check(guild: discord.Guild, channel_id: int) -> tuple[list[str], list[str]] | None:
+async def channel_check(guild: discord.Guild, channel_id: int) -> PermissionGaps:
     """What the bot lacks in a channel, read fresh from Discord: (needed to post, for the 🎉); None if it's gone."""
     try:
         channel = await guild.fetch_channel(channel_id)
     except discord.Forbidden:
         # Without View Channel the bot can't even read the channel's settings.
-        return ["View Channel"], []
+        return [WINS_CHANNEL_NEEDS["view_channel"]], []
     except discord.NotFound:
         return None
     return permission_gaps(channel.permissions_for(guild.me))
-
-
-def permission_report(channel_id: int, gaps: tuple[list[str], list[str]] | None) -> str:
-    """A sentence an admin can act on: which permissions to give the bot in that channel, or that all is well."""
-    if gaps is None:
-        return "That channel seems to have been deleted. Please choose another with `/setup wins-channel`."
-    needed, wanted = gaps
-    if needed:
-        return (
-            f"I can't post in <#{channel_id}> yet: I'm missing {human_join(needed)} there. Give my role "
-            f"{'that permission' if len(needed) == 1 else 'those permissions'} in the channel's settings "
-            "(Edit Channel → Permissions), then check with `/setup show`."
-        )
-    if wanted:
-        return (
-            f"I can post in <#{channel_id}>, but without {human_join(wanted)} I can't add the 🎉 to each win. "
-            "Everything else works."
-        )
-    return f"I can post in <#{channel_id}> and add a 🎉 to each win. All set."
-
-
-def digest_summary(settings: GuildSettings, now: datetime) -> str:
-    """e.g. 'On — every Friday at 17:00 (Europe/London). Next: <t:…:F>'."""
-    if not settings.digest_enabled:
-        return "Off."
-    when = f"every {settings.weekday_name} at {settings.digest_time} ({settings.digest_timezone})"
-    checkins = (
-        "It says how many members checked in (when 5 or more did)." if settings.digest_checkins_line
-        else "It leaves out how many members checked in."
-    )
-    return f"On — {when}. Next one: {discord_timestamp(settings.next_digest_at(now), 'F')}. {checkins}"
 
 
 @app_commands.guild_only()
@@ -92,7 +67,7 @@ class ServerSetup(
         assert guild is not None  # guild_only
         await self.settings.set_wins_channel(guild.id, channel.id, self.bot.now())
         gaps = await channel_check(guild, channel.id)
-        lead = f"Wins will be posted in {channel.mention}."
+        lead = words()["wins_channel"]["saved"].format(channel=channel.mention)
         await reply(interaction, f"{lead}\n\n{permission_report(channel.id, gaps)}")
 
     @app_commands.command(name="digest", description="Turn the weekly wins digest on or off, and choose when")
@@ -131,31 +106,16 @@ class ServerSetup(
                 checkins_line=checkins_line.value == "on" if checkins_line else current.digest_checkins_line,
             )
         except SettingsError as error:
-            await reply(interaction, f"{error} Nothing was changed.")
+            await reply(interaction, words()["digest"]["refused"].format(error=error))
             return
         self.bot.dispatch("digest_settings_changed", guild_id)
-        if not updated.digest_enabled:
-            await reply(interaction, "The weekly digest is off. You can switch it back on any time.")
-            return
-        text = (
-            f"The weekly digest is on: every {updated.weekday_name} at {updated.digest_time} "
-            f"({updated.digest_timezone}). The next one goes out "
-            f"{discord_timestamp(updated.next_digest_at(self.bot.now()), 'F')}. It shares counts only — how many "
-            "wins were posted and, unless you turn it off with `checkins_line`, how many members checked in "
-            "(never when fewer than 5, so nobody can be picked out) — plus a few wins people shared with their name."
-        )
-        if updated.wins_channel_id is None:
-            text += "\n\nThere's no wins channel yet, so it has nowhere to go: choose one with `/setup wins-channel`."
-        await reply(interaction, text)
+        await reply(interaction, digest_confirmation(updated, self.bot.now()))
 
     @digest.autocomplete("timezone")
     async def timezone_autocomplete(self, interaction: Interaction, current: str) -> list[app_commands.Choice[str]]:
         """IANA zone names matching what the admin typed (start of a word first)."""
-        needle = current.strip().replace(" ", "_").casefold()
-        zones = sorted(iana_zones())
-        starts = [zone for zone in zones if any(part.casefold().startswith(needle) for part in zone.split("/"))]
-        contains = [zone for zone in zones if needle in zone.casefold() and zone not in starts]
-        return [app_commands.Choice(name=zone, value=zone) for zone in (starts + contains)[:MAX_CHOICES]]
+        zones = matching_zones(iana_zones(), current, MAX_CHOICES)
+        return [app_commands.Choice(name=zone, value=zone) for zone in zones]
 
     @app_commands.command(
         name="support-channel", description="Where members can ask a moderator to reach out (private channel)"
@@ -207,24 +167,19 @@ class ServerSetup(
         guild = interaction.guild
         assert guild is not None  # guild_only
         settings = await self.settings.get(guild.id)
-        embed = discord.Embed(title=f"Bounceback in {guild.name}", colour=CALM)
+        text = words()["show"]
+        embed = discord.Embed(title=text["title"].format(guild=guild.name), colour=CALM)
         if settings.wins_channel_id is None:
-            embed.add_field(
-                name="Wins channel", value="Not set yet — choose one with `/setup wins-channel`.", inline=False
-            )
+            channel_line = text["wins_channel_unset"]
         else:
             gaps = await channel_check(guild, settings.wins_channel_id)
-            embed.add_field(name="Wins channel", value=permission_report(settings.wins_channel_id, gaps), inline=False)
-        embed.add_field(name="Weekly digest", value=digest_summary(settings, self.bot.now()), inline=False)
+            channel_line = permission_report(settings.wins_channel_id, gaps)
+        embed.add_field(name=text["wins_channel"], value=channel_line, inline=False)
+        embed.add_field(name=text["digest"], value=digest_summary(settings, self.bot.now()), inline=False)
         support = await self.bot.care.store.support_settings(guild.id)
         value = (
             care_words()["setup"]["show_on"].format(channel=f"<#{support.channel_id}>", role=f"<@&{support.role_id}>")
             if support else care_words()["setup"]["show_off"]
         )
-        embed.add_field(name="Support requests", value=value, inline=False)
+        embed.add_field(name=text["support"], value=value, inline=False)
         await reply(interaction, embed=embed)
-
-
-async def setup(bot: BouncebackBot) -> None:
-    """Load the /setup commands."""
-    await bot.add_cog(ServerSetup(bot))
