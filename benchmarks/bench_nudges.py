@@ -317,8 +317,8 @@ async def add_naive_jobs(bot: Any, state: NaiveState) -> None:
     from apscheduler.events import EVENT_JOB_MISSED
     from apscheduler.triggers.cron import CronTrigger
 
-    from bot.storage.nudges import NudgeRepository
-    from cogs.nudges import NudgeComposer, nudge_table
+    from cogs.nudges.compose import NudgeComposer, nudge_table
+    from cogs.nudges.store import NudgeRepository
 
     composer = NudgeComposer(bot)
     repository = NudgeRepository(bot.database, list(nudge_table()))
@@ -363,7 +363,7 @@ async def add_naive_jobs(bot: Any, state: NaiveState) -> None:
 async def naive_send(bot: Any, composer: Any, repository: Any, user_id: int, zone: ZoneInfo) -> bool:
     """One naive job: write the ledger row, compose, send, mark it sent (one transaction per step, per member)."""
     from bot.clock import to_iso
-    from bot.storage.nudges import ClaimedNudge, base36
+    from cogs.nudges.logic import ClaimedNudge, base36
 
     now = bot.now()
     local_date = now.astimezone(zone).date()

@@ -17,6 +17,7 @@ from bot.components import OwnedButton, OwnedSelect, StaticView
 from bot.content import load_content
 from bot.delete_one import delete_this_button
 from bot.retention import VENT_WARNING_KIND, after_vent_kept
+from bot.scale import INTENSITY_LABELS
 from bot.storage.checkins import STAGES, Checkin
 from bot.ui import (
     NO_MENTIONS,
@@ -29,7 +30,6 @@ log = logging.getLogger(__name__)
 
 MAX_VENT = 4000
 MAX_FIELD = 100
-INTENSITY_LABELS = {1: "1 · a little", 2: "2", 3: "3", 4: "4", 5: "5 · a lot"}
 GONE = "I couldn't find that check-in any more (it may have been deleted). You can start a fresh one with `/rejected`."
 
 

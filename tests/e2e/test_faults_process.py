@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.storage import Database
-from bot.storage.nudges import NudgeRepository
-from cogs.nudges import nudge_table
+from cogs.nudges.compose import nudge_table
+from cogs.nudges.store import NudgeRepository
 from emulator import EmulatedMessage, SimulatedMember
 from tests.harness import Harness, kill_hard, plaintext
 

@@ -7,7 +7,7 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from cogs.nudges import NudgesCog
+from cogs.nudges.cog import NudgesCog
 from emulator import EmulatedMessage, InteractionResult, SimulatedMember
 from tests.harness import Harness
 

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.storage import Database
-from bot.storage.nudges import NudgeRepository
-from cogs.nudges import nudge_table
+from cogs.nudges.compose import nudge_table
+from cogs.nudges.store import NudgeRepository
 from emulator import SimulatedMember
 from tests.harness import Harness, kill_hard
 

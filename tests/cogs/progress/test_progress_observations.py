@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.observations import (
+from cogs.progress.observations import (
     CheckinFacts,
     MemberFacts,
     Theme,

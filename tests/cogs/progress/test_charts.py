@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import charts
-from bot.charts import (
+from cogs.progress import charts
+from cogs.progress.charts import (
     ChartInput,
     ChartPoint,
     heaviness,

@@ -6,16 +6,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.storage.nudges import ClaimedNudge
-from cogs.nudges import (
-    THEME_TITLES,
-    Personal,
-    footer_text,
-    nudge_table,
-    nudge_view,
-    personal_line,
-    retry_delay,
-)
+from cogs.nudges.compose import nudge_table, theme_titles
+from cogs.nudges.logic import ClaimedNudge, Personal, footer_text, personal_line, retry_delay
+from cogs.nudges.views import nudge_view
 
 OWNER = 123456789012345678
 
@@ -84,4 +77,4 @@ def test_retries_back_off_and_are_capped(attempts: int, seconds: int) -> None:
 def test_every_theme_has_a_title_and_the_pool_is_big_enough() -> None:
     table = nudge_table()
     assert len(table) >= 60
-    assert {nudge["theme"] for nudge in table.values()} <= set(THEME_TITLES)
+    assert {nudge["theme"] for nudge in table.values()} <= set(theme_titles())

@@ -9,6 +9,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.content import plural
+
 log = logging.getLogger(__name__)
 
 # How far into a hiring process each stage is; a rejection later on means the member got further.
@@ -71,9 +73,13 @@ class Observation:
     key: str
     values: Mapping[str, Any]
 
-    def render(self, templates: Mapping[str, str]) -> str:
-        """Fill the observation's sentence from the wording file."""
-        return templates[self.key].format(**self.values)
+    def render(self, templates: Mapping[str, Any]) -> str:
+        """Fill the observation's sentence from the wording file (a table of plural forms counts `count`)."""
+        template = templates[self.key]
+        if isinstance(template, Mapping):
+            values = {name: value for name, value in self.values.items() if name != "count"}
+            return plural(template, int(self.values["count"]), **values)
+        return str(template).format(**self.values)
 
 
 def load_themes(raw: Sequence[Mapping[str, Any]]) -> list[Theme]:

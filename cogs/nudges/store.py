@@ -1,191 +1,44 @@
-"""Nudge schedules, the once-a-day ledger and mood logs: the SQL behind daily nudges."""
+"""The nudge tables: schedules, the once-a-day ledger and mood logs (migration 0020_nudges.sql).
+
+Claiming is one transaction per batch: each claimed daily nudge gets its ledger row (one per member and local
+date) and its schedule moves on in the same transaction, so a crash can never send a second one for that day.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
-import hashlib
 import logging
-import math
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from bot.clock import from_iso, to_iso
+from bot.storage.checkins import ensure_user
 from bot.storage.database import Database, Transaction
 from bot.timezones import Occurrence, next_occurrence, zone_or_none
+from cogs.nudges.logic import (
+    CLAIMED,
+    CLOSED,
+    DAILY,
+    PREVIEW,
+    RETRY,
+    SENT,
+    SKIPPED,
+    ClaimedNudge,
+    ClaimReport,
+    LedgerEntry,
+    Outcome,
+    Subscription,
+    daily_nonce,
+    pool_position,
+    preview_nonce,
+)
 
 log = logging.getLogger(__name__)
 
-DEFAULT_RUN_DAYS = 14
-MAX_NONCE = 25  # Discord's limit on a message nonce
 YIELD_EVERY = 25  # rows of Python work between chances for the event loop to breathe
-BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
-
-# Ledger statuses.
-CLAIMED, RETRY, SENT, SKIPPED, CLOSED = "claimed", "retry", "sent", "skipped", "closed"
-DAILY, PREVIEW = "daily", "preview"
-
-
-def base36(number: int) -> str:
-    """A non-negative integer in base 36 (compact nonces)."""
-    if number < 0:
-        raise ValueError("negative")
-    digits = ""
-    while True:
-        number, rest = divmod(number, 36)
-        digits = BASE36[rest] + digits
-        if number == 0:
-            return digits
-
-
-def daily_nonce(user_id: int, local_date: date) -> str:
-    """The deterministic nonce of a member's nudge for a local date (≤ 25 characters)."""
-    nonce = f"n{base36(user_id)}{local_date:%Y%m%d}"
-    assert len(nonce) <= MAX_NONCE
-    return nonce
-
-
-def preview_nonce(user_id: int, moment: datetime) -> str:
-    """A nonce for a preview nudge (unique per member and millisecond)."""
-    return f"p{base36(user_id)}{base36(int(moment.timestamp() * 1000))}"[:MAX_NONCE]
-
-
-@dataclass(frozen=True)
-class _Affine:
-    step: int
-    offset: int
-
-
-def _units(size: int) -> list[int]:
-    # Steps coprime with the size make a permutation; steps far from 0 and from the size jump between themes
-    # (the pool is stored theme by theme), so consecutive days feel different.
-    spread = max(2, size // 9)
-    units = [a for a in range(spread, size - spread + 1) if math.gcd(a, size) == 1]
-    return units or [a for a in range(1, size) if math.gcd(a, size) == 1] or [1]
-
-
-def _affine(user_id: int, cycle: int, size: int) -> _Affine:
-    digest = hashlib.blake2b(f"{user_id}:{cycle}".encode(), digest_size=8).digest()
-    seed = int.from_bytes(digest, "big")
-    units = _units(size)
-    return _Affine(units[seed % len(units)], (seed // len(units)) % size)
-
-
-def _cycle_offset(user_id: int, cycle: int, size: int) -> tuple[int, int]:
-    # Walk the cycles from the first (members rarely get past a few): each one starts on a different nudge
-    # from the one the previous cycle ended on.
-    rule = _affine(user_id, 0, size)
-    step, offset = rule.step, rule.offset
-    for number in range(1, cycle + 1):
-        last = (step * (size - 1) + offset) % size
-        rule = _affine(user_id, number, size)
-        step, offset = rule.step, rule.offset if rule.offset != last else (rule.offset + 1) % size
-    return step, offset
-
-
-def pool_position(user_id: int, sequence: int, size: int) -> int:
-    """Which nudge (index into the pool) a member gets as their `sequence`-th: a per-member shuffle.
-
-    Every block of `size` consecutive sequence numbers is a permutation of the pool, so a member sees every
-    nudge once before any repeats, and never the same one twice in a row; it costs no storage beyond the
-    counter. If the pool itself changes size, the order starts afresh (a repeat is then possible once).
-    """
-    if size <= 0:
-        raise ValueError("empty pool")
-    if size == 1:
-        return 0
-    cycle, position = divmod(sequence, size)
-    step, offset = _cycle_offset(user_id, cycle, size)
-    return (step * position + offset) % size
-
-
-@dataclass(frozen=True)
-class Subscription:
-    """A member's nudge schedule."""
-
-    user_id: int
-    guild_id: int | None
-    local_time: time
-    timezone: str
-    days_total: int | None
-    days_sent: int
-    sequence: int
-    state: str
-    next_due_at: datetime | None
-    next_local_date: date | None
-    paused_until: datetime | None
-
-    @property
-    def active(self) -> bool:
-        """True while nudges are scheduled."""
-        return self.state == "active" and self.next_due_at is not None
-
-    @property
-    def days_left(self) -> int | None:
-        """Nudges left in this run (None: until stopped)."""
-        return None if self.days_total is None else max(self.days_total - self.days_sent, 0)
-
-
-@dataclass(frozen=True)
-class ClaimedNudge:
-    """A nudge claimed for sending: its ledger row, where to send it, and its place in the run."""
-
-    ledger_id: int
-    user_id: int
-    kind: str
-    local_date: date
-    due_at: datetime
-    nudge_id: str
-    nonce: str
-    run_day: int | None
-    run_days: int | None
-    last_of_run: bool
-    attempts: int
-    recovered: bool
-    channel_id: int | None
-    claimed_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class LedgerEntry:
-    """A nudge that went (or was meant to go) out, as the buttons on it need it."""
-
-    id: int
-    user_id: int
-    kind: str
-    local_date: date
-    nudge_id: str
-    status: str
-    last_of_run: bool
-    run_day: int | None
-    run_days: int | None
-    helpful_at: datetime | None
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What happened to one claimed nudge, to be written back in a batch."""
-
-    ledger_id: int
-    user_id: int
-    status: str
-    message_id: int | None = None
-    channel_id: int | None = None
-    retry_at: datetime | None = None
-    error: str | None = None
-
-
-@dataclass
-class ClaimReport:
-    """One claim round: what to send, and how many were too late and skipped to the next day."""
-
-    claimed: list[ClaimedNudge]
-    rows: int = 0
-    skipped: int = 0
-    duplicates: int = 0
 
 
 def _subscription(row: sqlite3.Row) -> Subscription:
@@ -227,8 +80,6 @@ class NudgeRepository:
         """The nudge id a member gets as their `sequence`-th."""
         return self.pool[pool_position(user_id, sequence, len(self.pool))]
 
-    # ------------------------------------------------------------------ schedules
-
     async def get(self, user_id: int) -> Subscription | None:
         """A member's schedule, or None if they never started nudges."""
         row = await self._database.fetchone("SELECT * FROM nudge_subscriptions WHERE user_id = ?", (user_id,))
@@ -250,10 +101,7 @@ class NudgeRepository:
             raise ValueError(f"unknown time zone {timezone!r}")
         stamp = to_iso(now)
         async with self._database.transaction() as tx:
-            await tx.execute(
-                "INSERT INTO users (user_id, created_at) VALUES (?, ?) ON CONFLICT (user_id) DO NOTHING",
-                (user_id, stamp),
-            )
+            await ensure_user(tx, user_id, now)
             occurrence = next_occurrence(at, zone, now, after_date=await self._last_daily_date(tx, user_id))
             await tx.execute(
                 # A first schedule continues the order previews already drew from, so nothing repeats.
@@ -358,8 +206,6 @@ class NudgeRepository:
             (to_iso(now), user_id),
         )
         return changed > 0
-
-    # ------------------------------------------------------------------ claiming and recording
 
     async def recover(self, now: datetime) -> int:
         """After a crash, nudges left 'claimed' are retried now (they may or may not have reached Discord)."""
@@ -532,8 +378,6 @@ class NudgeRepository:
                 "updated_at = ? WHERE user_id = ? AND state IN ('active', 'finished')",
                 closed_members,
             )
-
-    # ------------------------------------------------------------------ previews, buttons, history
 
     async def create_preview(self, user_id: int, now: datetime, local_date: date) -> ClaimedNudge:
         """A ledger row for a preview nudge (not the daily one), drawing the member's next nudge from the pool."""

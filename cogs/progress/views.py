@@ -1,32 +1,27 @@
-"""`/progress`: a private dashboard of shots taken, reflections, feedback, practice, wins, streak and a chart."""
+"""What `/progress` shows: the dashboard embed, the chart's data, and "Fill in yesterday" with its form."""
 
 from __future__ import annotations
 
-import io
 import logging
 import random
-import re
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import discord
-from discord import app_commands
-from discord.ext import commands
 
-from bot.charts import ChartInput, ChartPoint, heaviness, mood_group, mood_heaviness, render_progress_chart_async
 from bot.client import BouncebackBot, Interaction
+from bot.components import OwnedButton, StaticView
 from bot.content import load_content, plural
-from bot.observations import CheckinFacts, MemberFacts, load_themes, observe
-from bot.storage.progress import ProgressData, ProgressRepository
-from bot.streaks import FILL_WINDOW_DAYS, Streak, current_streak
-from bot.ui import CALM, BaseModal, MemberCooldown, guarded, refuse_if_not_owner, reply, untracked
+from bot.scale import INTENSITY_LABELS
+from bot.ui import CALM, BaseModal, reply
+from cogs.progress.charts import ChartInput, ChartPoint, heaviness, mood_group, mood_heaviness
+from cogs.progress.observations import CheckinFacts, MemberFacts, load_themes, observe
+from cogs.progress.store import ProgressData, ProgressRepository
+from cogs.progress.streaks import FILL_WINDOW_DAYS, Streak, current_streak
 
 log = logging.getLogger(__name__)
 
 CHART_FILENAME = "progress.png"
-PROGRESS_COOLDOWN_SECONDS = 20
-FILL_ID = r"progress:fill:(?P<day>\d{8}):(?P<owner_id>\d+)"
-NOT_YOURS = "This button belongs to someone else's progress page, so it won't do anything for you. Try `/progress`."
 
 
 def words() -> dict[str, Any]:
@@ -129,7 +124,7 @@ async def dashboard_embed(bot: BouncebackBot, user_id: int, data: ProgressData, 
     fields = text["fields"]
     intro = await bot.wording.pick(user_id, "progress_intro", text["intros"])
     embed = discord.Embed(title=text["title"], description=intro, colour=CALM)
-    embed.add_field(name=fields["shots"], value=fields["shots_value"].format(count=data.shots), inline=False)
+    embed.add_field(name=fields["shots"], value=plural(fields["shots_value"], data.shots), inline=False)
     if data.reflections is not None:
         embed.add_field(name=fields["reflections"], value=str(len(data.reflections)))
     if data.feedback is not None:
@@ -160,45 +155,53 @@ def today_for(bot: BouncebackBot, data: ProgressData) -> date:
     return bot.now().astimezone(data.zone).date()
 
 
-class FillInButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=FILL_ID):
-    """"Fill in yesterday": log how a missed day felt, afterwards, so a slip doesn't cost the streak."""
+class FillInButton(OwnedButton, prefix="progress:fill", fields=("day", "owner_id")):
+    """"Fill in yesterday": log how a missed day felt, afterwards, so a slip doesn't cost the streak.
 
-    def __init__(self, day: date, owner_id: int, label: str | None = None) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=label or words()["fill"]["button"].format(day=day.isoformat()),
-                emoji="🗓️", style=discord.ButtonStyle.secondary,
-                custom_id=f"progress:fill:{day:%Y%m%d}:{owner_id}",
-            )
-        )
-        self.day = day
-        self.owner_id = owner_id
+    `day` is the local date as a number, YYYYMMDD (the custom id is `progress:fill:20261125:<owner_id>`).
+    """
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> FillInButton:
-        """Rebuild from a custom id (works after a restart)."""
-        return cls(datetime.strptime(match["day"], "%Y%m%d").date(), int(match["owner_id"]))  # noqa: DTZ007
+    emoji = "🗓️"
+    not_yours = str(words()["fill"]["not_yours"])
+    day: int
+    owner_id: int
 
-    @guarded
-    async def callback(self, interaction: Interaction) -> None:  # type: ignore[override]
+    def build(self, custom_id: str) -> discord.ui.Button[Any]:
+        """Labelled with the date; `fill_view` relabels it relative to today ('Fill in yesterday')."""
+        day = day_from_number(self.day)
+        label = words()["fill"]["button"].format(day=day.isoformat() if day else self.day)
+        return discord.ui.Button(label=label, emoji=self.emoji, style=self.style, custom_id=custom_id)
+
+    async def pressed(self, interaction: Interaction) -> None:
         """Open the fill-in modal, if that day can still be filled in."""
-        if await refuse_if_not_owner(interaction, self.owner_id, NOT_YOURS):
-            return
         bot = interaction.client
-        repo = ProgressRepository(bot.database, bot.cipher)
-        data = await repo.load(self.owner_id)
+        data = await ProgressRepository(bot.database, bot.cipher).load(self.owner_id)
         today = today_for(bot, data)
         text = words()["fill"]
-        label = day_label(self.day, today)
-        if not 1 <= (today - self.day).days <= FILL_WINDOW_DAYS:
+        day = day_from_number(self.day)
+        if day is None or not 1 <= (today - day).days <= FILL_WINDOW_DAYS:
             await reply(interaction, text["too_old"])
             return
-        if self.day in data.checkin_days():
+        label = day_label(day, today)
+        if day in data.checkin_days():
             await reply(interaction, text["already"].format(day=label))
             return
-        await interaction.response.send_modal(FillInModal(self.day, self.owner_id, label))
+        await interaction.response.send_modal(FillInModal(day, self.owner_id, label))
+
+
+def day_from_number(number: int) -> date | None:
+    """20261125 as a date; None if it is no date."""
+    try:
+        return datetime.strptime(f"{number:08d}", "%Y%m%d").date()  # noqa: DTZ007  (a calendar date)
+    except ValueError:
+        return None
+
+
+def fill_view(day: date, today: date, owner_id: int) -> discord.ui.View:
+    """The "Fill in yesterday" button under the dashboard."""
+    button = FillInButton(int(f"{day:%Y%m%d}"), owner_id)
+    button.item.label = words()["fill"]["button"].format(day=day_label(day, today))[:80]
+    return StaticView(button)
 
 
 class FillInModal(BaseModal):
@@ -220,10 +223,7 @@ class FillInModal(BaseModal):
         )
         self.intensity: discord.ui.Select[Any] = discord.ui.Select(
             custom_id="intensity", min_values=1, max_values=1, required=True,
-            options=[
-                discord.SelectOption(label=label, value=str(level))
-                for level, label in {1: "1 · a little", 2: "2", 3: "3", 4: "4", 5: "5 · a lot"}.items()
-            ],
+            options=[discord.SelectOption(label=label, value=str(level)) for level, label in INTENSITY_LABELS.items()],
         )
         self.add_item(discord.ui.Label(text=text["feeling_label"], component=self.feeling))
         self.add_item(discord.ui.Label(text=text["intensity_label"], component=self.intensity))
@@ -247,57 +247,3 @@ class FillInModal(BaseModal):
         data = await repo.load(self.owner_id)
         streak = current_streak(data.checkin_days(), today_for(bot, data))
         await reply(interaction, text["saved"].format(day=self.label, streak=streak_text(streak).split("\n")[0]))
-
-
-class ProgressCog(commands.Cog):
-    """The private `/progress` dashboard."""
-
-    def __init__(self, bot: BouncebackBot) -> None:
-        self.bot = bot
-        self.repository = ProgressRepository(bot.database, bot.cipher)
-        self.cooldown = MemberCooldown(PROGRESS_COOLDOWN_SECONDS)
-
-    async def cog_load(self) -> None:
-        """Register the persistent fill-in button."""
-        self.bot.add_dynamic_items(FillInButton)
-
-    async def cog_unload(self) -> None:
-        """Withdraw the persistent fill-in button."""
-        self.bot.remove_dynamic_items(FillInButton)
-
-    @commands.Cog.listener()
-    async def on_member_data_erased(self, user_id: int) -> None:
-        """Forget when the member last drew their chart, too."""
-        self.cooldown.forget(user_id)
-
-    @app_commands.command(name="progress", description="Your private progress: shots taken, streak, wins and a chart")
-    async def progress(self, interaction: Interaction) -> None:
-        """Show the member's dashboard (only to them), with a chart of how their check-ins felt."""
-        user_id = interaction.user.id
-        wait = self.cooldown.retry_after(user_id, self.bot.now())
-        if wait is not None:  # drawing the chart is the heaviest thing the bot does
-            await reply(interaction, plural(load_content("progress")["cooldown"]["text"], wait))
-            return
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        data = await self.repository.load(user_id)
-        if data.is_empty:
-            await reply(interaction, embed=empty_embed())
-            return
-        now = self.bot.now()
-        today = today_for(self.bot, data)
-        streak = current_streak(data.checkin_days(), today)
-        embed = await dashboard_embed(self.bot, user_id, data, streak)
-        png = await render_progress_chart_async(chart_input(data, now))
-        chart = discord.File(io.BytesIO(png), filename=CHART_FILENAME, description=words()["chart_alt"])
-        extra: dict[str, Any] = {}
-        if streak.fillable_day is not None:
-            label = words()["fill"]["button"].format(day=day_label(streak.fillable_day, today))
-            view = discord.ui.View(timeout=None)
-            view.add_item(FillInButton(streak.fillable_day, user_id, label[:80]))
-            extra["view"] = untracked(view)
-        await reply(interaction, embed=embed, file=chart, **extra)
-
-
-async def setup(bot: BouncebackBot) -> None:
-    """Load the progress cog."""
-    await bot.add_cog(ProgressCog(bot))

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.streaks import current_streak, local_day
+from cogs.progress.streaks import current_streak, local_day
 
 TODAY = date(2026, 11, 26)
 

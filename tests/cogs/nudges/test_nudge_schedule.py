@@ -10,17 +10,17 @@ from pathlib import Path
 import pytest
 
 from bot.storage import Database
-from bot.storage.nudges import (
+from cogs.nudges.logic import (
     CLOSED,
     RETRY,
     SENT,
-    NudgeRepository,
     Outcome,
     base36,
     daily_nonce,
     pool_position,
     preview_nonce,
 )
+from cogs.nudges.store import NudgeRepository
 
 START = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)  # 08:00 in London, 03:00 in New York
 GRACE = timedelta(hours=3)

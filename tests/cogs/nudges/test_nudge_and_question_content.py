@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+DATA_DIR = Path(__file__).resolve().parents[3] / "data"
 NUDGES_PATH = DATA_DIR / "nudges.toml"
 QUESTIONS_PATH = DATA_DIR / "practice_questions.toml"
 
