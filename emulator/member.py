@@ -10,7 +10,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from . import permissions as p
-from .errors import CommandNotFound, CommandNotVisible, ComponentNotFound, EmulatorError, OptionError
+from .command_options import build_options, check_visible, lookup_command, nest, resolve_path, resolve_user
+from .errors import ComponentNotFound, EmulatorError, OptionError
 from .interactions import (
     APPLICATION_COMMAND,
     AUTOCOMPLETE,
@@ -19,25 +20,14 @@ from .interactions import (
     InteractionResult,
     ModalPrompt,
 )
-from .messages import EmulatedAttachment, EmulatedMessage, walk_components
-from .state import ChannelRecord, RoleRecord, UserRecord
+from .messages import EmulatedMessage, walk_components
+from .state import ChannelRecord, UserRecord
+from .submissions import modal_submission, select_values
 
 if TYPE_CHECKING:
     from .server import DiscordEmulator
 
 log = logging.getLogger(__name__)
-
-OPTION_TYPE_NAMES = {
-    3: "string",
-    4: "integer",
-    5: "boolean",
-    6: "user",
-    7: "channel",
-    8: "role",
-    9: "mentionable",
-    10: "number",
-    11: "attachment",
-}
 
 
 class SimulatedMember:
@@ -112,209 +102,6 @@ class SimulatedMember:
         except KeyError:
             raise EmulatorError(f"unknown or deleted channel {cid}") from None
 
-    def _lookup_command(self, name: str, chan: ChannelRecord, ctype: int) -> dict[str, Any]:
-        state = self.emu.state
-        candidates: list[dict[str, Any]] = []
-        if chan.guild_id is not None:
-            candidates += state.guild_commands.get(chan.guild_id, [])
-        candidates += state.global_commands
-        for cmd in candidates:
-            if cmd["name"] == name and int(cmd.get("type", 1)) == ctype:
-                return cmd
-        known = sorted({c["name"] for c in candidates if int(c.get("type", 1)) == ctype})
-        raise CommandNotFound(f"no command {name!r} registered (type {ctype}); registered: {known}")
-
-    def _check_visible(self, cmd: dict[str, Any], chan: ChannelRecord) -> None:
-        state = self.emu.state
-        contexts = cmd.get("contexts")
-        if chan.guild_id is None:
-            if cmd.get("guild_id"):
-                raise CommandNotVisible(f"/{cmd['name']} is a guild command; it is not available in DMs")
-            if (contexts is not None and 1 not in contexts) or (cmd.get("dm_permission") is False and contexts is None):
-                raise CommandNotVisible(f"/{cmd['name']} is not available in DMs (contexts={contexts})")
-            return
-        if contexts is not None and 0 not in contexts:
-            raise CommandNotVisible(f"/{cmd['name']} is not available in guilds (contexts={contexts})")
-        perms = state.guild_permissions(chan.guild_id, self.user_id)
-        if not state.channel_permissions(chan.id, self.user_id) & p.USE_APPLICATION_COMMANDS:
-            raise CommandNotVisible(f"{self.name} lacks Use Application Commands in #{chan.name}")
-        required = cmd.get("default_member_permissions")
-        if required is None or perms & p.ADMINISTRATOR:
-            return
-        bits = int(required)
-        if bits == 0 or perms & bits != bits:
-            raise CommandNotVisible(f"/{cmd['name']} needs default_member_permissions={bits}; {self.name} has {perms}")
-
-    def _resolve_path(self, path: str, chan: ChannelRecord) -> tuple[dict[str, Any], list[dict[str, Any]], list[str]]:
-        """Return (command, leaf option definitions, subcommand chain)."""
-        parts = path.strip().lstrip("/").split()
-        if not parts:
-            raise CommandNotFound("empty command name")
-        cmd = self._lookup_command(parts[0], chan, 1)
-        defs: list[dict[str, Any]] = list(cmd.get("options") or [])
-        chain: list[str] = []
-        for part in parts[1:]:
-            sub = next((o for o in defs if o.get("name") == part and o.get("type") in (1, 2)), None)
-            if sub is None:
-                subs = [o["name"] for o in defs if o.get("type") in (1, 2)]
-                raise CommandNotFound(f"/{' '.join([parts[0], *chain])} has no subcommand {part!r}; has {subs}")
-            chain.append(part)
-            defs = list(sub.get("options") or [])
-        if any(o.get("type") in (1, 2) for o in defs):
-            subs = [o["name"] for o in defs if o.get("type") in (1, 2)]
-            raise CommandNotFound(f"/{path} needs a subcommand: {subs}")
-        return cmd, defs, chain
-
-    def _nest(self, cmd: dict[str, Any], chain: list[str], leaf: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        options = leaf
-        defs: list[dict[str, Any]] = list(cmd.get("options") or [])
-        types: list[int] = []
-        for name in chain:
-            sub = next(o for o in defs if o.get("name") == name)
-            types.append(int(sub["type"]))
-            defs = list(sub.get("options") or [])
-        for name, otype in reversed(list(zip(chain, types, strict=True))):
-            options = [{"name": name, "type": otype, "options": options}]
-        return options
-
-    def _convert(
-        self, opt: dict[str, Any], value: Any, chan: ChannelRecord, resolved: dict[str, dict[str, Any]]
-    ) -> Any:
-        state = self.emu.state
-        otype = int(opt["type"])
-        name = opt["name"]
-        tname = OPTION_TYPE_NAMES.get(otype, str(otype))
-        choices = opt.get("choices") or []
-        if choices:
-            values = [c["value"] for c in choices]
-            if value not in values or isinstance(value, bool):
-                by_name = [c["value"] for c in choices if c["name"] == value]
-                if not by_name:
-                    shown = [(c["name"], c["value"]) for c in choices]
-                    raise OptionError(f"option {name!r}: {value!r} is not one of the choices {shown}")
-                value = by_name[0]
-        if otype == 3:
-            if not isinstance(value, str):
-                raise OptionError(f"option {name!r} is a string; got {value!r}")
-            lo, hi = opt.get("min_length"), opt.get("max_length")
-            if (lo is not None and len(value) < lo) or (hi is not None and len(value) > hi):
-                raise OptionError(f"option {name!r}: length {len(value)} outside [{lo}, {hi}] (client refuses)")
-            return value
-        if otype in (4, 10):
-            ok = isinstance(value, int) if otype == 4 else isinstance(value, (int, float))
-            if not ok or isinstance(value, bool):
-                raise OptionError(f"option {name!r} is {tname}; got {value!r}")
-            lo, hi = opt.get("min_value"), opt.get("max_value")
-            if (lo is not None and value < lo) or (hi is not None and value > hi):
-                raise OptionError(f"option {name!r}: {value} outside [{lo}, {hi}] (client refuses)")
-            return value
-        if otype == 5:
-            if not isinstance(value, bool):
-                raise OptionError(f"option {name!r} is boolean; got {value!r}")
-            return value
-        if otype in (6, 9) and (isinstance(value, (SimulatedMember, UserRecord)) or self._is_user(value)):
-            uid = (
-                value.user_id
-                if isinstance(value, SimulatedMember)
-                else value.id
-                if isinstance(value, UserRecord)
-                else int(value)
-            )
-            self._resolve_user(uid, chan, resolved)
-            return str(uid)
-        if otype in (8, 9):
-            rid = value.id if isinstance(value, RoleRecord) else int(value)
-            if chan.guild_id is None or rid not in state.guild(chan.guild_id).roles:
-                raise OptionError(f"option {name!r}: {value!r} is not a role of this guild")
-            resolved.setdefault("roles", {})[str(rid)] = state.guild(chan.guild_id).roles[rid].payload()
-            return str(rid)
-        if otype == 6:
-            raise OptionError(f"option {name!r}: {value!r} is not a known user")
-        if otype == 7:
-            cid = value.id if isinstance(value, ChannelRecord) else int(value)
-            target = state.channels.get(cid)
-            if target is None or target.guild_id != chan.guild_id or target.guild_id is None:
-                raise OptionError(f"option {name!r}: {value!r} is not a channel of this guild")
-            allowed = opt.get("channel_types")
-            if allowed and target.type not in allowed:
-                raise OptionError(f"option {name!r}: channel type {target.type} not in {allowed}")
-            data = target.payload()
-            data["permissions"] = str(state.channel_permissions(cid, self.user_id))
-            resolved.setdefault("channels", {})[str(cid)] = data
-            return str(cid)
-        if otype == 11:
-            att = self._attachment(value, chan)
-            resolved.setdefault("attachments", {})[str(att.id)] = {**att.payload(), "ephemeral": True}
-            return str(att.id)
-        raise OptionError(f"option {name!r}: unsupported option type {otype}")
-
-    def _is_user(self, value: Any) -> bool:
-        try:
-            return int(value) in self.emu.state.users
-        except (TypeError, ValueError):
-            return False
-
-    def _attachment(self, value: Any, chan: ChannelRecord) -> EmulatedAttachment:
-        if isinstance(value, EmulatedAttachment):
-            return value
-        if not (isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], bytes)):
-            raise OptionError("attachment options take (filename, bytes) or an EmulatedAttachment")
-        import mimetypes
-
-        filename, data = value
-        aid = self.emu.state.ids.next()
-        att = EmulatedAttachment(
-            id=aid,
-            filename=filename,
-            size=len(data),
-            content_type=mimetypes.guess_type(filename)[0],
-            url=f"{self.emu.base_url}/attachments/{chan.id}/{aid}/{filename}",
-            data=data,
-            ephemeral=True,
-        )
-        self.emu.attachments[aid] = att
-        return att
-
-    def _resolve_user(self, uid: int, chan: ChannelRecord, resolved: dict[str, dict[str, Any]]) -> None:
-        state = self.emu.state
-        if uid not in state.users:
-            raise OptionError(f"unknown user {uid}")
-        resolved.setdefault("users", {})[str(uid)] = state.users[uid].payload()
-        if chan.guild_id is not None and uid in state.guild(chan.guild_id).members:
-            member = state.member_payload(chan.guild_id, uid, with_user=False)
-            member["permissions"] = str(state.channel_permissions(chan.id, uid))
-            resolved.setdefault("members", {})[str(uid)] = member
-
-    def _build_options(
-        self,
-        defs: list[dict[str, Any]],
-        given: dict[str, Any],
-        chan: ChannelRecord,
-        resolved: dict[str, dict[str, Any]],
-        *,
-        focused: str | None = None,
-    ) -> list[dict[str, Any]]:
-        by_name = {o["name"]: o for o in defs}
-        for key in given:
-            if key not in by_name:
-                raise OptionError(f"unknown option {key!r}; options are {list(by_name)}")
-        out: list[dict[str, Any]] = []
-        for opt in defs:
-            name = opt["name"]
-            if name == focused:
-                out.append({"name": name, "type": int(opt["type"]), "value": str(given.get(name, "")), "focused": True})
-                continue
-            if name not in given or given[name] is None:
-                if opt.get("required") and focused is None:
-                    raise OptionError(f"missing required option {name!r}")
-                continue
-            value = given[name]
-            if focused is not None and isinstance(value, str) and int(opt["type"]) in (4, 10):
-                out.append({"name": name, "type": int(opt["type"]), "value": value})
-                continue
-            out.append({"name": name, "type": int(opt["type"]), "value": self._convert(opt, value, chan, resolved)})
-        return out
-
     async def slash(
         self,
         command: str,
@@ -329,14 +116,14 @@ class SimulatedMember:
     ) -> InteractionResult:
         """Run a slash command, e.g. ``slash("nudges start", time="09:00")``; waits for the bot's callback."""
         chan = self._channel_for(channel_id, dm)
-        cmd, defs, chain = self._resolve_path(command, chan)
+        cmd, defs, chain = resolve_path(self.emu.state, command, chan)
         if not bypass_visibility:
-            self._check_visible(cmd, chan)
+            check_visible(self, cmd, chan)
         given = {**(options or {}), **kwargs}
         resolved: dict[str, dict[str, Any]] = {}
-        leaf = self._build_options(defs, given, chan, resolved)
+        leaf = build_options(self, defs, given, chan, resolved)
         data: dict[str, Any] = {"id": cmd["id"], "name": cmd["name"], "type": 1}
-        nested = self._nest(cmd, chain, leaf)
+        nested = nest(cmd, chain, leaf)
         if nested:
             data["options"] = nested
         if resolved:
@@ -367,7 +154,7 @@ class SimulatedMember:
     ) -> list[dict[str, Any]]:
         """Type ``value`` into an autocomplete option; returns the choices the bot offered."""
         chan = self._channel_for(channel_id, dm)
-        cmd, defs, chain = self._resolve_path(command, chan)
+        cmd, defs, chain = resolve_path(self.emu.state, command, chan)
         target = next((o for o in defs if o["name"] == option), None)
         if target is None:
             raise OptionError(f"unknown option {option!r}; options are {[o['name'] for o in defs]}")
@@ -375,12 +162,12 @@ class SimulatedMember:
             raise OptionError(f"option {option!r} does not have autocomplete enabled")
         given = {**(options or {}), **kwargs, option: value}
         resolved: dict[str, dict[str, Any]] = {}
-        leaf = self._build_options(defs, given, chan, resolved, focused=option)
+        leaf = build_options(self, defs, given, chan, resolved, focused=option)
         data: dict[str, Any] = {
             "id": cmd["id"],
             "name": cmd["name"],
             "type": 1,
-            "options": self._nest(cmd, chain, leaf),
+            "options": nest(cmd, chain, leaf),
         }
         if cmd.get("guild_id"):
             data["guild_id"] = cmd["guild_id"]
@@ -401,19 +188,19 @@ class SimulatedMember:
         """Run a user (target is a member/user id) or message (target is a message) context-menu command."""
         if isinstance(target, EmulatedMessage):
             chan = self.emu.state.channels[target.channel_id]
-            cmd = self._lookup_command(name, chan, 3)
+            cmd = lookup_command(self.emu.state, name, chan, 3)
             resolved: dict[str, dict[str, Any]] = {
                 "messages": {str(target.id): self.emu.state.rest_message_payload(target)}
             }
             target_id = target.id
         else:
             chan = self._channel_for(channel_id, False)
-            cmd = self._lookup_command(name, chan, 2)
+            cmd = lookup_command(self.emu.state, name, chan, 2)
             target_id = target.user_id if isinstance(target, SimulatedMember) else int(target)
             resolved = {}
-            self._resolve_user(target_id, chan, resolved)
+            resolve_user(self.emu.state, target_id, chan, resolved)
         if not bypass_visibility:
-            self._check_visible(cmd, chan)
+            check_visible(self, cmd, chan)
         data: dict[str, Any] = {
             "id": cmd["id"],
             "name": cmd["name"],
@@ -508,44 +295,10 @@ class SimulatedMember:
         if not sel.min_values <= len(values) <= sel.max_values:
             raise OptionError(f"select {sel.custom_id!r} takes {sel.min_values}..{sel.max_values} values; got {values}")
         data: dict[str, Any] = {"custom_id": sel.custom_id, "component_type": sel.type}
-        data["values"], resolved = self._select_values(sel.type, sel.options, values, chan, sel.custom_id)
+        data["values"], resolved = select_values(self, sel.type, sel.options, values, chan, sel.custom_id)
         if resolved:
             data["resolved"] = resolved
         return await self._component_interaction(msg, data, timeout, expect_response)
-
-    def _select_values(
-        self, stype: int, options: list[dict[str, Any]], values: list[Any], chan: ChannelRecord, custom_id: str
-    ) -> tuple[list[str], dict[str, dict[str, Any]]]:
-        resolved: dict[str, dict[str, Any]] = {}
-        out: list[str] = []
-        if stype == 3:
-            for v in values:
-                match = next((o for o in options if o.get("value") == v), None) or next(
-                    (o for o in options if o.get("label") == v), None
-                )
-                if match is None:
-                    raise OptionError(
-                        f"select {custom_id!r}: {v!r} is not an option; options {[o.get('value') for o in options]}"
-                    )
-                out.append(str(match["value"]))
-            return out, resolved
-        state = self.emu.state
-        for v in values:
-            if isinstance(v, SimulatedMember):
-                v = v.user_id
-            ident = int(v.id) if isinstance(v, (RoleRecord, ChannelRecord, UserRecord)) else int(v)
-            if stype in (5, 7) and ident in state.users:
-                self._resolve_user(ident, chan, resolved)
-            elif stype in (6, 7) and chan.guild_id is not None and ident in state.guild(chan.guild_id).roles:
-                resolved.setdefault("roles", {})[str(ident)] = state.guild(chan.guild_id).roles[ident].payload()
-            elif stype == 8 and ident in state.channels:
-                data = state.channels[ident].payload()
-                data["permissions"] = str(state.channel_permissions(ident, self.user_id))
-                resolved.setdefault("channels", {})[str(ident)] = data
-            else:
-                raise OptionError(f"select {custom_id!r}: {v!r} is not valid for select type {stype}")
-            out.append(str(ident))
-        return out, resolved
 
     async def click_custom_id(
         self,
@@ -607,71 +360,7 @@ class SimulatedMember:
             if modal.modal is None:
                 raise EmulatorError(f"interaction {modal.id} did not open a modal (callback type {modal.type})")
             modal = modal.modal
-        source = modal.source
-        if source is not None and source.user_id != self.user_id and not force:
-            raise EmulatorError("only the user the modal was shown to can submit it")
-        filled: dict[str, Any] = {}
-        for key, value in values.items():
-            filled[modal.field(key).custom_id] = value
-        for f in modal.fields:
-            default: Any = f.value if f.type == 4 else [o["value"] for o in f.options if o.get("default")]
-            value = filled.get(f.custom_id, default)
-            if f.type == 4:
-                text = "" if value is None else str(value)
-                if f.required and not text:
-                    raise OptionError(f"modal field {f.label or f.custom_id!r} is required")
-                if text and (f.min_length is not None and len(text) < f.min_length):
-                    raise OptionError(f"modal field {f.custom_id!r} needs at least {f.min_length} characters")
-                if f.max_length is not None and len(text) > f.max_length:
-                    raise OptionError(f"modal field {f.custom_id!r} allows at most {f.max_length} characters")
-                filled[f.custom_id] = text
-            else:
-                vals = [] if value is None else list(value) if isinstance(value, (list, tuple)) else [value]
-                if f.required and not vals:
-                    raise OptionError(f"modal field {f.label or f.custom_id!r} is required")
-                filled[f.custom_id] = vals
-        chan_id = source.channel_id if source is not None else self.default_channel_id
-        chan = self.emu.state.channels.get(chan_id)
-        if chan is None:
-            raise EmulatorError("the modal's channel was deleted")
-        resolved: dict[str, dict[str, Any]] = {}
-
-        def submit_component(c: dict[str, Any]) -> dict[str, Any]:
-            out: dict[str, Any] = {"type": c["type"]}
-            if "id" in c:
-                out["id"] = c["id"]
-            cid = c.get("custom_id")
-            if cid is None:
-                return out
-            out["custom_id"] = cid
-            if c["type"] == 4:
-                out["value"] = filled[cid]
-            else:
-                field = next(f for f in modal.fields if f.custom_id == cid)
-                out["values"], extra = self._select_values(int(c["type"]), field.options, filled[cid], chan, cid)
-                for k, v in extra.items():
-                    resolved.setdefault(k, {}).update(v)
-            return out
-
-        components: list[dict[str, Any]] = []
-        for top in modal.raw.get("components", []):
-            if top.get("type") == 1:
-                components.append({"type": 1, "components": [submit_component(c) for c in top.get("components", [])]})
-            elif top.get("type") == 18:
-                entry: dict[str, Any] = {"type": 18, "component": submit_component(top["component"])}
-                if "id" in top:
-                    entry["id"] = top["id"]
-                components.append(entry)
-            else:
-                components.append(submit_component(top))
-        data: dict[str, Any] = {"custom_id": modal.custom_id, "components": components}
-        if resolved:
-            data["resolved"] = resolved
-        message = None
-        if source is not None and source.source_message_id is not None:
-            candidate = self.emu.state.messages.get(source.source_message_id)
-            if candidate is not None and not candidate.deleted:
-                message = candidate
+        chan, data, message = modal_submission(self, modal, values, force=force)
         return await self.emu.run_interaction(
             type=MODAL_SUBMIT,
             data=data,
@@ -704,7 +393,7 @@ class SimulatedMember:
             ref = {"type": 0, "message_id": str(reply_to.id), "channel_id": str(chan.id)}
             if chan.guild_id is not None:
                 ref["guild_id"] = str(chan.guild_id)
-        mentions, roles, everyone = emu.rest._mentions(content, None, reply_to, chan.guild_id)
+        mentions, roles, everyone = emu.rest.compose.mentions(content, None, reply_to, chan.guild_id)
         msg = EmulatedMessage(
             id=state.ids.next(),
             channel_id=chan.id,

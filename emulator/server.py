@@ -1,4 +1,7 @@
-"""The DiscordEmulator facade: an aiohttp server (REST + gateway) plus the test-facing control API."""
+"""The DiscordEmulator facade: the aiohttp server (REST + gateway), waiting, inspection, faults, interactions.
+
+Building the world (guilds, channels, roles, members) is the other half, in world.py.
+"""
 
 # ruff: noqa: ASYNC109  # the public API deliberately takes timeout= like asyncio.wait_for
 
@@ -12,22 +15,20 @@ import socket
 import time
 from collections import deque
 from collections.abc import Callable, Coroutine
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from aiohttp import web
 
-from . import permissions as p
 from .errors import EmulatorError, InteractionNotAnswered
-from .gateway import INTENT_GUILD_MEMBERS, Gateway, GatewaySession
+from .gateway import Gateway, GatewaySession
 from .interactions import InteractionResult, PendingInteraction
+from .member import SimulatedMember
 from .messages import EmulatedAttachment, EmulatedMessage
 from .ratelimit import DEFAULT_ROUTE_LIMITS, GlobalLimiter, RouteLimiter
 from .rest import Fault, RestApi
-from .state import CHANNEL_DM, ChannelRecord, EmulatorState, GuildRecord, RoleRecord
+from .state import CHANNEL_DM, ChannelRecord, EmulatorState
 from .stats import EmulatorStats
-
-if TYPE_CHECKING:
-    from .member import SimulatedMember
+from .world import WorldBuilding
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ def _free_port(host: str) -> int:
         return int(s.getsockname()[1])
 
 
-class DiscordEmulator:
+class DiscordEmulator(WorldBuilding):
     """A local Discord (REST v10 + gateway v10) that the real discord.py client can connect to."""
 
     def __init__(
@@ -202,191 +203,6 @@ class DiscordEmulator:
     async def wait_for_connection(self, timeout: float = 10.0) -> None:
         """Wait until some client has identified (or resumed) on the gateway."""
         await self.wait_until(lambda: bool(self.gateway.connected_sessions()), timeout, "a gateway connection")
-
-    # ----------------------------------------------------------------- world building
-
-    def _user_id(self, who: SimulatedMember | int | None) -> int | None:
-        if who is None or isinstance(who, int):
-            return who
-        return who.user_id
-
-    def create_guild(self, name: str = "Test Guild", owner: SimulatedMember | int | None = None) -> GuildRecord:
-        """Create a guild (@everyone, #general, the bot with a managed role); GUILD_CREATE if already connected."""
-        guild = self.state.create_guild(name, self._user_id(owner))
-        self._spawn(lambda targets: self._announce_guild(guild.id, targets))
-        return guild
-
-    async def _announce_guild(self, guild_id: int, targets: list[GatewaySession]) -> None:
-        for session in targets:
-            data = self.state.guild_create_payload(guild_id, all_members=bool(session.intents & INTENT_GUILD_MEMBERS))
-            await self.gateway.dispatch("GUILD_CREATE", data, targets=[session], guild_id=guild_id)
-
-    def create_text_channel(
-        self,
-        guild_id: int,
-        name: str,
-        overwrites: dict[int, tuple[int, int]] | list[p.Overwrite] | None = None,
-        *,
-        parent_id: int | None = None,
-        topic: str | None = None,
-    ) -> ChannelRecord:
-        """Create a text channel; ``overwrites`` maps role/member id -> (allow, deny). CHANNEL_CREATE if connected."""
-        ows = self._overwrites(guild_id, overwrites)
-        chan = self.state.create_channel(guild_id, name, overwrites=ows, parent_id=parent_id, topic=topic)
-        self._spawn(lambda t: self.gateway.dispatch("CHANNEL_CREATE", chan.payload(), guild_id=guild_id, targets=t))
-        return chan
-
-    def _overwrites(
-        self, guild_id: int, overwrites: dict[int, tuple[int, int]] | list[p.Overwrite] | None
-    ) -> list[p.Overwrite]:
-        if overwrites is None:
-            return []
-        if isinstance(overwrites, list):
-            return overwrites
-        roles = self.state.guild(guild_id).roles
-        return [
-            p.Overwrite(id=tid, type=p.OVERWRITE_ROLE if tid in roles else p.OVERWRITE_MEMBER, allow=a, deny=d)
-            for tid, (a, d) in overwrites.items()
-        ]
-
-    def create_role(self, guild_id: int, name: str, permissions: int = 0) -> RoleRecord:
-        """Create a role; GUILD_ROLE_CREATE if connected."""
-        role = self.state.create_role(guild_id, name, permissions)
-        self._spawn(
-            lambda t: self.gateway.dispatch(
-                "GUILD_ROLE_CREATE", {"guild_id": str(guild_id), "role": role.payload()}, guild_id=guild_id, targets=t
-            )
-        )
-        return role
-
-    def create_member(
-        self,
-        guild_id: int,
-        name: str,
-        admin: bool = False,
-        permissions: int | None = None,
-        *,
-        roles: list[int] | None = None,
-        user_id: int | None = None,
-        locale: str = "en-US",
-    ) -> SimulatedMember:
-        """Create a user (or reuse ``user_id``) who joins the guild; returns the simulated member that acts as them.
-
-        ``admin=True`` grants a "Server Manager" role with Manage Server; ``permissions`` grants a role with exactly
-        those bits (on top of @everyone).
-        """
-        from .member import SimulatedMember
-
-        state = self.state
-        guild = state.guild(guild_id)
-        user = state.users[user_id] if user_id is not None else state.create_user(name)
-        role_ids = list(roles or [])
-        if admin:
-            role = next((r for r in guild.roles.values() if r.name == "Server Manager"), None)
-            if role is None:
-                role = self.create_role(guild_id, "Server Manager", p.MANAGE_GUILD | p.MANAGE_MESSAGES)
-            role_ids.append(role.id)
-        if permissions is not None:
-            role_ids.append(self.create_role(guild_id, f"{name}-perms", permissions).id)
-        state.add_member(guild_id, user.id, role_ids)
-        member = SimulatedMember(self, user.id, guild_id, locale=locale)
-        self.members[(guild_id, user.id)] = member
-        data = {**state.member_payload(guild_id, user.id), "guild_id": str(guild_id)}
-        self._spawn(
-            lambda t: self.gateway.dispatch(
-                "GUILD_MEMBER_ADD", data, intent=INTENT_GUILD_MEMBERS, guild_id=guild_id, targets=t
-            )
-        )
-        return member
-
-    def create_user(self, name: str) -> SimulatedMember:
-        """Create a user who shares no guild with the bot (can still DM / be DMed); acts via the returned member."""
-        from .member import SimulatedMember
-
-        user = self.state.create_user(name)
-        member = SimulatedMember(self, user.id, None)
-        self.members[(0, user.id)] = member
-        return member
-
-    def member(self, user_id: int, guild_id: int | None = None) -> SimulatedMember:
-        """Return the SimulatedMember for a user (in a guild, or any)."""
-        for (gid, uid), m in self.members.items():
-            if uid == user_id and (guild_id is None or gid == guild_id):
-                return m
-        raise EmulatorError(f"no simulated member for user {user_id}")
-
-    async def remove_member(self, guild_id: int, user_id: int) -> None:
-        """Remove a member from a guild (GUILD_MEMBER_REMOVE)."""
-        guild = self.state.guild(guild_id)
-        guild.members.pop(user_id, None)
-        self.members.pop((guild_id, user_id), None)
-        await self.gateway.dispatch(
-            "GUILD_MEMBER_REMOVE",
-            {"guild_id": str(guild_id), "user": self.state.users[user_id].payload()},
-            intent=INTENT_GUILD_MEMBERS,
-            guild_id=guild_id,
-        )
-
-    async def remove_bot_from_guild(self, guild_id: int) -> None:
-        """Kick the bot from a guild (GUILD_DELETE without ``unavailable``)."""
-        self.state.guild(guild_id).members.pop(self.bot_user_id, None)
-        await self.gateway.dispatch("GUILD_DELETE", {"id": str(guild_id)}, guild_id=guild_id)
-
-    def set_dms_closed(self, user_id: int, closed: bool = True) -> None:
-        """Make the bot's DMs to this user fail with 403 code 50007."""
-        if closed:
-            self.state.dms_closed.add(user_id)
-        else:
-            self.state.dms_closed.discard(user_id)
-
-    def can_dm(self, user_id: int) -> bool:
-        """Whether the bot may DM a user: they share a guild, or the user has messaged the bot in DMs."""
-        state = self.state
-        if any(user_id in g.members and state.bot.id in g.members for g in state.guilds.values()):
-            return True
-        cid = state.dm_channels.get(user_id)
-        return cid is not None and any(m.author_id == user_id for m in state.channel_messages(cid))
-
-    async def set_member_roles(self, guild_id: int, user_id: int, role_ids: list[int]) -> None:
-        """Replace a member's roles (GUILD_MEMBER_UPDATE)."""
-        member = self.state.guild(guild_id).members[user_id]
-        member.roles = list(role_ids)
-        await self.flush()
-        data = {**self.state.member_payload(guild_id, user_id), "guild_id": str(guild_id)}
-        await self.gateway.dispatch("GUILD_MEMBER_UPDATE", data, intent=INTENT_GUILD_MEMBERS, guild_id=guild_id)
-
-    async def set_channel_permission(self, channel_id: int, target_id: int, allow: int = 0, deny: int = 0) -> None:
-        """Set (or with allow=deny=0 remove) a role/member overwrite; emits CHANNEL_UPDATE; REST enforces it."""
-        chan = self.state.channels[channel_id]
-        if chan.guild_id is None:
-            raise EmulatorError("DM channels have no permission overwrites")
-        roles = self.state.guild(chan.guild_id).roles
-        if allow == 0 and deny == 0:
-            chan.overwrites.pop(target_id, None)
-        else:
-            kind = p.OVERWRITE_ROLE if target_id in roles else p.OVERWRITE_MEMBER
-            chan.overwrites[target_id] = p.Overwrite(id=target_id, type=kind, allow=allow, deny=deny)
-        await self.flush()
-        await self.gateway.dispatch("CHANNEL_UPDATE", chan.payload(), guild_id=chan.guild_id)
-
-    async def set_role_permissions(self, guild_id: int, role_id: int, permissions: int) -> None:
-        """Change a role's permissions (GUILD_ROLE_UPDATE); the @everyone role id is the guild id."""
-        role = self.state.guild(guild_id).roles[role_id]
-        role.permissions = permissions
-        await self.flush()
-        await self.gateway.dispatch(
-            "GUILD_ROLE_UPDATE", {"guild_id": str(guild_id), "role": role.payload()}, guild_id=guild_id
-        )
-
-    async def delete_channel(self, channel_id: int) -> None:
-        """Delete a guild channel (CHANNEL_DELETE); REST then answers 404 code 10003."""
-        chan = self.state.channels.pop(channel_id)
-        if chan.guild_id is not None:
-            guild = self.state.guild(chan.guild_id)
-            if channel_id in guild.channel_ids:
-                guild.channel_ids.remove(channel_id)
-        await self.flush()
-        await self.gateway.dispatch("CHANNEL_DELETE", chan.payload(), guild_id=chan.guild_id)
 
     # ----------------------------------------------------------------- inspection
 
