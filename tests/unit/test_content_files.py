@@ -259,13 +259,17 @@ def test_messages(resources: dict[str, Any]) -> None:
         "title": {"name"},
         "country_intro": {"emergency"},
         "picked": {"name"},
+        "picked_saved": {"name"},
+        "picked_zone": {"name"},
+        "remembered": {"name"},
         "no_country": set(),
         "unknown_country": {"query", "known"},
     }
     assert set(messages) == set(expected)
     for key, placeholders in expected.items():
         assert fields(messages[key]) == placeholders, key
-    assert "/resources country:" in messages["picked"] and "/resources country:" in messages["no_country"]
+    for key in ("picked", "picked_saved", "picked_zone", "no_country"):
+        assert "/resources country:" in messages[key], key
 
 
 def test_default_region(resources: dict[str, Any]) -> None:
