@@ -13,10 +13,10 @@ sign from the top bit; a window's vector is its signed counts divided by the squ
 Two logistic heads: "crisis" (CRISIS against the rest) and "care" (CRISIS or CONCERN against BENIGN).
 
 Long texts are read in windows: a text of at most MAX_WINDOW words is one window; a longer one has a window from
-each sentence start, as many whole sentences as fit in MAX_WINDOW words (a longer sentence is cut into windows of
-MAX_WINDOW words every STRIDE words). Each head takes its highest window, so a signal in the middle of a long vent
-is scored on its own sentence. Every word's contribution is computed once and cached, and window sums come from
-prefix sums, so a 4,000-character vent costs little more than reading its words.
+each sentence start: that sentence alone, and as many whole sentences as fit in MAX_WINDOW words (a longer sentence
+is cut into windows of MAX_WINDOW words every STRIDE words). Each head takes its highest window, so a signal in the
+middle of a long vent is scored on its own sentence. Every word's contribution is computed once and cached, and
+window sums come from prefix sums, so a 4,000-character vent costs little more than reading its words.
 """
 
 from __future__ import annotations
@@ -115,11 +115,13 @@ def windows(tokens: Tokens) -> list[tuple[int, int]]:
         if end - start > MAX_WINDOW:
             spans.extend((begin, min(begin + MAX_WINDOW, end)) for begin in range(start, end - STRIDE, STRIDE))
             continue
+        spans.append((start, end))
         for later in ends[number + 1:]:
             if later - start > MAX_WINDOW:
                 break
             end = later
-        spans.append((start, end))
+        if end != spans[-1][1]:
+            spans.append((start, end))
     return spans
 
 
