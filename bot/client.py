@@ -29,6 +29,7 @@ from bot.delivery import Delivery
 from bot.fallback import RouteHandler, UnclaimedInteractions
 from bot.retention import purge_expired_vents
 from bot.safety import DEFAULT_SAFETY_PATH, SafetyRules, load_safety_rules
+from bot.safety_model import default_safety_model
 from bot.scheduling import Scheduler, Timer, TimerService
 from bot.storage import Database
 from bot.storage.checkins import CheckinRepository
@@ -175,7 +176,7 @@ class BouncebackBot(commands.Bot):
         )
         self.wording = WordingPicker(self.database)
         self.checkins = CheckinRepository(self.database, self.cipher)
-        self.safety = load_safety_rules(DEFAULT_SAFETY_PATH)
+        self.safety = load_safety_rules(DEFAULT_SAFETY_PATH, model=default_safety_model())
         self.care = CareService(self, self.safety)
         await self.delivery.warm_cache()
         self.add_dynamic_items(NextStepButton, CareButton, *DELETE_ONE_ITEMS)

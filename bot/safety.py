@@ -27,7 +27,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.safety_model import SafetyModel
 
 log = logging.getLogger(__name__)
 
@@ -167,6 +170,9 @@ class SafetyRules:
     # A negation, then at most three bridging words ("not that I", "would never", "not going to"), at the end of
     # the text before a match.
     negation_tail: re.Pattern[str] = field(repr=False)
+    # The trained second layer (bot/safety_model.py): asked about each text the grammar finds no crisis in, it can
+    # only raise the tier (matched="model"). None: the grammar alone.
+    model: SafetyModel | None = field(default=None, repr=False, compare=False)
     # One alternation per job answers "is there anything to do?" in a single scan; most texts match nothing.
     _any_idiom: re.Pattern[str] = field(init=False, repr=False, compare=False)
     # The fast path: one scan for every rule's required strings (a trie, so each character is looked at about
@@ -230,6 +236,8 @@ class SafetyRules:
                 continue
             # Each text on its own: joining them could make a phrase out of the end of one and the start of the next.
             found = self.assess_normalised(self.normalise(text))
+            if self.model is not None and not found.is_crisis:
+                found = max(found, self.model.assess(text), key=lambda assessment: assessment.tier)
             if found.tier > worst.tier:
                 worst = found
                 if worst.is_crisis:
@@ -837,8 +845,11 @@ def _rule_strings(
     return [] if best is None else [best, *(strings for strings in candidates if strings != best)]
 
 
-def load_safety_rules(path: Path = DEFAULT_SAFETY_PATH) -> SafetyRules:
-    """Read, validate and compile the safety grammar; ValueError says what is wrong with a bad file, and where."""
+def load_safety_rules(path: Path = DEFAULT_SAFETY_PATH, *, model: SafetyModel | None = None) -> SafetyRules:
+    """Read, validate and compile the safety grammar; ValueError says what is wrong with a bad file, and where.
+
+    With a model (bot.safety_model.default_safety_model()), assess() asks it as a second layer after the grammar.
+    """
     try:
         with path.open("rb") as handle:
             data = tomllib.load(handle)
@@ -855,6 +866,7 @@ def load_safety_rules(path: Path = DEFAULT_SAFETY_PATH) -> SafetyRules:
         concepts=concepts,
         rules=_load_rules(path, data, concepts),
         negation_tail=re.compile(rf"\b(?:{negation})\b(?:{SEP}+(?:{bridge})){{0,3}}{SEP}*$"),
+        model=model,
     )
     log.debug("loaded %d concepts, %d rules and %d idioms from %s", len(concepts), len(rules.rules),
               len(rules.idiom_patterns), path)
@@ -863,5 +875,7 @@ def load_safety_rules(path: Path = DEFAULT_SAFETY_PATH) -> SafetyRules:
 
 @cache
 def default_safety_rules() -> SafetyRules:
-    """The rules from data/safety.toml, loaded once."""
-    return load_safety_rules(DEFAULT_SAFETY_PATH)
+    """The rules from data/safety.toml with the trained second layer (data/safety_model.json), loaded once."""
+    from bot.safety_model import default_safety_model  # imports this module: only once both exist
+
+    return load_safety_rules(DEFAULT_SAFETY_PATH, model=default_safety_model())

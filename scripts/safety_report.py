@@ -1,5 +1,8 @@
 """How the safety rules do on the labelled phrasings: recall per category, false alarms, and every miss.
 
+The detailed tables are for the grammar with its trained second layer (bot/safety_model.py), as the bot runs it;
+a closing table puts the grammar-only figures beside them for each file.
+
 Run: .venv/bin/python scripts/safety_report.py [--check] [--quiet] [files...]
 With no files, reads every tests/safety/*.tsv (corpus.tsv, heldout.tsv...), and reports per file and overall.
 --check exits 1 when a file misses the targets (crisis recall >= 0.98, concern recall >= 0.90 counting
@@ -14,8 +17,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.safety import load_safety_rules
-from bot.safety_corpus import corpus_files, evaluate_files, format_evaluation
+from bot.safety import Tier, load_safety_rules
+from bot.safety_corpus import Evaluation, corpus_files, evaluate_files, format_evaluation
+from bot.safety_model import default_safety_model
+
+
+def _figures(evaluation: Evaluation) -> str:
+    crisis, concern, benign = (evaluation.tier(tier) for tier in (Tier.CRISIS, Tier.CONCERN, Tier.BENIGN))
+    return f"{crisis.rate:6.3f} {concern.rate:7.3f} {benign.rate:6.3f}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,12 +37,17 @@ def main(argv: list[str] | None = None) -> int:
     if not paths:
         print("no labelled files found", file=sys.stderr)
         return 2
-    results = evaluate_files(paths, load_safety_rules())
+    grammar = evaluate_files(paths, load_safety_rules())
+    results = evaluate_files(paths, load_safety_rules(model=default_safety_model()))
     failed = False
     for name, evaluation in results.items():
-        print(format_evaluation(f"== {name}", evaluation, show_misses=not args.quiet))
+        print(format_evaluation(f"== {name} (grammar + model)", evaluation, show_misses=not args.quiet))
         print()
         failed |= name != "overall" and bool(evaluation.failures())
+    print(f"{'':32} {'grammar only':^22}   {'grammar + model':^22}")
+    print(f"{'file':32} {'crisis concern  false':22}   {'crisis concern  false':22}")
+    for name, evaluation in results.items():
+        print(f"{Path(name).name:32} {_figures(grammar[name]):22}   {_figures(evaluation):22}")
     return 1 if args.check and failed else 0
 
 
