@@ -37,10 +37,10 @@ class WordingPicker:
         if len(variants) == 1:
             return variants[0]
         # One unit on the database thread: picks come before the first answer to many commands.
-        return await self._database.run(lambda connection: self.pick_now(connection, user_id, topic, variants))
+        return await self._database.run(lambda connection: self.pick_in(connection, user_id, topic, variants))
 
-    def pick_now(self, connection: sqlite3.Connection, user_id: int, topic: str, variants: list[str]) -> str:
-        """`pick`, inside a unit of work already on the database thread (see `Database.run`)."""
+    def pick_in(self, connection: sqlite3.Connection, user_id: int, topic: str, variants: list[str]) -> str:
+        """`pick`, in a unit of work already on the database thread (see `Database.run`)."""
         if not variants:
             raise ValueError(f"no wording variants for {topic!r}")
         if len(variants) == 1:

@@ -8,6 +8,7 @@ nothing celebrates, critiques or goes public, and the next nudge is a gentle che
 from __future__ import annotations
 
 import logging
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
@@ -100,6 +101,15 @@ class CareService:
         """True while care mode is on for a member: no celebration, no critique, nothing public."""
         until = await self.store.care_until(user_id)
         return until is not None and until > self.bot.now()
+
+    def signal_in(self, connection: sqlite3.Connection, user_id: int, now: datetime) -> None:
+        """`signal`, in a unit of work already on the database thread (see `Database.run`)."""
+        self.store.start_care_in(connection, user_id, now + self.duration)
+
+    def active_in(self, connection: sqlite3.Connection, user_id: int, now: datetime) -> bool:
+        """`active`, in a unit of work already on the database thread (see `Database.run`)."""
+        until = self.store.care_until_in(connection, user_id)
+        return until is not None and until > now
 
     async def region(self, user_id: int, locale: str | None = None) -> Region:
         """The member's helplines: the country they gave, else their nudge zone's, else their language's."""

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.clock import from_iso, to_iso
 from bot.storage import Database
+
+START_CARE = (
+    "INSERT INTO care_signals (user_id, until) VALUES (?, ?) "
+    "ON CONFLICT (user_id) DO UPDATE SET until = max(until, excluded.until)"
+)
+CARE_UNTIL = "SELECT until FROM care_signals WHERE user_id = ?"
 
 
 @dataclass(frozen=True)
@@ -35,16 +42,21 @@ class CareStore:
 
     async def start_care(self, user_id: int, until: datetime) -> None:
         """Keep care mode on for a member until `until` (a later end always wins)."""
-        await self._database.execute(
-            "INSERT INTO care_signals (user_id, until) VALUES (?, ?) "
-            "ON CONFLICT (user_id) DO UPDATE SET until = max(until, excluded.until)",
-            (user_id, to_iso(until)),
-        )
+        await self._database.execute(START_CARE, (user_id, to_iso(until)))
+
+    def start_care_in(self, connection: sqlite3.Connection, user_id: int, until: datetime) -> None:
+        """`start_care`, in a unit of work already on the database thread (see `Database.run`)."""
+        connection.execute(START_CARE, (user_id, to_iso(until)))
 
     async def care_until(self, user_id: int) -> datetime | None:
         """When care mode ends for a member, if it was ever started and not purged."""
-        value = await self._database.fetchval("SELECT until FROM care_signals WHERE user_id = ?", (user_id,))
+        value = await self._database.fetchval(CARE_UNTIL, (user_id,))
         return None if value is None else from_iso(value)
+
+    def care_until_in(self, connection: sqlite3.Connection, user_id: int) -> datetime | None:
+        """`care_until`, in a unit of work already on the database thread (see `Database.run`)."""
+        row = connection.execute(CARE_UNTIL, (user_id,)).fetchone()
+        return None if row is None else from_iso(row[0])
 
     async def purge_expired(self, now: datetime) -> int:
         """Forget care signals whose day has passed; returns how many."""

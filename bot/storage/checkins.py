@@ -18,6 +18,8 @@ STAGES: dict[str, str] = {
     "offer": "After an offer stage",
 }
 
+GET_ONE = "SELECT * FROM checkins WHERE id = ? AND user_id = ?"
+
 
 @dataclass(frozen=True)
 class Checkin:
@@ -41,11 +43,18 @@ class Checkin:
         return f"{head} ({stage})" if stage else head
 
 
+# The one upsert of a member's `users` row; every table about a member refers to it.
+ENSURE_USER = "INSERT INTO users (user_id, created_at) VALUES (?, ?) ON CONFLICT (user_id) DO NOTHING"
+
+
 async def ensure_user(tx: Transaction, user_id: int, now: datetime) -> None:
     """Create the member's users row if it is not there yet."""
-    await tx.execute(
-        "INSERT INTO users (user_id, created_at) VALUES (?, ?) ON CONFLICT (user_id) DO NOTHING", (user_id, to_iso(now))
-    )
+    await tx.execute(ENSURE_USER, (user_id, to_iso(now)))
+
+
+def ensure_user_in(connection: sqlite3.Connection, user_id: int, now: datetime) -> None:
+    """`ensure_user`, in a unit of work already on the database thread (see `Database.run`)."""
+    connection.execute(ENSURE_USER, (user_id, to_iso(now)))
 
 
 class CheckinRepository:
@@ -61,19 +70,16 @@ class CheckinRepository:
     ) -> int:
         """Store a new check-in and return its id."""
         # One unit on the database thread: /rejected waits for this id before its first answer.
-        return await self._database.run(lambda connection: self.create_now(
+        return await self._database.run(lambda connection: self.create_in(
             connection, user_id=user_id, guild_id=guild_id, now=now, company=company, role=role, stage=stage,
         ))
 
-    def create_now(
+    def create_in(
         self, connection: sqlite3.Connection, *, user_id: int, guild_id: int | None, now: datetime,
         company: str | None, role: str | None, stage: str | None,
     ) -> int:
-        """`create`, inside a unit of work already on the database thread (see `Database.run`)."""
-        connection.execute(
-            "INSERT INTO users (user_id, created_at) VALUES (?, ?) ON CONFLICT (user_id) DO NOTHING",
-            (user_id, to_iso(now)),
-        )
+        """`create`, in a unit of work already on the database thread (see `Database.run`)."""
+        ensure_user_in(connection, user_id, now)
         cursor = connection.execute(
             "INSERT INTO checkins (user_id, guild_id, created_at, company_encrypted, role_encrypted, stage) "
             "VALUES (?, ?, ?, ?, ?, ?)",
@@ -86,11 +92,19 @@ class CheckinRepository:
 
     async def set_feeling(self, checkin_id: int, user_id: int, feeling: str, intensity: int | None) -> bool:
         """Record how the member feels; False if the check-in is not theirs or is gone."""
-        changed = await self._database.execute(
+        return await self._database.run(
+            lambda connection: self.set_feeling_in(connection, checkin_id, user_id, feeling, intensity)
+        )
+
+    def set_feeling_in(
+        self, connection: sqlite3.Connection, checkin_id: int, user_id: int, feeling: str, intensity: int | None
+    ) -> bool:
+        """`set_feeling`, in a unit of work already on the database thread (see `Database.run`)."""
+        cursor = connection.execute(
             "UPDATE checkins SET feeling = ?, intensity = ? WHERE id = ? AND user_id = ?",
             (feeling, intensity, checkin_id, user_id),
         )
-        return changed > 0
+        return cursor.rowcount > 0
 
     async def keep_vent(self, checkin_id: int, user_id: int, text: str, now: datetime) -> bool:
         """Keep a vent, encrypted, in the member's journal."""
@@ -111,9 +125,12 @@ class CheckinRepository:
 
     async def get(self, checkin_id: int, user_id: int) -> Checkin | None:
         """One of the member's check-ins, or None."""
-        row = await self._database.fetchone(
-            "SELECT * FROM checkins WHERE id = ? AND user_id = ?", (checkin_id, user_id)
-        )
+        row = await self._database.fetchone(GET_ONE, (checkin_id, user_id))
+        return None if row is None else self._from_row(row)
+
+    def get_in(self, connection: sqlite3.Connection, checkin_id: int, user_id: int) -> Checkin | None:
+        """`get`, in a unit of work already on the database thread (see `Database.run`)."""
+        row = connection.execute(GET_ONE, (checkin_id, user_id)).fetchone()
         return None if row is None else self._from_row(row)
 
     async def recent(self, user_id: int, limit: int = 25) -> list[Checkin]:
