@@ -1,70 +1,32 @@
-"""`/rejected`: a private check-in — how it feels, an optional vent, validation, a reframe, next steps."""
+"""The check-in's persistent components (feeling select, intensity and vent buttons), its modal and views."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
-import logging
 import sqlite3
 from typing import Any
 
 import discord
-from discord import app_commands
-from discord.ext import commands
 
 from bot.care import words as care_words
-from bot.client import ASSESSES_OWN_TEXT, BouncebackBot, Interaction
+from bot.client import BouncebackBot, Interaction
 from bot.components import OwnedButton, OwnedSelect, StaticView
-from bot.content import load_content
 from bot.delete_one import delete_this_button
-from bot.retention import VENT_WARNING_KIND, after_vent_kept
-from bot.scale import INTENSITY_LABELS
-from bot.storage.checkins import STAGES, Checkin
-from bot.ui import (
-    NO_MENTIONS,
-    WARM,
-    BaseModal,
-    reply,
+from bot.retention import after_vent_kept
+from bot.storage.checkins import Checkin
+from bot.ui import WARM, BaseModal, reply
+from cogs.checkin.logic import (
+    LEVELS,
+    MAX_VENT,
+    feeling_table,
+    intensity_label,
+    messages,
+    signals_care,
+    validation_title,
+    validation_topics,
+    words,
 )
-
-log = logging.getLogger(__name__)
-
-MAX_VENT = 4000
-MAX_FIELD = 100
-GONE = "I couldn't find that check-in any more (it may have been deleted). You can start a fresh one with `/rejected`."
-
-
-def words() -> dict[str, Any]:
-    """The check-in's wording, from data/checkin.toml."""
-    return load_content("checkin")
-
-
-def feeling_table() -> dict[str, dict[str, str]]:
-    """Feelings by key, in the order the data file lists them."""
-    return {feeling["key"]: feeling for feeling in words()["feelings"]}
-
-
-def intensity_band(intensity: int) -> str:
-    """Which set of validation wording fits an intensity from 1 to 5."""
-    if intensity <= 2:
-        return "low"
-    return "mid" if intensity == 3 else "high"
-
-
-def clean_option(text: str | None) -> str | None:
-    """Trim an optional text option; blank becomes None, and markdown can't break the layout."""
-    if text is None:
-        return None
-    collapsed = " ".join(text.split())[:MAX_FIELD]
-    return discord.utils.escape_markdown(collapsed) or None
-
-
-def where_text(company: str | None, role: str | None, stage: str | None) -> str:
-    """A short 'what happened' line, e.g. 'Engineer at Acme, onsite / final round'."""
-    head = " at ".join(part for part in (role, company) if part)
-    stage_label = STAGES.get(stage or "")
-    if head and stage_label:
-        return f"{head} · {stage_label.lower()}"
-    return head or (stage_label.lower() if stage_label else "")
 
 
 @functools.cache
@@ -90,7 +52,7 @@ def feeling_view(checkin_id: int, owner_id: int) -> discord.ui.View:
 
 def intensity_view(checkin_id: int, owner_id: int) -> discord.ui.View:
     """Step two: how strong the feeling is, 1 to 5."""
-    return StaticView(*(IntensityButton(checkin_id, owner_id, level) for level in INTENSITY_LABELS))
+    return StaticView(*(IntensityButton(checkin_id, owner_id, level) for level in LEVELS))
 
 
 def next_steps_view(bot: BouncebackBot, checkin_id: int, owner_id: int, *, offer_vent: bool) -> discord.ui.View:
@@ -109,26 +71,10 @@ def next_steps_view(bot: BouncebackBot, checkin_id: int, owner_id: int, *, offer
     return view
 
 
-async def validation_embed(bot: BouncebackBot, checkin: Checkin, *, care: bool = False) -> discord.Embed:
-    """The heart of the check-in: words fitted to the feeling and its strength, a reframe, a way forward.
-
-    In care mode the reframe is left out: at a low moment, looking on the bright side is not what helps.
-    """
-    text = words()
-    feeling = feeling_table().get(checkin.feeling or "")
-    band = intensity_band(checkin.intensity or 3)
-    lines: list[str] = []
-    if feeling is not None:
-        variants = text["validation"][feeling["key"]][band]
-        lines.append(await bot.wording.pick(checkin.user_id, f"validation:{feeling['key']}:{band}", variants))
-    if not care:
-        lines.append(await bot.wording.pick(checkin.user_id, "reframe", text["reframes"]))
-        lines.append(await bot.wording.pick(checkin.user_id, "next_intro", text["next_steps_intro"]))
-    title = f"{feeling['emoji']} {feeling['label']}" if feeling else "Thank you for telling me"
-    if checkin.intensity:
-        title += f" · {checkin.intensity}/5"
-    embed = discord.Embed(title=title, description="\n\n".join(lines), colour=WARM)
-    embed.set_footer(text=text["vent_prompt"])
+def validation_embed(checkin: Checkin, lines: list[str]) -> discord.Embed:
+    """The heart of the check-in: words fitted to the feeling and its strength, a reframe, a way forward."""
+    embed = discord.Embed(title=validation_title(checkin), description="\n\n".join(lines), colour=WARM)
+    embed.set_footer(text=words()["vent_prompt"])
     return embed
 
 
@@ -141,23 +87,23 @@ class FeelingSelect(OwnedSelect, prefix="checkin:feeling", fields=("checkin_id",
     def build(self, custom_id: str) -> discord.ui.Select[Any]:
         """The ten feelings from data/checkin.toml."""
         return discord.ui.Select(
-            placeholder="How are you feeling right now?", options=list(feeling_options()), custom_id=custom_id
+            placeholder=messages()["feeling_placeholder"], options=list(feeling_options()), custom_id=custom_id
         )
 
     async def pressed(self, interaction: Interaction) -> None:
         """Remember the feeling and ask how strong it is."""
         feeling = self.values[0] if self.values else None
         if feeling not in feeling_table():
-            await reply(interaction, "I didn't recognise that choice — please pick one from the list.")
+            await reply(interaction, messages()["unknown_feeling"])
             return
         bot = interaction.client
         if not await bot.checkins.set_feeling(self.checkin_id, self.owner_id, feeling, None):
-            await reply(interaction, GONE)
+            await reply(interaction, messages()["gone"])
             return
         chosen = feeling_table()[feeling]
         embed = discord.Embed(
             title=f"{chosen['emoji']} {chosen['label']}",
-            description="Thanks for naming it. How strong is it right now, from 1 (a little) to 5 (a lot)?",
+            description=messages()["how_strong"],
             colour=WARM,
         )
         await interaction.response.edit_message(embed=embed, view=intensity_view(self.checkin_id, self.owner_id))
@@ -172,33 +118,46 @@ class IntensityButton(OwnedButton, prefix="checkin:intensity", fields=("checkin_
 
     def build(self, custom_id: str) -> discord.ui.Button[Any]:
         """Labelled 1 (a little) to 5 (a lot)."""
-        label = INTENSITY_LABELS.get(self.level, str(self.level))
-        return discord.ui.Button(label=label, style=discord.ButtonStyle.secondary, custom_id=custom_id)
+        return discord.ui.Button(label=intensity_label(self.level), style=self.style, custom_id=custom_id)
 
     async def pressed(self, interaction: Interaction) -> None:
-        """Store the intensity, then validate, reframe and offer next steps."""
-        bot = interaction.client
-        checkin = await bot.checkins.get(self.checkin_id, self.owner_id)
-        if checkin is None or checkin.feeling is None or self.level not in INTENSITY_LABELS:
-            await reply(interaction, GONE)
+        """Store the intensity, then validate, reframe and offer next steps: one trip to the database."""
+        bot, now, heavy = interaction.client, interaction.client.now(), care_words()["heavy_feelings"]
+
+        def answer(connection: sqlite3.Connection) -> tuple[Checkin, list[str]] | None:
+            checkin = bot.checkins.get_in(connection, self.checkin_id, self.owner_id)
+            if checkin is None or checkin.feeling is None:
+                return None
+            bot.checkins.set_feeling_in(connection, self.checkin_id, self.owner_id, checkin.feeling, self.level)
+            checkin = dataclasses.replace(checkin, intensity=self.level)
+            if signals_care(checkin.feeling, self.level, heavy):
+                bot.care.signal_in(connection, self.owner_id, now)
+            care = bot.care.active_in(connection, self.owner_id, now)
+            topics = validation_topics(checkin, care=care)
+            return checkin, [bot.wording.pick_in(connection, self.owner_id, *topic) for topic in topics]
+
+        # The check-in, the care signal, care mode and the wording picks in one unit of work on the database thread.
+        answered = await bot.database.run(answer) if self.level in LEVELS else None
+        if answered is None:
+            await reply(interaction, messages()["gone"])
             return
-        await bot.checkins.set_feeling(self.checkin_id, self.owner_id, checkin.feeling, self.level)
-        checkin = await bot.checkins.get(self.checkin_id, self.owner_id)
-        assert checkin is not None
-        if self.level == 5 and checkin.feeling in care_words()["heavy_feelings"]:
-            await bot.care.signal(self.owner_id)  # the strongest hard feeling: a quiet day, no milestones
-        embed = await validation_embed(bot, checkin, care=await bot.care.active(self.owner_id))
+        checkin, lines = answered
         view = next_steps_view(bot, self.checkin_id, self.owner_id, offer_vent=checkin.vent is None)
-        await interaction.response.edit_message(embed=embed, view=view)
+        await interaction.response.edit_message(embed=validation_embed(checkin, lines), view=view)
         bot.dispatch("checkin_logged", checkin)
 
 
 class VentButton(OwnedButton, prefix="checkin:vent", fields=("checkin_id", "owner_id")):
     """Opens the private vent."""
 
-    label, emoji = "Vent privately", "💬"
+    emoji = "💬"
     checkin_id: int
     owner_id: int
+
+    def build(self, custom_id: str) -> discord.ui.Button[Any]:
+        """Labelled from data/checkin.toml."""
+        label = messages()["vent_button"]
+        return discord.ui.Button(label=label, emoji=self.emoji, style=self.style, custom_id=custom_id)
 
     async def pressed(self, interaction: Interaction) -> None:
         """Show the vent modal."""
@@ -237,7 +196,7 @@ class VentModal(BaseModal):
         care = await bot.care.reply_parts(interaction, assessment)
         kept = keep and bool(text)
         if kept and not await bot.checkins.keep_vent(self.checkin_id, self.owner_id, text, bot.now()):
-            await reply(interaction, GONE, embeds=care.embeds, view=care.view())
+            await reply(interaction, messages()["gone"], embeds=care.embeds, view=care.view())
             return
         if assessment.needs_care:
             confirmation = care_words()["quiet"]["vent_kept" if kept else "vent_not_kept"]
@@ -252,78 +211,3 @@ class VentModal(BaseModal):
             extra.append(delete_this_button("vent", self.checkin_id, self.owner_id))
         embeds = [*care.embeds, discord.Embed(description=confirmation, colour=WARM)]
         await reply(interaction, embeds=embeds, view=care.view(*extra))
-
-
-class CheckinCog(commands.Cog):
-    """The `/rejected` check-in."""
-
-    def __init__(self, bot: BouncebackBot) -> None:
-        self.bot = bot
-
-    async def cog_load(self) -> None:
-        """Register the persistent components and how one kept vent is deleted."""
-        self.bot.add_dynamic_items(FeelingSelect, IntensityButton, VentButton)
-        self.bot.register_deleter("vent", self.delete_vent)
-
-    async def cog_unload(self) -> None:
-        """Withdraw the persistent components and the deleter."""
-        self.bot.remove_dynamic_items(FeelingSelect, IntensityButton, VentButton)
-        self.bot.unregister_deleter("vent")
-
-    async def delete_vent(self, checkin_id: int, owner_id: int) -> tuple[bool, list[str]]:
-        """"Delete this" on a vent: the words go, the check-in (feeling, stage) stays; no warning DM follows."""
-        found = await self.bot.checkins.delete_vent(checkin_id, owner_id)
-        await self.bot.timers.cancel(VENT_WARNING_KIND, user_id=owner_id, payload_match={"checkin_id": checkin_id})
-        return found, []
-
-    @app_commands.command(
-        name="rejected", description="Had a rejection? Check in privately and take the next step",
-        extras={ASSESSES_OWN_TEXT: True},
-    )
-    @app_commands.describe(
-        company="The company (optional, only you will see it)",
-        role="The role you went for (optional)",
-        stage="How far you got",
-    )
-    @app_commands.choices(stage=[app_commands.Choice(name=label, value=key) for key, label in STAGES.items()])
-    async def rejected(
-        self,
-        interaction: Interaction,
-        company: app_commands.Range[str, 1, MAX_FIELD] | None = None,
-        role: app_commands.Range[str, 1, MAX_FIELD] | None = None,
-        stage: app_commands.Choice[str] | None = None,
-    ) -> None:
-        """Acknowledge the rejection and ask how it feels."""
-        company_text, role_text = clean_option(company), clean_option(role)
-        stage_key = stage.value if stage else None
-        bot, user_id, openings = self.bot, interaction.user.id, words()["openings"]
-        assessment = await bot.care.assess(interaction, user_id, company, role)
-        now = bot.now()
-
-        def start(connection: sqlite3.Connection) -> tuple[int, str]:
-            checkin_id = bot.checkins.create_now(
-                connection, user_id=user_id, guild_id=interaction.guild_id, now=now,
-                company=company_text, role=role_text, stage=stage_key,
-            )
-            return checkin_id, bot.wording.pick_now(connection, user_id, "opening", openings)
-
-        # One trip to the database before the first answer: the check-in and its opening line together.
-        checkin_id, opening = await bot.database.run(start)
-        embed = discord.Embed(title="That's a hard one", description=opening, colour=WARM)
-        context = where_text(company_text, role_text, stage_key)
-        if context:
-            embed.add_field(name="What happened", value=context, inline=False)
-        if assessment.needs_care:
-            # Support first; the feeling select stays below it, for when they're ready.
-            care = await bot.care.reply_parts(interaction, assessment)
-            embeds, view = [*care.embeds, embed], care.view(FeelingSelect(checkin_id, user_id))
-        else:
-            embeds, view = [embed], feeling_view(checkin_id, user_id)
-        await interaction.response.send_message(
-            embeds=embeds, view=view, ephemeral=True, allowed_mentions=NO_MENTIONS,
-        )
-
-
-async def setup(bot: BouncebackBot) -> None:
-    """Load the check-in cog."""
-    await bot.add_cog(CheckinCog(bot))

@@ -119,7 +119,17 @@ def test_checkin_has_exactly_the_expected_keys(checkin: dict[str, Any]) -> None:
         "vent_prompt",
         "vent_modal",
         "vent_retention",
+        "messages",
     }
+
+
+def test_checkin_messages_are_all_there(checkin: dict[str, Any]) -> None:
+    messages = checkin["messages"]
+    assert set(messages) == {
+        "title", "what_happened", "feeling_placeholder", "unknown_feeling", "how_strong", "untitled", "vent_button",
+        "gone",
+    }
+    assert all(isinstance(text, str) and text.strip() == text and text for text in messages.values())
 
 
 def test_openings(checkin: dict[str, Any]) -> None:

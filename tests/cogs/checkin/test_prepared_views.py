@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import discord
 
-from cogs.checkin import FeelingSelect, feeling_table, feeling_view
+from cogs.checkin.logic import feeling_table
+from cogs.checkin.views import FeelingSelect, feeling_view
 
 
 def select_of(view: discord.ui.View) -> dict[str, object]:
