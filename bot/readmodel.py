@@ -14,7 +14,7 @@ from datetime import datetime
 
 from bot.clock import from_iso, to_iso
 from bot.crypto import TextCipher
-from bot.storage.database import Database
+from bot.storage.database import Database, Transaction
 
 _log = logging.getLogger(__name__)
 
@@ -184,3 +184,26 @@ async def progress_facts(database: Database, cipher: TextCipher, user_id: int) -
         feedback=feedback, practice_sessions=int(practice or 0), wins=wins,
         timezone=zone if isinstance(zone, str) and zone else None,
     )
+
+
+async def latest_reflection_id(database: Database | Transaction, user_id: int, checkin_id: int) -> int | None:
+    """The member's newest reflection on a check-in, if any (feedback notes join it); works inside a transaction."""
+    value = await database.fetchval(
+        "SELECT id FROM reflections WHERE user_id = ? AND checkin_id = ? ORDER BY created_at DESC, id DESC LIMIT 1",
+        (user_id, checkin_id),
+    )
+    return None if value is None else int(value)
+
+
+async def feedback_notes_for_reflection(
+    database: Database, cipher: TextCipher, user_id: int, reflection_id: int, checkin_id: int | None
+) -> list[str]:
+    """What companies said about the rejection a reflection is on (notes joined to it, or to its check-in), oldest
+    first, decrypted."""
+    rows = await database.fetchall(
+        "SELECT text_encrypted FROM feedback_notes WHERE user_id = ? "
+        "AND (reflection_id = ? OR (reflection_id IS NULL AND checkin_id IS NOT NULL AND checkin_id = ?)) "
+        "ORDER BY created_at, id",
+        (user_id, reflection_id, checkin_id),
+    )
+    return [cipher.decrypt(row["text_encrypted"]) for row in rows]

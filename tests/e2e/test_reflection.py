@@ -6,8 +6,8 @@ import asyncio
 import sqlite3
 from datetime import timedelta
 
-from bot.storage.reflections import get_reflection, list_hard_questions
 from bot.ui import share_win_custom_id
+from cogs.reflection.store import ReflectionStore
 from emulator import EmulatedMessage, SimulatedMember
 from tests.harness import Harness, plaintext
 
@@ -78,12 +78,12 @@ async def test_reflection_is_stored_with_hard_questions_as_items_and_reflected_b
     assert share.custom_id == share_win_custom_id("reflection", reflection_row["id"], alex.user_id)
 
     bot = harness.running
-    reflection = await get_reflection(bot.database, bot.cipher, reflection_row["id"], alex.user_id)
+    reflection = await ReflectionStore(bot.database, bot.cipher).get(reflection_row["id"], alex.user_id)
     assert reflection is not None
     assert reflection.went_well == ANSWERS["went_well"]
     assert reflection.practise_next == ANSWERS["practise"]
     assert reflection.do_differently == ANSWERS["differently"]
-    questions = await list_hard_questions(bot.database, bot.cipher, alex.user_id)
+    questions = await ReflectionStore(bot.database, bot.cipher).hard_questions(alex.user_id)
     assert sorted(q.text for q in questions) == [
         "How do you prioritise?", "Tell me about a time you disagreed with a manager", "Why do you want to leave?",
     ]

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from bot.storage.reflections import MAX_ITEMS, split_items
-from cogs.reflection import first_point, parse_where, plain
+from cogs.reflection.logic import MAX_ITEMS, first_point, parse_where, plain, split_items
 
 
 def test_one_item_per_line_with_bullets_and_numbers_removed() -> None:
