@@ -6,7 +6,7 @@ import asyncio
 import sqlite3
 from datetime import timedelta
 
-from bot.storage.reflections import get_reflection
+from cogs.reflection.store import ReflectionStore
 from emulator import EmulatedMessage, SimulatedMember
 from tests.harness import Harness
 
@@ -119,7 +119,7 @@ async def test_they_replied_notes_the_feedback_into_the_reflection(harness: Harn
     assert request_state(harness, request_id) == "replied"
     reflection_id = int(rows(harness, "SELECT id FROM reflections")[0]["id"])
     bot = harness.running
-    reflection = await get_reflection(bot.database, bot.cipher, reflection_id, alex.user_id)
+    reflection = await ReflectionStore(bot.database, bot.cipher).get(reflection_id, alex.user_id)
     assert reflection is not None and reflection.feedback_notes == (note,)
     assert b"stakeholder experience" not in harness.database_path.read_bytes()
     await harness.advance(30 * DAY)

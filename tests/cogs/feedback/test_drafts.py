@@ -6,8 +6,16 @@ import re
 
 import pytest
 
-from bot.storage.feedback import TONES
-from cogs.feedback import MAX_MESSAGE, about_phrase, clean_name, compose_draft, draft_message, humanize_delay, words
+from cogs.feedback.logic import (
+    MAX_MESSAGE,
+    TONES,
+    about_phrase,
+    clean_name,
+    compose_draft,
+    draft_message,
+    humanize_delay,
+    words,
+)
 
 PUSHY = re.compile(
     r"\b(asap|urgent|urgently|must|owe|deserve|unfair|reconsider|demand|expect a reply|disappointed in|"

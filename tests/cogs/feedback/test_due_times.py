@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 from bot.config import DAY
-from bot.storage.feedback import FeedbackSchedule
+from cogs.feedback.logic import FeedbackSchedule
 
 SENT = datetime(2026, 3, 27, 18, 30, tzinfo=UTC)  # just before Europe's DST change: UTC arithmetic must not care
 RULES = FeedbackSchedule(
