@@ -186,9 +186,9 @@ class VentModal(BaseModal):
         self.add_item(discord.ui.Label(text=modal_words["label"], component=self.vent))
         self.add_item(discord.ui.Label(text=modal_words["keep_label"], component=self.keep))
 
-    async def on_submit(self, interaction: Interaction) -> None:  # type: ignore[override]
+    async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
         """Keep the vent if asked; lead with care if the words call for it, and then say nothing cheerful."""
-        bot = interaction.client
+        bot: BouncebackBot = interaction.client  # typed here: Modal.on_submit takes any client
         text = self.vent.value.strip()
         keep = (self.keep.values or ["no"])[0] == "yes"
         modal_words = words()["vent_modal"]

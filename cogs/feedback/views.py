@@ -232,9 +232,9 @@ class FeedbackNoteModal(BaseModal):
         )
         self.add_item(discord.ui.Label(text=text["label"], description=text["description"], component=self.note))
 
-    async def on_submit(self, interaction: Interaction) -> None:  # type: ignore[override]
+    async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
         """Keep the note, close the request as replied, and say where the note went."""
-        bot = interaction.client
+        bot: BouncebackBot = interaction.client  # typed here: Modal.on_submit takes any client
         text = self.note.value.strip()
         store = store_of(bot)
         request = await store.get(self.request_id, self.owner_id)
@@ -314,9 +314,9 @@ class DraftOptionsModal(BaseModal):
         )
         self.add_item(discord.ui.Label(text=labels["tone_label"], component=self.tone))
 
-    async def on_submit(self, interaction: Interaction) -> None:  # type: ignore[override]
+    async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
         """Write the draft."""
-        bot = interaction.client
+        bot: BouncebackBot = interaction.client  # typed here: Modal.on_submit takes any client
         checkin = await bot.checkins.get(self.checkin_id, self.owner_id)
         if checkin is None:
             await reply(interaction, texts()["no_checkin"])

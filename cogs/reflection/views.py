@@ -8,7 +8,7 @@ from typing import Any
 import discord
 
 from bot.care import words as care_words
-from bot.client import BouncebackBot, Interaction
+from bot.client import BouncebackBot
 from bot.components import StaticView
 from bot.content import plural
 from bot.delete_one import delete_this_button
@@ -72,9 +72,9 @@ class ReflectionModal(BaseModal):
             max_length=max_length, placeholder=placeholder[:100],
         )
 
-    async def on_submit(self, interaction: Interaction) -> None:  # type: ignore[override]
+    async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
         """Save the reflection and its hard questions, then reflect back what they did well and a next step."""
-        bot = interaction.client
+        bot: BouncebackBot = interaction.client  # typed here: Modal.on_submit takes any client
         hard_text = self.hard.value.strip()
         went_well = self.went_well.value.strip()
         practise = self.practise.value.strip() or None
