@@ -57,7 +57,6 @@ async def checkin_choices(bot: BouncebackBot, user_id: int, current: str) -> lis
     return choices[:MAX_CHOICES]
 
 
-
 class FeedbackCog(commands.Cog):
     """`/feedback draft`, `/feedback list`, the "Ask for feedback" next step, and the feedback timers."""
 
