@@ -21,6 +21,7 @@ from discord.ext import commands
 
 from bot.care import CHECKIN_KIND, CareButton, CareService, send_checkin
 from bot.clock import Clock, SystemClock
+from bot.components import NextStepButton
 from bot.config import PROJECT_ROOT, Settings
 from bot.content import WordingPicker, load_content, plural
 from bot.crypto import TextCipher, load_cipher
@@ -34,7 +35,7 @@ from bot.scheduling import Scheduler, Timer, TimerService
 from bot.storage import Database
 from bot.storage.checkins import CheckinRepository
 from bot.storage.userdata import ErasureHook
-from bot.ui import NextStep, NextStepButton, reply, report_error
+from bot.ui import NextStep, reply, report_error
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +181,7 @@ class BouncebackBot(commands.Bot):
         self.care = CareService(self, self.safety)
         await self.delivery.warm_cache()
         self.add_dynamic_items(NextStepButton, CareButton, *DELETE_ONE_ITEMS)
-        self.timers.register(CHECKIN_KIND, self.send_care_checkin)
+        self.scheduler.on_timer(CHECKIN_KIND, self.send_care_checkin)
         for name in self.extension_names:
             await self.load_extension(name)
         await self.timers.recover()

@@ -24,7 +24,7 @@ from typing import Any, ClassVar, Generic, Self, TypeVar
 
 import discord
 
-from bot.ui import NOT_YOURS, refuse_if_not_owner, report_error
+from bot.ui import NOT_YOURS, STEP_UNAVAILABLE, NextStep, refuse_if_not_owner, reply, report_error
 
 NEVER = r"(?!)"  # the template of an abstract base: matches no custom id
 OWNER = "owner_id"
@@ -158,3 +158,20 @@ class StaticView(discord.ui.View):
         serialise them again was about a tenth of the bot's CPU in a burst of a thousand check-ins.
         """
         return cls(rows=rows)
+
+
+class NextStepButton(OwnedButton, prefix="next", fields=(("key", "[a-z_]+"), "checkin_id", "owner_id")):
+    """Every button after `/rejected`: the base checks the owner, then the step its capability registered runs."""
+
+    key: str
+    checkin_id: int
+    owner_id: int
+
+    async def pressed(self, interaction: discord.Interaction[Any]) -> None:
+        """Run the registered step, or say it isn't available (its capability isn't loaded)."""
+        steps: list[NextStep] = getattr(interaction.client, "next_steps", [])
+        step = next((candidate for candidate in steps if candidate.key == self.key), None)
+        if step is None or step.action is None:
+            await reply(interaction, STEP_UNAVAILABLE)
+            return
+        await step.action(interaction, self.checkin_id, self.owner_id)

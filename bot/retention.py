@@ -94,9 +94,10 @@ async def warning_time(database: Database, user_id: int, expires_at: datetime, n
 
 async def schedule_vent_warning(bot: BouncebackBot, vent: KeptVent) -> None:
     """Replace any pending day-before DM for this vent with one for its current clearing date."""
-    await bot.timers.cancel(VENT_WARNING_KIND, user_id=vent.user_id, payload_match={"checkin_id": vent.checkin_id})
+    match = {"checkin_id": vent.checkin_id}
+    await bot.scheduler.cancel_timers(VENT_WARNING_KIND, user_id=vent.user_id, payload_match=match)
     due = await warning_time(bot.database, vent.user_id, vent.expires_at, bot.now())
-    await bot.timers.schedule(VENT_WARNING_KIND, due, user_id=vent.user_id, payload={"checkin_id": vent.checkin_id})
+    await bot.scheduler.timer(VENT_WARNING_KIND, due, user_id=vent.user_id, payload={"checkin_id": vent.checkin_id})
 
 
 async def after_vent_kept(bot: BouncebackBot, checkin_id: int, user_id: int) -> str:

@@ -313,6 +313,17 @@ class Scheduler:
         """Store a durable timer; its handler (see `on_timer`) runs once it is due, after a restart too."""
         return await self.timers.schedule(kind, due_at, user_id=user_id, payload=payload, tx=tx)
 
+    async def cancel_timers(
+        self, kind: str, *, user_id: int | None = None, payload_match: dict[str, Any] | None = None,
+        tx: Transaction | None = None,
+    ) -> int:
+        """Cancel pending timers of a kind (for a member, and whose payload contains `payload_match`)."""
+        return await self.timers.cancel(kind, user_id=user_id, payload_match=payload_match, tx=tx)
+
+    async def pending_timers(self, kind: str | None = None, user_id: int | None = None) -> list[Timer]:
+        """Pending timers (of a kind, for a member), soonest first."""
+        return await self.timers.pending(kind, user_id)
+
     def on_timer(self, kind: str, handler: TimerHandler) -> None:
         """Say which coroutine runs timers of a kind (from `cog_load`)."""
         self.timers.register(kind, handler)

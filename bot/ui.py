@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 import math
-import re
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Self
+from typing import Any
 
 import aiohttp
 import discord
@@ -29,7 +27,6 @@ NO_MENTIONS = discord.AllowedMentions.none()
 
 # What a next-step button does once the core has checked who pressed it: (interaction, checkin_id, owner_id).
 NextStepAction = Callable[[discord.Interaction[Any], int, int], Awaitable[None]]
-NEXT_STEP_TEMPLATE = r"next:(?P<key>[a-z_]+):(?P<checkin_id>\d+):(?P<owner_id>\d+)"
 STEP_UNAVAILABLE = "That option isn't available right now. `/help` shows what you can do."
 
 
@@ -46,83 +43,6 @@ class NextStep:
     def custom_id(self, checkin_id: int, owner_id: int) -> str:
         """The persistent custom id `NextStepButton` answers."""
         return f"next:{self.key}:{checkin_id}:{owner_id}"
-
-
-class NextStepButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=NEXT_STEP_TEMPLATE):
-    """Every button after `/rejected`: refuses anyone but the member, then runs the step's registered action."""
-
-    def __init__(self, key: str, checkin_id: int, owner_id: int) -> None:
-        super().__init__(discord.ui.Button(custom_id=f"next:{key}:{checkin_id}:{owner_id}"))
-        self.key = key
-        self.checkin_id = checkin_id
-        self.owner_id = owner_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> NextStepButton:
-        """Rebuild from a custom id (so buttons in old messages work after a restart)."""
-        return cls(match["key"], int(match["checkin_id"]), int(match["owner_id"]))
-
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        """Check the owner, find the step, run it; failures reach the member with a reference."""
-        try:
-            if await refuse_if_not_owner(interaction, self.owner_id):
-                return
-            steps = getattr(interaction.client, "next_steps", [])
-            step = next((candidate for candidate in steps if candidate.key == self.key), None)
-            if step is None or step.action is None:
-                await reply(interaction, STEP_UNAVAILABLE)
-                return
-            await step.action(interaction, self.checkin_id, self.owner_id)
-        except Exception as error:
-            await report_error(interaction, error)
-
-
-def untracked(view: discord.ui.View) -> discord.ui.View:
-    """Send a view as plain components: for views whose every item a registered DynamicItem answers.
-
-    discord.py keeps each view it sends until the view times out, and gives an ephemeral one a 15-minute timer
-    task: per message, memory and a task nobody needs when DynamicItems answer by custom id. A stopped view is
-    neither kept nor timed. Never use it for items with their own callbacks: those would no longer be called.
-    """
-    view.stop()
-    return view
-
-
-class IntsFromCustomId:
-    """For DynamicItems whose template's named groups are all integers and are the constructor's arguments.
-
-    List it before `discord.ui.DynamicItem` in the bases; it rebuilds the item from its custom id (after a
-    restart, or for any message discord.py no longer holds), e.g. `win:post:(?P<win_id>\\d+):(?P<owner_id>\\d+)`
-    becomes `cls(win_id=..., owner_id=...)`.
-    """
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> Self:
-        """Rebuild from a custom id."""
-        return cls(**{name: int(value) for name, value in match.groupdict().items()})
-
-
-class PreparedView(discord.ui.View):
-    """Components sent as ready-made payloads: nothing is built per message but what differs (the custom ids).
-
-    Only for components a registered DynamicItem answers by custom id, like `untracked` views: this view has no
-    items, runs no callbacks and is never kept. For /rejected's first answer (a select of ten feelings), building
-    discord.py's item objects only to serialise them again was about a tenth of the bot's CPU in a burst of a
-    thousand check-ins (benchmarks/bench_burst.py).
-    """
-
-    def __init__(self, rows: list[dict[str, Any]]) -> None:
-        super().__init__(timeout=None)
-        self._rows = rows
-        self.stop()
-
-    def to_components(self) -> list[dict[str, Any]]:
-        """The component payloads, as given."""
-        return self._rows
 
 
 class MemberCooldown:
@@ -244,19 +164,6 @@ class BaseModal(discord.ui.Modal):
         await report_error(interaction, error)
 
 
-def guarded(
-    callback: Callable[[Any, discord.Interaction[Any]], Awaitable[None]],
-) -> Callable[[Any, discord.Interaction[Any]], Awaitable[None]]:
-    """Wrap a DynamicItem callback so a failure reaches the member (discord.py would only log it)."""
-
-    @functools.wraps(callback)
-    async def wrapper(self: Any, interaction: discord.Interaction[Any]) -> None:
-        try:
-            await callback(self, interaction)
-        except Exception as error:
-            await report_error(interaction, error)
-
-    return wrapper
 
 
 def share_win_custom_id(source: str, source_id: int, owner_id: int) -> str:

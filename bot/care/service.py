@@ -173,16 +173,16 @@ class CareService:
 
     async def plan_checkin(self, user_id: int) -> tuple[datetime, bool]:
         """Schedule the one check-in DM for tomorrow (at most one pending); returns (when, newly planned)."""
-        pending = await self.bot.timers.pending(CHECKIN_KIND, user_id)
+        pending = await self.bot.scheduler.pending_timers(CHECKIN_KIND, user_id)
         if pending:
             return pending[0].due_at, False
         due = sensible_checkin_time(self.bot.now(), await self.member_zone(user_id))
-        await self.bot.timers.schedule(CHECKIN_KIND, due, user_id=user_id)
+        await self.bot.scheduler.timer(CHECKIN_KIND, due, user_id=user_id)
         return due, True
 
     async def end_checkins(self, user_id: int) -> int:
         """"I'm okay": cancel any planned check-in."""
-        return await self.bot.timers.cancel(CHECKIN_KIND, user_id=user_id)
+        return await self.bot.scheduler.cancel_timers(CHECKIN_KIND, user_id=user_id)
 
     def when_text(self, due: datetime) -> str:
         """A check-in time as Discord shows it, in the member's own clock."""

@@ -43,7 +43,8 @@ class CheckinCog(commands.Cog):
     async def delete_vent(self, checkin_id: int, owner_id: int) -> tuple[bool, list[str]]:
         """"Delete this" on a vent: the words go, the check-in (feeling, stage) stays; no warning DM follows."""
         found = await self.bot.checkins.delete_vent(checkin_id, owner_id)
-        await self.bot.timers.cancel(VENT_WARNING_KIND, user_id=owner_id, payload_match={"checkin_id": checkin_id})
+        match = {"checkin_id": checkin_id}
+        await self.bot.scheduler.cancel_timers(VENT_WARNING_KIND, user_id=owner_id, payload_match=match)
         return found, []
 
     @app_commands.command(

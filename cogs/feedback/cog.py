@@ -87,7 +87,8 @@ class FeedbackCog(commands.Cog):
         async with self.bot.database.transaction() as tx:
             found = await self.store.delete(tx, request_id, owner_id)
             for kind in (REMIND_KIND, FOLLOWUP_KIND):
-                await self.bot.timers.cancel(kind, user_id=owner_id, payload_match={"request_id": request_id}, tx=tx)
+                match = {"request_id": request_id}
+                await self.bot.scheduler.cancel_timers(kind, user_id=owner_id, payload_match=match, tx=tx)
         return found, []
 
     @feedback.command(name="draft", description="Write a polite request for feedback after a rejection")

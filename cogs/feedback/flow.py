@@ -60,7 +60,8 @@ async def transition(
         if not changed:
             return False
         for kind in cancel:
-            await bot.timers.cancel(kind, user_id=request.user_id, payload_match={"request_id": request.id}, tx=tx)
+            match = {"request_id": request.id}
+            await bot.scheduler.cancel_timers(kind, user_id=request.user_id, payload_match=match, tx=tx)
         if schedule is not None:
             kind, due = schedule
             await bot.scheduler.timer(kind, due, user_id=request.user_id, payload={"request_id": request.id}, tx=tx)

@@ -248,7 +248,7 @@ class FeedbackNoteModal(BaseModal):
             )
             reflection_id: int | None = None
             if changed:
-                await bot.timers.cancel(
+                await bot.scheduler.cancel_timers(
                     FOLLOWUP_KIND, user_id=self.owner_id, payload_match={"request_id": request.id}, tx=tx
                 )
                 _, reflection_id = await store.add_note(
