@@ -58,9 +58,13 @@ Sandbox commands (everything else starting with / goes to the bot):
   /quit             leave (Ctrl-D works too)
 Bot commands take name:value options; quote values with spaces: /rejected "company:Acme Corp" stage:onsite
 Choices can be typed by name or value (any case). Subcommands follow the command: /nudges start time:09:00
-Buttons and menu options are numbered on the latest message that has them: type 1 to press [1], 2,3 to pick
-two options of a menu, or type the label. When the bot opens a form, answer each field at the > prompt
-(an empty line keeps the default; /cancel closes the form)."""
+Options the bot suggests values for work like Discord's picker: type part of a name (/reflect rejection:Acme)
+and the one suggestion it matches is used; type ? (/feedback draft rejection:?) to list the suggestions and
+pick one by number. Messages are numbered (#3); numbers 1, 2… press the buttons of the latest message that has
+them: type 1 to press [1], 2,3 to pick two options of a menu, or type the label. To press a button on an
+earlier message, name the message: #3 Post (or #3 1). When the bot opens a form, answer each field at the >
+prompt (an empty line keeps the default; /cancel closes the form). With --script, the first line that fails
+(a typo, a button that isn't there, an error in the bot) stops the script with exit code 1."""
 
 
 class SandboxError(Exception):

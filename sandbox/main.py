@@ -62,6 +62,13 @@ class Storage:
     throwaway: bool
 
     @property
+    def files_dir(self) -> Path:
+        """Where attachments (the /progress chart, the /mydata export) are saved: beside a kept database."""
+        if self.throwaway:
+            return self.session_dir / "files"
+        return self.database.with_name(self.database.name + "-files")
+
+    @property
     def clock_path(self) -> Path:
         """Where a kept database's sandbox time is remembered between runs."""
         return self.database.with_name(self.database.name + ".clock")
@@ -119,7 +126,8 @@ async def start_world(storage: Storage, errors: ErrorCounter, out: Callable[[str
         timer_tick_seconds=7 * 86400,
     )
     bot = BouncebackBot(settings, clock=clock)
-    session = Session(emu, bot, clock, guild.id, members, storage.session_dir / "files", errors, out)
+    session = Session(emu, bot, clock, guild.id, members, storage.files_dir, errors, out,
+                      keep_files=not storage.throwaway)
     session.task = task = asyncio.create_task(bot.start(emu.token), name="sandbox-bot")
     ready = asyncio.create_task(bot.wait_until_ready())
     done, _ = await asyncio.wait({ready, task}, timeout=READY_SECONDS, return_when=asyncio.FIRST_COMPLETED)
@@ -209,8 +217,9 @@ async def run_line(session: Session, line: str, lines: LineSource) -> bool:
 def banner(session: Session, storage: Storage, seconds: float) -> list[str]:
     """What the sandbox says when it is ready."""
     now = session.clock.now()
-    data = ("a throwaway database (deleted when you quit)" if storage.throwaway
-            else f"{storage.database} (key: {storage.key_path.name} next to it)")
+    data = ("a throwaway database (deleted when you quit, with any files the bot sends)" if storage.throwaway
+            else f"{storage.database} (key: {storage.key_path.name} next to it; files the bot sends are kept "
+                 f"in {storage.files_dir})")
     return [
         f"Bounceback sandbox: the real bot on a pretend Discord, ready in {seconds:.1f} s.",
         f"Server “{DEMO_GUILD}”: #general and #{WINS_CHANNEL} (sam, an admin, chose it with /setup wins-channel).",

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+from bot.content import plural
+
 log = logging.getLogger(__name__)
 
 INDENT = "  "
@@ -115,6 +117,12 @@ class ModalFieldLike(Protocol):
 # ---------------------------------------------------------------------------------------------- inline text
 
 
+def counted(count: int, one: str, other: str) -> str:
+    """'1 character', '2 characters': real plural forms through the bot's one plural helper."""
+    return plural({"one": f"{{count}} {one}", "other": f"{{count}} {other}"}, count)
+
+
+
 def format_timestamp(moment: datetime, style: str, now: datetime) -> str:
     """Render a Discord timestamp tag's moment the way a reader in UTC would see it."""
     moment = moment.astimezone(UTC)
@@ -142,7 +150,7 @@ def relative_time(moment: datetime, now: datetime) -> str:
     else:
         size, name = next(((size, name) for size, name in units if seconds >= size * 0.9), (60, "minute"))
         count = max(1, round(seconds / size))
-        amount = f"{count} {name}{'' if count == 1 else 's'}"
+        amount = counted(count, name, name + "s")
     return f"in {amount}" if delta >= timedelta(0) else f"{amount} ago"
 
 
@@ -363,9 +371,9 @@ def modal_field_lines(field: ModalFieldLike, index: int, total: int) -> list[str
     notes = ["required" if field.required else "optional"]
     if field.type == 4:
         if field.min_length:
-            notes.append(f"at least {field.min_length} characters")
+            notes.append(f"at least {counted(field.min_length, 'character', 'characters')}")
         if field.max_length:
-            notes.append(f"up to {field.max_length} characters")
+            notes.append(f"up to {counted(field.max_length, 'character', 'characters')}")
         if field.value:
             notes.append(f"keep: {field.value}")
     else:
@@ -391,6 +399,7 @@ __all__ = [
     "Names",
     "NoNames",
     "Rendered",
+    "counted",
     "embed_lines",
     "format_timestamp",
     "modal_field_lines",

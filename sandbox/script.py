@@ -27,7 +27,7 @@ from sandbox.common import (
     TYPE_NAMES,
     SandboxError,
 )
-from sandbox.render import Action
+from sandbox.render import Action, counted
 
 if TYPE_CHECKING:
     pass
@@ -81,6 +81,8 @@ class ParsedCommand:
 
     path: str
     options: dict[str, Any] = field(default_factory=dict)
+    # Options with autocomplete, still as typed: the session asks the bot's autocomplete what they stand for.
+    typed: tuple[str, ...] = ()
 
 
 def _subcommands(definitions: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -96,6 +98,8 @@ def option_usage(option: dict[str, Any]) -> str:
         kind = "|".join(names[:6]) + ("|…" if len(names) > 6 else "")
     else:
         kind = TYPE_NAMES.get(int(option.get("type", 3)), "value")
+        if option.get("autocomplete"):
+            kind += "|? to list"
     text = f"{option['name']}:<{kind}>"
     return text if option.get("required") else f"[{text}]"
 
@@ -148,11 +152,23 @@ def parse_command(line: str, commands: Sequence[dict[str, Any]], resolver: Resol
             raise SandboxError(f"/{' '.join(path)} has no option '{name}' (options: {known}). Usage: {usage}")
         if definition["name"] in options:
             raise SandboxError(f"'{definition['name']}' is given twice.")
-        options[definition["name"]] = convert_option(definition, raw, resolver)
+        if is_autocomplete(definition):
+            options[definition["name"]] = raw  # settled later, by asking the bot as Discord's picker does
+        else:
+            options[definition["name"]] = convert_option(definition, raw, resolver)
     missing = [name for name, option in by_name.items() if option.get("required") and name not in options]
     if missing:
-        raise SandboxError(f"/{' '.join(path)} needs {', '.join(f'{name}:…' for name in missing)}. Usage: {usage}")
-    return ParsedCommand(" ".join(path), options)
+        hint = "".join(f" ({name}:? lists the bot's suggestions)" for name in missing if is_autocomplete(by_name[name]))
+        raise SandboxError(
+            f"/{' '.join(path)} needs {', '.join(f'{name}:…' for name in missing)}{hint}. Usage: {usage}"
+        )
+    typed = tuple(name for name in options if is_autocomplete(by_name[name]))
+    return ParsedCommand(" ".join(path), options, typed)
+
+
+def is_autocomplete(option: dict[str, Any]) -> bool:
+    """Whether the bot suggests values for this text option as it is typed."""
+    return bool(option.get("autocomplete")) and int(option.get("type", 3)) == 3
 
 
 def convert_option(option: dict[str, Any], raw: str, resolver: Resolver) -> Any:
@@ -171,7 +187,8 @@ def convert_option(option: dict[str, Any], raw: str, resolver: Resolver) -> Any:
     if kind == 3:
         low, high = option.get("min_length"), option.get("max_length")
         if (low is not None and len(raw) < low) or (high is not None and len(raw) > high):
-            raise SandboxError(f"{name} takes {low or 0} to {high or 6000} characters; that's {len(raw)}.")
+            raise SandboxError(f"{name} takes {low or 0} to {counted(high or 6000, 'character', 'characters')}; "
+                               f"that's {len(raw)}.")
         return raw
     if kind in (4, 10):
         return _number(option, raw)
@@ -233,7 +250,8 @@ def choose_actions(text: str, actions: Sequence[Action]) -> list[Action]:
     """Which actions a typed '2', '2,3' or label means; raises SandboxError with the choices otherwise."""
     wanted = text.strip()
     if not actions:
-        raise SandboxError("There's nothing to press right now. Type a /command, or ? for help.")
+        raise SandboxError("There's nothing to press right now. Type a /command, #3 Post to press a button on "
+                           "message #3, or ? for help.")
     listing = ", ".join(f"{a.number} {a.label}" for a in actions)
     if NUMBERS.fullmatch(wanted):
         numbers = [int(part) for part in wanted.split(",")]
@@ -255,7 +273,7 @@ def choose_actions(text: str, actions: Sequence[Action]) -> list[Action]:
         if any(a.kind != "option" for a in chosen) or len({a.custom_id for a in chosen}) > 1:
             raise SandboxError("Pick one button at a time (several numbers only work for options of one menu).")
         if len(chosen) > chosen[0].max_values:
-            raise SandboxError(f"That menu takes at most {chosen[0].max_values} choice(s).")
+            raise SandboxError(f"That menu takes at most {counted(chosen[0].max_values, 'choice', 'choices')}.")
     return chosen
 
 
@@ -277,6 +295,12 @@ class LineSource(Protocol):
         ...
 
 
+def is_comment(line: str) -> bool:
+    """`# a comment`; but `#3 Post` presses a button on message 3."""
+    text = line.lstrip()
+    return text.startswith("#") and not text[1:2].isdigit()
+
+
 class ScriptLines:
     """Lines of a script file; `#` comments and (outside forms) blank lines are skipped, every line is echoed."""
 
@@ -291,7 +315,7 @@ class ScriptLines:
         """The next meaningful line, echoed after its prompt as a transcript would show it."""
         while self._lines:
             self.line_number, line = self._lines.pop(0)
-            if line.lstrip().startswith("#") or (not line.strip() and not blank_ok):
+            if is_comment(line) or (not line.strip() and not blank_ok):
                 continue
             self._out(f"{prompt}{line}".rstrip())
             return line

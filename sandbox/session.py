@@ -6,6 +6,7 @@ import asyncio
 import functools
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.client import BouncebackBot
 from bot.clock import ManualClock
+from sandbox.choices import Cancelled, settle_options
 from sandbox.common import (
     INTERACTION_SECONDS,
     PROJECT_CODE,
@@ -24,7 +26,7 @@ from sandbox.common import (
     ErrorCounter,
     SandboxError,
 )
-from sandbox.render import INDENT, Action, Rendered, format_timestamp, modal_field_lines, render_message
+from sandbox.render import INDENT, Action, Rendered, counted, format_timestamp, modal_field_lines, render_message
 from sandbox.script import LineSource, choose_actions, parse_command
 
 if TYPE_CHECKING:
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
 
 
 log = logging.getLogger(__name__)
+ON_MESSAGE = re.compile(r"#(\d+)\s+(\S.*)")  # "#3 Post": press "Post" on message 3 of the transcript
 
 # ---------------------------------------------------------------------------------------------- the session
 
@@ -105,6 +108,7 @@ class Session:
     def __init__(
         self, emu: DiscordEmulator, bot: BouncebackBot, clock: ManualClock, guild_id: int,
         members: dict[str, SimulatedMember], files_dir: Path, errors: ErrorCounter, out: Callable[[str], None],
+        *, keep_files: bool = False,
     ) -> None:
         self.emu = emu
         self.bot = bot
@@ -114,11 +118,13 @@ class Session:
         self.current = members["alex"]
         self.names = WorldNames(emu, guild_id)
         self.files_dir = files_dir
+        self.keep_files = keep_files
         self.errors = errors
         self.out = out
         self._seen: dict[int, tuple[Any, ...]] = {}
         self._offered: dict[int, list[int]] = {}  # user id -> ids of messages with buttons shown to them
         self._saved: dict[int, list[str]] = {}
+        self._numbers: dict[int, int] = {}  # message id -> its number in the transcript ("#3")
         self.task: asyncio.Task[None] | None = None
         self.width = SCRIPT_WIDTH
 
@@ -178,7 +184,8 @@ class Session:
                 path = self.files_dir / f"{message.id}-{attachment.filename}"
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(attachment.data)
-                lines.append(f"{attachment.filename} ({max(1, attachment.size // 1024)} KB), saved as {path}")
+                until = "" if self.keep_files else " (deleted when you quit)"
+                lines.append(f"{attachment.filename} ({max(1, attachment.size // 1024)} KB), saved as {path}{until}")
             self._saved[message.id] = lines
         return self._saved[message.id]
 
@@ -190,7 +197,14 @@ class Session:
                 return message
         return None
 
+    def number(self, message: EmulatedMessage) -> int:
+        """The message's number in the transcript, given the first time it is shown."""
+        return self._numbers.setdefault(message.id, len(self._numbers) + 1)
+
     def _header(self, message: EmulatedMessage, change: str) -> str:
+        return f"#{self.number(message)} {self._source(message, change)}"
+
+    def _source(self, message: EmulatedMessage, change: str) -> str:
         channel = self.emu.state.channels[message.channel_id]
         notes = ["only you can see this"] if message.ephemeral else []
         if change == "updated":
@@ -225,7 +239,8 @@ class Session:
             if change == "deleted":
                 channel = self.emu.state.channels.get(message.channel_id)
                 where = f"[#{channel.name}] " if channel is not None and channel.name else ""
-                self.out(f"{where}Bounceback removed a message.")
+                which = f"message #{self._numbers[message.id]}" if message.id in self._numbers else "a message"
+                self.out(f"{where}Bounceback removed {which}.")
                 continue
             self.out(self._header(message, change))
             for line in self.render(message, numbered=message in offers).lines:
@@ -286,24 +301,45 @@ class Session:
         """Run a bot slash command typed as text, then fill any form it opens."""
         parsed = parse_command(line, self.commands(), self.names)
         member = self.current
-        result = await self.act(
-            lambda: member.slash(parsed.path, options=parsed.options, timeout=INTERACTION_SECONDS)
-        )
+        try:
+            options = await settle_options(member, parsed, lines, self.out)
+        except Cancelled:
+            self.out(f"{INDENT}Not sent.")
+            return
+        result = await self.act(lambda: member.slash(parsed.path, options=options, timeout=INTERACTION_SECONDS))
         await self.follow_modal(result, lines)
 
+    def message_numbered(self, number: int) -> EmulatedMessage:
+        """Message #number of the transcript, if the current member can see it and it is still there."""
+        message_id = next((mid for mid, n in self._numbers.items() if n == number), None)
+        message = self.emu.state.messages.get(message_id) if message_id is not None else None
+        if message is None or not self._visible(message, self._audience(message)):
+            raise SandboxError(f"There's no message #{number} for {self.current.name} in this transcript.")
+        if message.deleted:
+            raise SandboxError(f"Message #{number} was removed.")
+        return message
+
     async def press(self, text: str, lines: LineSource) -> None:
-        """Press a numbered button or pick numbered options on the latest message that has them."""
-        message = self.latest_offer(self.current.user_id)
+        """Press a button or pick options: on the latest message that has them, or on message #N ("#3 Post")."""
+        on = ON_MESSAGE.fullmatch(text.strip())
+        if on:
+            message: EmulatedMessage | None = self.message_numbered(int(on.group(1)))
+            text = on.group(2)
+        else:
+            message = self.latest_offer(self.current.user_id)
         actions = self.render(message).actions if message is not None else []
+        if on and not actions:
+            raise SandboxError(f"Message #{on.group(1)} has nothing to press.")
         chosen = choose_actions(text, actions)
         assert message is not None  # choose_actions refuses when there is nothing to press
         member = self.current
         first = chosen[0]
+        where = f" on #{self.number(message)}" if on else ""
         if first.kind == "button":
-            self.out(f"{INDENT}→ pressed “{first.label}”")
+            self.out(f"{INDENT}→ pressed “{first.label}”{where}")
             result = await self.act(lambda: member.click(message, first.custom_id, timeout=INTERACTION_SECONDS))
         else:
-            self.out(f"{INDENT}→ picked {' + '.join(f'“{a.label}”' for a in chosen)}")
+            self.out(f"{INDENT}→ picked {' + '.join(f'“{a.label}”' for a in chosen)}{where}")
             values = [a.value for a in chosen]
             result = await self.act(
                 lambda: member.select(message, first.custom_id, values, timeout=INTERACTION_SECONDS)
@@ -358,11 +394,12 @@ class Session:
 
     def _where(self, message: EmulatedMessage) -> str:
         channel = self.emu.state.channels[message.channel_id]
+        number = f"#{self.number(message)}, "
         if channel.guild_id is None:
-            return "your latest DM from Bounceback"
+            return number + "your latest DM from Bounceback"
         if message.ephemeral:
-            return "Bounceback's latest private reply"
-        return f"Bounceback's latest post in #{channel.name}"
+            return number + "Bounceback's latest private reply"
+        return number + f"Bounceback's latest post in #{channel.name}"
 
     async def fast_forward(self, delta: timedelta) -> None:
         """Move the clock in steps, running whatever the scheduler would have run, and show what arrives."""
@@ -401,9 +438,11 @@ def field_value(modal_field: ModalField, answer: str) -> Any:
         if modal_field.required and not value:
             raise SandboxError(f"“{label}” is required.")
         if value and modal_field.min_length and len(value) < modal_field.min_length:
-            raise SandboxError(f"“{label}” needs at least {modal_field.min_length} characters.")
+            least = counted(modal_field.min_length, "character", "characters")
+            raise SandboxError(f"“{label}” needs at least {least}.")
         if modal_field.max_length and len(value) > modal_field.max_length:
-            raise SandboxError(f"“{label}” takes at most {modal_field.max_length} characters.")
+            most = counted(modal_field.max_length, "character", "characters")
+            raise SandboxError(f"“{label}” takes at most {most}.")
         return value
     options = modal_field.options
     if not text:
@@ -424,5 +463,5 @@ def describe(delta: timedelta) -> str:
     for size, name in ((604800, "week"), (86400, "day"), (3600, "hour"), (60, "minute"), (1, "second")):
         count, seconds = divmod(seconds, size)
         if count:
-            parts.append(f"{count} {name}{'' if count == 1 else 's'}")
+            parts.append(counted(count, name, name + "s"))
     return " ".join(parts) or "0 seconds"

@@ -64,7 +64,7 @@ Cheer
     assert ready is not None and float(ready.group(1)) < 10
 
     checkin = after(out, "alex> /rejected company:Acme stage:onsite")
-    assert checkin.startswith("\nBounceback (only you can see this):\n")
+    assert checkin.startswith("\n#1 Bounceback (only you can see this):\n")
     assert "Acme · onsite" in checkin
     assert "[1] 😞 Disappointed" in checkin and "[5]" in checkin
     assert "→ picked “😞 Disappointed”" in after(out, "alex> 1")
@@ -93,7 +93,7 @@ Cheer
     assert "[DM from Bounceback]" in waited
     nudge = waited.split("[DM from Bounceback]")[1]
     assert "Day 1 of 14" in nudge and "[1] 💛 Helpful" in nudge
-    assert re.search(rf"— \w+day, .* {nudge_time} UTC —\n\[DM from Bounceback\]", waited)
+    assert re.search(rf"— \w+day, .* {nudge_time} UTC —\n#\d+ \[DM from Bounceback\]", waited)
     assert "⏩ It's now" in waited and "(1 day later)" in waited
 
 
@@ -148,3 +148,75 @@ def test_the_bot_never_imports_the_sandbox() -> None:
     result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True,
                             timeout=60, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_autocomplete_lists_the_bots_suggestions_and_settles_a_typed_name(tmp_path: Path) -> None:
+    script = """\
+/rejected company:Acme stage:onsite
+/rejected company:Globex stage:screen
+/feedback draft rejection:?
+2
+/feedback draft rejection:globex
+/reflect rejection:acme
+/cancel
+/reflect rejection:Initech
+2
+
+I prepared
+
+
+/cancel
+"""
+    result = run_sandbox(tmp_path, script)
+    out = result.stdout
+    assert result.returncode == 0, result.stderr + out
+    # ? lists what the bot's autocomplete returns, numbered, newest first; the member picks by number.
+    listed = after(out, "alex> /feedback draft rejection:?")
+    assert "[1] Globex" in listed and "[2] Acme" in listed
+    drafted = listed.split("  > 2")[1]
+    assert "→ rejection: Acme" in drafted and "Pick one" not in drafted
+    assert "Acme" in drafted.split("Subject")[1] and "[1] 📨 I sent it" in drafted
+    # A typed name that one suggestion matches is used, as Discord's picker would.
+    typed = after(out, "alex> /feedback draft rejection:globex")
+    assert "→ rejection: Globex" in typed and "Pick one" not in typed and "Globex" in typed.split("Subject")[1]
+    # /reflect with a company is linked to that check-in, not a new unlinked reflection.
+    assert "opened a form: “Reflect: Acme" in after(out, "alex> /reflect rejection:acme")
+    # No suggestion matches: the member sees the suggestions, and can keep what they typed.
+    unmatched = after(out, "alex> /reflect rejection:Initech")
+    assert "“Initech” matches none of the bot's suggestions" in unmatched
+    assert "[1] A new one" in unmatched and "[2] “Initech” as typed" in unmatched
+    assert "keep: Initech" in unmatched
+
+
+def test_a_button_on_an_earlier_message_can_be_pressed_by_its_number(tmp_path: Path) -> None:
+    script = f"""\
+?
+/win text:"{WIN}"
+/rejected company:Globex stage:screen
+#1 Post
+"""
+    result = run_sandbox(tmp_path, script)
+    out = result.stdout
+    assert result.returncode == 0, result.stderr + out
+    helped = after(out, "alex> ?")
+    assert "#3 Post" in helped and "first line that fails" in helped and "stops the script" in helped
+    assert "#1 Bounceback (only you can see this):" in after(out, f'alex> /win text:"{WIN}"')
+    # The check-in's menu is now the latest offer; "#1 Post" still reaches the win preview.
+    pressed = after(out, "alex> #1 Post")
+    assert "→ pressed “🎉 Post” on #1" in pressed
+    assert "[#wins] Bounceback:" in pressed and WIN in pressed
+
+
+def test_a_kept_database_keeps_the_files_the_bot_sends_beside_it(tmp_path: Path) -> None:
+    database = tmp_path / "kept" / "demo.sqlite3"
+    script = "/rejected company:Acme stage:onsite\n/progress\n/mydata export\n"
+    result = run_sandbox(tmp_path, script, "--database", str(database))
+    out = result.stdout
+    assert result.returncode == 0, result.stderr + out
+    files = database.parent / "demo.sqlite3-files"
+    assert f"files the bot sends are kept in {files}" in out
+    saved = re.findall(r"saved as (\S+)", out)
+    assert len(saved) == 2 and "deleted when you quit" not in out
+    chart, export = (Path(path) for path in saved)
+    assert chart.parent == files and chart.name.endswith("progress.png") and chart.read_bytes()[:4] == b"\x89PNG"
+    assert export.parent == files and export.name.endswith(".json") and export.stat().st_size > 0
