@@ -53,6 +53,7 @@ SANDBOX_HELP = """\
 Sandbox commands (everything else starting with / goes to the bot):
   /as NAME          act as another member: alex, jordan or sam (sam is a server admin)
   /wait 1d          fast-forward time (also 2h, 30m, 1w, 1d12h) and see what the bot sends meanwhile
+  /wait until 9:30  fast-forward to the next 09:30 UTC
   /time             show the sandbox's date and time
   /help-sandbox, ?  this help
   /quit             leave (Ctrl-D works too)
@@ -61,8 +62,9 @@ Choices can be typed by name or value (any case). Subcommands follow the command
 Options the bot suggests values for work like Discord's picker: type part of a name (/reflect rejection:Acme)
 and the one suggestion it matches is used; type ? (/feedback draft rejection:?) to list the suggestions and
 pick one by number. Messages are numbered (#3); numbers 1, 2… press the buttons of the latest message that has
-them: type 1 to press [1], 2,3 to pick two options of a menu, or type the label. To press a button on an
-earlier message, name the message: #3 Post (or #3 1). When the bot opens a form, answer each field at the >
+them: type 1 to press [1], 2,3 to pick two options of a menu, or type the label (a label the latest message
+lacks presses it on the newest earlier message that has it). To press a button on an earlier message, name
+the message: #3 Post (or #3 1). When the bot opens a form, answer each field at the >
 prompt (an empty line keeps the default; /cancel closes the form). With --script, the first line that fails
 (a typo, a button that isn't there, an error in the bot) stops the script with exit code 1."""
 

@@ -39,7 +39,7 @@ from sandbox.common import (
     quiet_logging,
 )
 from sandbox.render import INDENT, format_timestamp
-from sandbox.script import LineSource, ScriptLines, TerminalLines, parse_duration
+from sandbox.script import LineSource, ScriptLines, TerminalLines, parse_wait
 from sandbox.session import Session
 
 if TYPE_CHECKING:
@@ -203,8 +203,8 @@ async def run_line(session: Session, line: str, lines: LineSource) -> bool:
         await session.switch(rest)
     elif command == "/wait":
         if not rest.strip():
-            raise SandboxError("How long? e.g. /wait 1d (also 2h, 30m, 1w).")
-        await session.fast_forward(parse_duration(rest))
+            raise SandboxError("How long? e.g. /wait 1d (also 2h, 30m, 1w, or until 09:30).")
+        await session.fast_forward(parse_wait(rest, session.clock.now()))
     elif command == "/time":
         session.out(f"It's {format_timestamp(session.clock.now(), 'F', session.clock.now())} in the sandbox.")
     elif line.startswith("/"):

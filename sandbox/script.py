@@ -13,7 +13,7 @@ import shlex
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -30,10 +30,12 @@ from sandbox.common import (
 from sandbox.render import Action, counted
 
 if TYPE_CHECKING:
-    pass
+    from emulator import ModalField
 
 
 # ---------------------------------------------------------------------------------------------- parsing
+
+CLOCK_TIME = re.compile(r"(?P<hour>\d{1,2}):(?P<minute>\d{2})")
 
 
 def parse_duration(text: str) -> timedelta:
@@ -49,6 +51,20 @@ def parse_duration(text: str) -> timedelta:
     if total > MAX_WAIT:
         raise SandboxError("That's a long time to skip at once; wait at most 8 weeks per /wait.")
     return total
+
+
+def parse_wait(text: str, now: datetime) -> timedelta:
+    """A /wait argument: a duration ('1d'), or 'until 09:30' (the next time the UTC clock shows it)."""
+    words = text.split()
+    if len(words) != 2 or words[0].casefold() != "until":
+        return parse_duration(text)
+    match = CLOCK_TIME.fullmatch(words[1])
+    if match is None or int(match["hour"]) > 23 or int(match["minute"]) > 59:
+        raise SandboxError(f"'{words[1]}' isn't a time of day. Try /wait until 09:30 (UTC, 24-hour clock).")
+    target = now.replace(hour=int(match["hour"]), minute=int(match["minute"]), second=0, microsecond=0)
+    if target <= now:
+        target += timedelta(days=1)
+    return target - now
 
 
 class Resolver(Protocol):
@@ -276,6 +292,44 @@ def choose_actions(text: str, actions: Sequence[Action]) -> list[Action]:
             raise SandboxError(f"That menu takes at most {counted(chosen[0].max_values, 'choice', 'choices')}.")
     return chosen
 
+
+
+def field_value(modal_field: ModalField, answer: str) -> Any:
+    """The value to submit for one form field from what was typed (empty keeps the default)."""
+    text = answer.strip()
+    label = modal_field.label or modal_field.custom_id
+    if modal_field.type == 4:
+        value = text or (modal_field.value or "")
+        if modal_field.required and not value:
+            raise SandboxError(f"“{label}” is required.")
+        if value and modal_field.min_length and len(value) < modal_field.min_length:
+            least = counted(modal_field.min_length, "character", "characters")
+            raise SandboxError(f"“{label}” needs at least {least}.")
+        if modal_field.max_length and len(value) > modal_field.max_length:
+            most = counted(modal_field.max_length, "character", "characters")
+            raise SandboxError(f"“{label}” takes at most {most}.")
+        return value
+    options = modal_field.options
+    if not text:
+        chosen = [str(o["value"]) for o in options if o.get("default")]
+    else:
+        actions = [Action(n, "option", str(o.get("label", "")), modal_field.custom_id, str(o["value"]),
+                          modal_field.max_values) for n, o in enumerate(options, start=1)]
+        chosen = [str(a.value) for a in choose_actions(text, actions)]
+    if modal_field.required and not chosen:
+        raise SandboxError(f"“{label}” is required: type the number of an option.")
+    return chosen
+
+
+def describe(delta: timedelta) -> str:
+    """'1 day', '2 hours 30 minutes'."""
+    seconds = int(delta.total_seconds())
+    parts = []
+    for size, name in ((604800, "week"), (86400, "day"), (3600, "hour"), (60, "minute"), (1, "second")):
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(counted(count, name, name + "s"))
+    return " ".join(parts) or "0 seconds"
 
 
 # ---------------------------------------------------------------------------------------------- input

@@ -17,6 +17,7 @@ from bot.clock import ManualClock
 from sandbox.choices import Cancelled, settle_options
 from sandbox.common import (
     INTERACTION_SECONDS,
+    NUMBERS,
     PROJECT_CODE,
     QUIET_SECONDS,
     SCRIPT_WIDTH,
@@ -26,11 +27,11 @@ from sandbox.common import (
     ErrorCounter,
     SandboxError,
 )
-from sandbox.render import INDENT, Action, Rendered, counted, format_timestamp, modal_field_lines, render_message
-from sandbox.script import LineSource, choose_actions, parse_command
+from sandbox.render import INDENT, Action, Rendered, format_timestamp, modal_field_lines, render_message
+from sandbox.script import LineSource, choose_actions, describe, field_value, parse_command
 
 if TYPE_CHECKING:
-    from emulator import DiscordEmulator, EmulatedMessage, InteractionResult, ModalField, ModalPrompt, SimulatedMember
+    from emulator import DiscordEmulator, EmulatedMessage, InteractionResult, ModalPrompt, SimulatedMember
 
 
 log = logging.getLogger(__name__)
@@ -330,7 +331,14 @@ class Session:
         actions = self.render(message).actions if message is not None else []
         if on and not actions:
             raise SandboxError(f"Message #{on.group(1)} has nothing to press.")
-        chosen = choose_actions(text, actions)
+        try:
+            chosen = choose_actions(text, actions)
+        except SandboxError:
+            earlier = None if on else self._earlier_offer(text)
+            if earlier is None:
+                raise
+            message, chosen = earlier
+            on = ON_MESSAGE.fullmatch(f"#{self.number(message)} {text}")
         assert message is not None  # choose_actions refuses when there is nothing to press
         member = self.current
         first = chosen[0]
@@ -345,6 +353,20 @@ class Session:
                 lambda: member.select(message, first.custom_id, values, timeout=INTERACTION_SECONDS)
             )
         await self.follow_modal(result, lines)
+
+    def _earlier_offer(self, label: str) -> tuple[EmulatedMessage, list[Action]] | None:
+        """A label not on the latest message: the newest earlier message shown to the member that has it."""
+        if NUMBERS.fullmatch(label.strip()):
+            return None  # numbers only ever mean the latest message's
+        for message_id in reversed(self._offered.get(self.current.user_id, [])[:-1]):
+            message = self.emu.state.messages.get(message_id)
+            if message is None or message.deleted:
+                continue
+            try:
+                return message, choose_actions(label, self.render(message).actions)
+            except SandboxError:
+                continue
+        return None
 
     async def follow_modal(self, result: InteractionResult, lines: LineSource) -> None:
         """If the bot opened a form, ask for each field, submit it, and show the answer (maybe another form)."""
@@ -427,41 +449,3 @@ def next_step(moment: datetime) -> datetime:
     midnight = moment.replace(hour=0, minute=0, second=0, microsecond=0)
     steps = (moment - midnight) // STEP + 1
     return midnight + steps * STEP
-
-
-def field_value(modal_field: ModalField, answer: str) -> Any:
-    """The value to submit for one form field from what was typed (empty keeps the default)."""
-    text = answer.strip()
-    label = modal_field.label or modal_field.custom_id
-    if modal_field.type == 4:
-        value = text or (modal_field.value or "")
-        if modal_field.required and not value:
-            raise SandboxError(f"“{label}” is required.")
-        if value and modal_field.min_length and len(value) < modal_field.min_length:
-            least = counted(modal_field.min_length, "character", "characters")
-            raise SandboxError(f"“{label}” needs at least {least}.")
-        if modal_field.max_length and len(value) > modal_field.max_length:
-            most = counted(modal_field.max_length, "character", "characters")
-            raise SandboxError(f"“{label}” takes at most {most}.")
-        return value
-    options = modal_field.options
-    if not text:
-        chosen = [str(o["value"]) for o in options if o.get("default")]
-    else:
-        actions = [Action(n, "option", str(o.get("label", "")), modal_field.custom_id, str(o["value"]),
-                          modal_field.max_values) for n, o in enumerate(options, start=1)]
-        chosen = [str(a.value) for a in choose_actions(text, actions)]
-    if modal_field.required and not chosen:
-        raise SandboxError(f"“{label}” is required: type the number of an option.")
-    return chosen
-
-
-def describe(delta: timedelta) -> str:
-    """'1 day', '2 hours 30 minutes'."""
-    seconds = int(delta.total_seconds())
-    parts = []
-    for size, name in ((604800, "week"), (86400, "day"), (3600, "hour"), (60, "minute"), (1, "second")):
-        count, seconds = divmod(seconds, size)
-        if count:
-            parts.append(counted(count, name, name + "s"))
-    return " ".join(parts) or "0 seconds"

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
 from emulator import ModalField
 from sandbox.choices import Suggestion, pick_actions, settle
+from sandbox.common import SandboxError
 from sandbox.render import counted, modal_field_lines
-from sandbox.script import is_comment, parse_command
+from sandbox.script import is_comment, parse_command, parse_wait
 
 ACME = Suggestion("Acme (Onsite / final round) · 7 Dec 2026", "12")
 ACME_TOO = Suggestion("Acme (Recruiter / phone screen) · 1 Dec 2026", "9")
@@ -48,3 +53,12 @@ def test_counts_use_real_plural_forms() -> None:
     short = ModalField(custom_id="why", label="Why", min_length=1, max_length=1)
     assert "at least 1 character;" in modal_field_lines(short, 1, 1)[0]
     assert "up to 1 character)" in modal_field_lines(short, 1, 1)[0]
+
+
+def test_wait_until_a_time_of_day_goes_to_its_next_occurrence() -> None:
+    now = datetime(2026, 12, 7, 10, 42, tzinfo=UTC)
+    assert parse_wait("until 09:15", now) == timedelta(hours=22, minutes=33)
+    assert parse_wait("until 11:00", now) == timedelta(minutes=18)
+    assert parse_wait("1d", now) == timedelta(days=1)
+    with pytest.raises(SandboxError, match="isn't a time of day"):
+        parse_wait("until 25:00", now)

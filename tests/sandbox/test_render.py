@@ -10,8 +10,16 @@ import pytest
 from emulator import ModalField
 from sandbox.common import SandboxError
 from sandbox.render import Action, format_timestamp, modal_field_lines, plain, relative_time, render_message, wrap
-from sandbox.script import ParsedCommand, choose_actions, command_usage, parse_command, parse_duration
-from sandbox.session import describe, field_value, next_step
+from sandbox.script import (
+    ParsedCommand,
+    choose_actions,
+    command_usage,
+    describe,
+    field_value,
+    parse_command,
+    parse_duration,
+)
+from sandbox.session import next_step
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 ALEX, WINS, HELPERS = 111, 222, 333
