@@ -194,6 +194,9 @@ def test_a_button_on_an_earlier_message_can_be_pressed_by_its_number(tmp_path: P
 /win text:"{WIN}"
 /rejected company:Globex stage:screen
 #1 Post
+/win text:"Second win"
+/rejected company:Initech stage:screen
+Post
 """
     result = run_sandbox(tmp_path, script)
     out = result.stdout
@@ -205,6 +208,8 @@ def test_a_button_on_an_earlier_message_can_be_pressed_by_its_number(tmp_path: P
     pressed = after(out, "alex> #1 Post")
     assert "→ pressed “🎉 Post” on #1" in pressed
     assert "[#wins] Bounceback:" in pressed and WIN in pressed
+    # A label the latest message lacks is pressed on the newest earlier message that has it, and says which.
+    assert re.search(r"→ pressed “🎉 Post” on #\d+\n", after(out, "alex> Post"))
 
 
 def test_a_kept_database_keeps_the_files_the_bot_sends_beside_it(tmp_path: Path) -> None:
