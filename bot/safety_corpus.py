@@ -2,7 +2,8 @@
 
 Used by scripts/safety_report.py and tests/unit/test_safety_corpus.py. A file has one phrasing a line:
 ``tier<TAB>category<TAB>text``, tier one of crisis / concern / benign; blank lines and lines starting with # are
-skipped. The phrasings are ours, not members', so reports may print them.
+skipped. The phrasings are ours, not members', so reports may print them, except those of a blind test set (a file
+whose name starts with "blind"): its misses are never printed, only its figures, so nobody tunes the rules on it.
 
 Scoring: a crisis phrasing is caught only when assessed CRISIS; a concern phrasing is caught when assessed CONCERN
 or worse (exact-tier figures are reported too); a benign phrasing is a false alarm when assessed anything but BENIGN.
@@ -78,6 +79,11 @@ class Evaluation:
         return failed
 
 
+def is_blind(path: Path) -> bool:
+    """Whether a file is a blind test set, whose phrasings a report never prints."""
+    return path.name.startswith("blind")
+
+
 def read_examples(path: Path) -> list[Example]:
     """The labelled phrasings of one file; ValueError names the file and line of a malformed one."""
     examples = []
@@ -122,7 +128,7 @@ def evaluate(examples: Iterable[Example], rules: SafetyRules) -> Evaluation:
 
 
 def format_evaluation(title: str, evaluation: Evaluation, *, show_misses: bool = True) -> str:
-    """A table per category, the tier totals, and the misses with their text."""
+    """A table per category, the tier totals, and the misses with their text (never those of a blind file)."""
     lines = [title, f"{'tier':8} {'category':20} {'count':>5} {'rate':>7} {'exact':>7}"]
     for tier in (Tier.CRISIS, Tier.CONCERN, Tier.BENIGN):
         measure = "false alarms" if tier is Tier.BENIGN else ("recall (tier>=CONCERN)" if tier is Tier.CONCERN
@@ -139,8 +145,11 @@ def format_evaluation(title: str, evaluation: Evaluation, *, show_misses: bool =
     lines.append("targets: " + ("met" if not failures else "MISSED: " + "; ".join(failures)))
     if show_misses:
         misses = [miss for tier in (Tier.CRISIS, Tier.CONCERN, Tier.BENIGN) for miss in evaluation.tier(tier).misses]
-        lines.append(f"misses and false alarms: {len(misses)}")
-        for example, assessment in misses:
+        shown = [(example, assessment) for example, assessment in misses if not is_blind(example.path)]
+        hidden = len(misses) - len(shown)
+        lines.append(f"misses and false alarms: {len(misses)}"
+                     + (f" ({hidden} in blind test sets, not shown)" if hidden else ""))
+        for example, assessment in shown:
             lines.append(f"  {example.path.name}:{example.line} {example.tier.name.lower()}/{example.category} -> "
                          f"{assessment.tier.name.lower()} ({assessment.matched}): {example.text}")
     return "\n".join(lines)

@@ -7,6 +7,8 @@ Run: .venv/bin/python scripts/safety_report.py [--check] [--quiet] [files...]
 With no files, reads every tests/safety/*.tsv (corpus.tsv, heldout.tsv...), and reports per file and overall.
 --check exits 1 when a file misses the targets (crisis recall >= 0.98, concern recall >= 0.90 counting
 CONCERN or worse, benign false alarms <= 0.03).
+A blind test set (a file whose name starts with "blind", e.g. blind2.tsv) only ever shows its figures: its misses
+are never printed, in its own section or in "overall", so nobody tunes the rules on it by accident.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from bot.safety_corpus import (
     TARGET_CONCERN_RECALL,
     TARGET_CRISIS_RECALL,
     evaluate,
+    evaluate_files,
     format_evaluation,
     read_examples,
 )
@@ -62,3 +63,17 @@ def test_a_miss_is_reported_with_its_text(tmp_path: Path) -> None:
     assert evaluation.tier(Tier.CRISIS).rate == 0 and evaluation.tier(Tier.BENIGN).rate == 1
     assert evaluation.tier(Tier.CONCERN).rate == 1
     assert len(evaluation.failures()) == 2
+
+
+def test_a_blind_files_misses_are_never_printed(tmp_path: Path) -> None:
+    blind = tmp_path / "blind9.tsv"
+    blind.write_text("crisis\tplan\tthe weather is nice\nbenign\tidiom\tI want to die\n", encoding="utf-8")
+    open_file = tmp_path / "open.tsv"
+    open_file.write_text("crisis\tplan\tthe sky is grey\n", encoding="utf-8")
+    results = evaluate_files([blind, open_file], load_safety_rules())
+    for name, evaluation in results.items():
+        report = format_evaluation(name, evaluation)
+        assert "the weather is nice" not in report and "I want to die" not in report
+    assert "the sky is grey" in format_evaluation("overall", results["overall"])
+    assert "2 in blind test sets, not shown" in format_evaluation("blind", results[str(blind)])
+    assert results[str(blind)].tier(Tier.CRISIS).rate == 0
