@@ -69,6 +69,9 @@ _DOUBLE_QUOTES = "\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb\uff02"
 _QUOTES = str.maketrans({**dict.fromkeys(_APOSTROPHES, "'"), **dict.fromkeys(_DOUBLE_QUOTES, '"')})
 # Zero-width and invisible formatting characters people (or keyboards) slip between letters.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad\u180e"))
+_QUOTE_CHARS = re.compile(f"[{re.escape(_APOSTROPHES + _DOUBLE_QUOTES)}]")
+_INVISIBLE_OR_QUOTE_CHARS = re.compile(
+    f"[{re.escape(_APOSTROPHES + _DOUBLE_QUOTES + ''.join(map(chr, _INVISIBLE)))}]")
 _WHITESPACE = re.compile(r"\s+")
 _LINE_BREAKS = re.compile(r"[\n\r\u2028\u2029\x0b\x0c\x85]+")
 _ESCAPE = re.compile(r"\\.")
@@ -89,9 +92,17 @@ _WORD_CACHE_SIZE = 50_000
 
 def normalise_text(text: str) -> str:
     """Fold text for matching: straight quotes, NFKC, casefolded, no zero-width characters, single spaces."""
-    # Quotes first: NFKC would turn an acute accent (´) into a space and a combining mark.
-    text = unicodedata.normalize("NFKC", text.translate(_QUOTES)).casefold()
-    text = text.translate(_INVISIBLE).translate(_QUOTES)
+    if text.isascii():  # most text: nothing to fold or remove, and casefold() is lower() here; ` is a quote
+        return " ".join(text.replace("`", "'").lower().split())
+    # Quotes first: NFKC would turn an acute accent (´) into a space and a combining mark. (A search, then a
+    # translation only when there is something to translate: str.translate is slow on non-ASCII text.)
+    if _QUOTE_CHARS.search(text):
+        text = text.translate(_QUOTES)
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    text = text.casefold()
+    if _INVISIBLE_OR_QUOTE_CHARS.search(text):
+        text = text.translate(_INVISIBLE).translate(_QUOTES)
     # str.split() splits on exactly the characters \s matches, and much faster than a regex substitution.
     return " ".join(text.split())
 
@@ -153,6 +164,8 @@ class Rule:
     literals: frozenset[str] | None = field(default=None, repr=False)
     # The required strings of its other steps: a clause is only searched when it holds one of each set too.
     also: tuple[frozenset[str], ...] = field(default=(), repr=False)
+    # The concept(s) of every step a match cannot skip: a window is only searched when each of them occurs in it.
+    steps: tuple[tuple[str, ...], ...] = field(default=(), repr=False)
 
     @property
     def assessment(self) -> SafetyAssessment:
@@ -175,24 +188,38 @@ class SafetyRules:
     model: SafetyModel | None = field(default=None, repr=False, compare=False)
     # One alternation per job answers "is there anything to do?" in a single scan; most texts match nothing.
     _any_idiom: re.Pattern[str] = field(init=False, repr=False, compare=False)
-    # The fast path: one scan for every rule's required strings (a trie, so each character is looked at about
-    # once), then each rule only in the clauses where one of its strings occurs.
+    # The words of each concept as written (data/safety.toml), one pattern each; without them a concept is only
+    # known as a whole, and found less selectively.
+    concept_sources: Mapping[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
+    # The fast path. One scan of each distinct word for required strings (a trie), remembered per word. Every
+    # word or phrase of a concept has sets of required strings (all of them found in any match); where one of each
+    # set occurs in a span (a clause, see _Spans), that word may occur there, and so may its concept. A rule is
+    # only tried in a span where every step's concept may occur, and only once each step's concept has been
+    # found there by a search of the concept alone (once per span, shared by all rules).
     _gate: re.Pattern[str] = field(init=False, repr=False, compare=False)
-    _rules_by_literal: dict[str, tuple[tuple[int, int], ...]] = field(init=False, repr=False, compare=False)
+    # required string -> (concept, word number, set number) it belongs to; concept -> word count
+    _alternatives_by_literal: dict[str, tuple[tuple[str, int, int], ...]] = field(init=False, repr=False,
+                                                                                 compare=False)
+    _set_counts: dict[tuple[str, int], int] = field(init=False, repr=False, compare=False)
+    # Concepts with a word that has no required string: it may occur anywhere.
+    _unfiltered_concepts: frozenset[str] = field(init=False, repr=False, compare=False)
     _idioms_by_literal: dict[str, tuple[int, ...]] = field(init=False, repr=False, compare=False)
     _always_idioms: tuple[int, ...] = field(init=False, repr=False, compare=False)
-    _always: tuple[int, ...] = field(init=False, repr=False, compare=False)
     # word -> the (offset, required string) pairs inside it; words repeat a lot, so most look-ups are hits.
-    _word_cache: dict[str, tuple[tuple[int, str], ...]] = field(init=False, repr=False, compare=False)
+    _word_cache: dict[str, tuple[tuple[tuple[str, int, int], ...], tuple[int, ...]]] = field(
+        init=False, repr=False, compare=False)
+    # concept -> the rules whose first placeable step it is one of; the rules with no such step.
+    _rules_by_concept: dict[str, tuple[int, ...]] = field(init=False, repr=False, compare=False)
+    _ungated_rules: frozenset[int] = field(init=False, repr=False, compare=False)
+    # Each rule with the steps that can be placed (no concept of them is unfiltered).
+    _rule_gates: tuple[tuple[Rule, tuple[tuple[str, ...], ...]], ...] = field(init=False, repr=False,
+                                                                             compare=False)
+    # (concept, numbers of some of its words) -> those words as one pattern
+    _word_patterns: dict[tuple[str, tuple[int, ...]], re.Pattern[str]] = field(init=False, repr=False,
+                                                                              compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_any_idiom", _alternation(self.idiom_patterns))
-        by_literal: dict[str, list[tuple[int, int]]] = {}
-        for index, rule in enumerate(self.rules):
-            sets: tuple[frozenset[str], ...] = (rule.literals, *rule.also) if rule.literals else ()
-            for number, rule_strings in enumerate(sets):
-                for literal in rule_strings:
-                    by_literal.setdefault(literal, []).append((index, number))
         idiom_strings: list[frozenset[str] | None] = []
         for idiom in self.idiom_patterns:
             required = required_strings(idiom.pattern)
@@ -201,16 +228,52 @@ class SafetyRules:
         for index, idiom_required in enumerate(idiom_strings):
             for literal in idiom_required or ():
                 idioms_by_literal.setdefault(literal, []).append(index)
-        object.__setattr__(self, "_rules_by_literal", {key: tuple(value) for key, value in by_literal.items()})
         object.__setattr__(self, "_idioms_by_literal",
                            {key: tuple(value) for key, value in idioms_by_literal.items()})
-        object.__setattr__(self, "_always", tuple(i for i, rule in enumerate(self.rules) if rule.literals is None))
         always_idioms = tuple(i for i, strings in enumerate(idiom_strings) if strings is None)
         object.__setattr__(self, "_always_idioms", always_idioms)
+        # Each concept's words' sets of required strings, and whether all of them are selective. A concept with a
+        # word made only of everyday strings ("i", "im", "all") is not tracked (it would be found in most words),
+        # unless a rule has no step that is.
+        gating: dict[str, list[tuple[list[frozenset[str]], bool]]] = {}
+        for name in sorted({name for rule in self.rules for names in rule.steps for name in names}):
+            sources = self.concept_sources.get(name) or (self.concepts[name].pattern,)
+            gating[name] = [_gating_sets(rf"\b(?:{source})") for source in sources]
+        selective = {name for name, words in gating.items() if all(sets and good for sets, good in words)}
+        tracked = set(selective)
+        for rule in self.rules:
+            if not any(selective.issuperset(names) for names in rule.steps):
+                tracked.update(max(rule.steps, key=lambda names: min(
+                    sum(good for _, good in gating[name]) / len(gating[name]) for name in names)))
+        by_literal: dict[str, list[tuple[str, int, int]]] = {}
+        set_counts: dict[tuple[str, int], int] = {}
+        unfiltered: set[str] = set()
+        for name, words in gating.items():
+            if name not in tracked or not all(sets for sets, _ in words):
+                unfiltered.add(name)
+                continue
+            for number, (sets, _) in enumerate(words):
+                set_counts[name, number] = len(sets)
+                for set_number, strings in enumerate(sets):
+                    for literal in strings:
+                        by_literal.setdefault(literal, []).append((name, number, set_number))
+        object.__setattr__(self, "_alternatives_by_literal", {key: tuple(value) for key, value in by_literal.items()})
+        object.__setattr__(self, "_set_counts", set_counts)
+        object.__setattr__(self, "_unfiltered_concepts", frozenset(unfiltered))
+        rule_gates = tuple((rule, tuple(names for names in rule.steps if unfiltered.isdisjoint(names)))
+                           for rule in self.rules)
+        object.__setattr__(self, "_rule_gates", rule_gates)
+        rules_by_concept: dict[str, list[int]] = {}
+        for number, (_, gates) in enumerate(rule_gates):
+            for name in gates[0] if gates else ():
+                rules_by_concept.setdefault(name, []).append(number)
+        object.__setattr__(self, "_rules_by_concept", {key: tuple(value) for key, value in rules_by_concept.items()})
+        object.__setattr__(self, "_ungated_rules", frozenset(i for i, (_, gates) in enumerate(rule_gates) if not gates))
         every_literal = set(by_literal) | set(idioms_by_literal)
         gate = re.compile(f"(?=({_trie(every_literal)}))") if every_literal else re.compile("(?!)")
         object.__setattr__(self, "_gate", gate)
         object.__setattr__(self, "_word_cache", {})
+        object.__setattr__(self, "_word_patterns", {})
 
     def normalise(self, text: str) -> str:
         """Text as the rules read it, before idioms: line breaks read as commas, then matchable_text()."""
@@ -248,66 +311,149 @@ class SafetyRules:
         return worst
 
     def assess_normalised(self, normalised: str) -> SafetyAssessment:
-        """Assess normalise()d text: each rule only in clauses holding its required strings, idioms likewise.
+        """Assess normalise()d text: each rule only in the spans holding its required strings, idioms likewise.
 
         Agrees with assess_everywhere(blank_idioms(normalised)). Blanking keeps every position, and never creates a
         match (no rule can match or step over an underscore), so where to search can be found before blanking.
+        The spans are the clauses (between . ! ? ; : …); a clause longer than 2 * _REACH characters is read as
+        overlapping spans of 2 * _REACH every _REACH characters, so any match up to _REACH long lies in one of them.
+        A rule is tried in a span only when each of its steps' required strings occurs there, and then only when
+        each of its steps (one concept, searched once per span for all rules) matches there.
         """
-        rule_hits, idiom_hits = self._hits(normalised)
-        if not rule_hits and not self._always:
+        found = self._found_words(normalised)
+        if not found:
             return BENIGN
-        breaks = [match.start() for match in _HARD_BREAK.finditer(normalised)]
-        blanked = normalised
-        for index in sorted({*idiom_hits, *self._always_idioms}):
-            windows = (_windows(normalised, breaks, sorted(idiom_hits[index])) if index in idiom_hits
-                       else [(0, len(normalised))])
-            blanked = _blank(self.idiom_patterns[index], blanked, windows)
-        for index, rule in enumerate(self.rules):
-            if rule.literals is None:
-                windows = [(0, len(normalised))]
-            elif (index, 0) in rule_hits:
-                windows = _windows(normalised, breaks, sorted(rule_hits[index, 0]))
-                for number in range(1, len(rule.also) + 1):
-                    positions = sorted(rule_hits.get((index, number), ()))
-                    windows = [(start, end) for start, end in windows if _any_within(positions, start, end)]
-            else:
+        spans = _Spans(normalised)
+        # Where each word of a concept may be (one string of each of its sets there), and each idiom.
+        set_spans: dict[tuple[str, int, int], set[int]] = {}
+        idiom_spans: dict[int, set[int]] = {}
+        padded = f" {normalised} "
+        for word, (keys, idioms) in found.items():
+            needle = f" {word} "
+            ids: set[int] = set()
+            at = padded.find(needle)
+            while at >= 0:  # `at` is where the word starts in `normalised` (padded has one more character first)
+                ids.update(spans.ids(at, len(word)))
+                at = padded.find(needle, at + len(word) + 1)
+            for key in keys:
+                known = set_spans.get(key)
+                set_spans[key] = ids if known is None else known | ids
+            for index in idioms:
+                known = idiom_spans.get(index)
+                idiom_spans[index] = ids if known is None else known | ids
+        concept_spans: dict[str, set[int]] = {}
+        words_at: dict[tuple[str, int], list[int]] = {}  # (concept, span) -> the numbers of its words maybe there
+        set_counts = self._set_counts
+        for (name, number, set_number), ids in set_spans.items():
+            if set_number:
                 continue
-            if any(self._matches(rule, blanked, start, end) for start, end in windows):
-                return rule.assessment
+            for other in range(1, set_counts[name, number]):
+                ids = ids & set_spans.get((name, number, other), set())
+            if ids:
+                known = concept_spans.get(name)
+                concept_spans[name] = ids if known is None else known | ids
+                for span in ids:
+                    words_at.setdefault((name, span), []).append(number)
+        # Where each rule may match: every step that can be placed has a concept that may be there.
+        candidates: list[tuple[Rule, list[int]]] = []
+        searched: set[int] = set()
+        empty: set[int] = set()
+        step_places: dict[tuple[str, ...], set[int]] = {}
+        numbers = {number for name in concept_spans for number in self._rules_by_concept.get(name, ())}
+        for number in sorted(numbers.union(self._ungated_rules)):
+            rule, gates = self._rule_gates[number]
+            places: set[int] | None = None
+            for names in gates:
+                step = step_places.get(names)
+                if step is None:
+                    step = step_places[names] = set().union(*(concept_spans.get(name, empty) for name in names))
+                places = step if places is None else places & step
+                if not places:
+                    break
+            if places is None:  # no step can be placed: every span of the text
+                places = spans.all()
+            if places:
+                candidates.append((rule, sorted(places)))
+                searched |= places
+        if not candidates:
+            return BENIGN
+        # Idioms are only blanked where something will be searched, from far enough back for a negation.
+        blanked = normalised
+        for index in sorted({*idiom_spans, *self._always_idioms}):
+            where = idiom_spans[index] & searched if index in idiom_spans else searched
+            if where:
+                blanked = _blank(self.idiom_patterns[index], blanked, spans.merged(where, _NEGATION_REACH))
+        occurs: dict[tuple[str, int], bool] = {}
+        bounds = spans.bounds
+        for rule, ordered in candidates:
+            for span in ordered:
+                if self._steps_occur(rule, blanked, bounds[span], span, words_at, occurs) and \
+                        self._matches(rule, blanked, *bounds[span]):
+                    return rule.assessment
         return BENIGN
 
-    def _hits(self, normalised: str) -> tuple[dict[tuple[int, int], list[int]], dict[int, list[int]]]:
-        """(rule, set of required strings) -> positions of those strings; idiom -> positions of its strings.
+    def _steps_occur(self, rule: Rule, blanked: str, bounds: tuple[int, int], span: int,
+                     words_at: Mapping[tuple[str, int], list[int]], occurs: dict[tuple[str, int], bool]) -> bool:
+        """Whether every step of the rule has a concept that matches somewhere in the span.
 
-        Required strings never hold a space, so each distinct word is looked at once (and remembered), and only
-        words holding one are then found in the text.
+        Sound as a filter: a match of the rule there holds a match of one concept of each step, i.e. of one of its
+        words, which a search over the same span finds (the same text, the same bounds for lookarounds and word
+        boundaries). Only the words that may be in the span (one of each of their sets of required strings is) are
+        searched for, once a span.
         """
-        words = normalised.split(" ")
-        found: dict[str, tuple[tuple[int, str], ...]] = {}
-        for word in set(words):
-            inside = self._word_cache.get(word)
-            if inside is None:
-                inside = self._strings_inside(word)
-                if len(self._word_cache) >= _WORD_CACHE_SIZE:
-                    self._word_cache.clear()
-                self._word_cache[word] = inside
-            if inside:
-                found[word] = inside
-        hits: dict[tuple[int, int], list[int]] = {}
-        idioms: dict[int, list[int]] = {}
-        if not found:
-            return hits, idioms
-        position = 0
-        for word in words:
-            inside = found.get(word)
-            if inside is not None:
-                for offset, literal in inside:
-                    for key in self._rules_by_literal.get(literal, ()):
-                        hits.setdefault(key, []).append(position + offset)
-                    for index in self._idioms_by_literal.get(literal, ()):
-                        idioms.setdefault(index, []).append(position + offset)
-            position += len(word) + 1
-        return hits, idioms
+        for names in rule.steps:
+            for name in names:
+                key = (name, span)
+                found = occurs.get(key)
+                if found is None:
+                    if name in self._unfiltered_concepts:
+                        pattern = self.concepts[name]
+                    else:
+                        words = words_at.get(key)
+                        if words is None:
+                            continue
+                        pattern = self._words_pattern(name, tuple(sorted(words)))
+                    found = occurs[key] = pattern.search(blanked, *bounds) is not None
+                if found:
+                    break
+            else:
+                return False
+        return True
+
+    def _words_pattern(self, name: str, words: tuple[int, ...]) -> re.Pattern[str]:
+        """Some of a concept's words as one pattern (remembered): the concept, where only they may occur."""
+        key = (name, words)
+        pattern = self._word_patterns.get(key)
+        if pattern is None:
+            sources = self.concept_sources.get(name)
+            if not sources:
+                return self.concepts[name]
+            pattern = re.compile("\\b(?:" + "|".join(f"(?:{sources[number]})" for number in words) + ")")
+            if len(self._word_patterns) >= _WORD_CACHE_SIZE:
+                self._word_patterns.clear()
+            self._word_patterns[key] = pattern
+        return pattern
+
+    def _found_words(self, normalised: str) -> dict[str, tuple[tuple[tuple[str, int, int], ...], tuple[int, ...]]]:
+        """Each distinct word holding a required string -> the (concept, word, set) and the idioms it may be part of.
+
+        Required strings never hold a space, so each distinct word is looked at once (and remembered).
+        """
+        cache = self._word_cache
+        found: dict[str, tuple[tuple[tuple[str, int, int], ...], tuple[int, ...]]] = {}
+        for word in set(normalised.split(" ")):
+            keys = cache.get(word)
+            if keys is None:
+                inside = {literal for _, literal in self._strings_inside(word)}
+                alternatives, idioms = self._alternatives_by_literal, self._idioms_by_literal
+                keys = (tuple(sorted({key for literal in inside for key in alternatives.get(literal, ())})),
+                        tuple(sorted({index for literal in inside for index in idioms.get(literal, ())})))
+                if len(cache) >= _WORD_CACHE_SIZE:
+                    cache.clear()
+                cache[word] = keys
+            if keys[0] or keys[1]:
+                found[word] = keys
+        return found
 
     def _strings_inside(self, word: str) -> tuple[tuple[int, str], ...]:
         """Every required string in a word, with its offset (overlapping ones included).
@@ -332,7 +478,8 @@ class SafetyRules:
                 # The trie reports the longest string starting here; shorter ones starting here count too.
                 at = offsets[hit.start()] if starts_only else hit.start()
                 inside.extend((at, longest[:end]) for end in range(1, len(longest) + 1)
-                              if longest[:end] in self._rules_by_literal or longest[:end] in self._idioms_by_literal)
+                              if longest[:end] in self._alternatives_by_literal
+                              or longest[:end] in self._idioms_by_literal)
         return tuple(inside)
 
     def matching_rules(self, text: str) -> list[str]:
@@ -361,32 +508,77 @@ class SafetyRules:
         return self.negation_tail.search(before, scope_start) is not None
 
 
-def _windows(text: str, breaks: list[int], positions: Iterable[int]) -> list[tuple[int, int]]:
-    """The clauses (between . ! ? ; : …) holding the positions, at most _REACH characters either side, merged.
+class _Spans:
+    """Where a text's rules are searched: its clauses, a long clause as overlapping spans (see assess_normalised).
 
-    Window edges fall on a clause break or a space, so no word is cut in two.
+    A span is numbered; bounds[number] is its (start, end), edges on a clause break or a space. Made lazily: only
+    the clauses that hold a required string are ever cut up.
     """
-    windows: list[tuple[int, int]] = []
-    for position in positions:
-        index = bisect.bisect_right(breaks, position)
-        start = breaks[index - 1] + 1 if index else 0
-        end = breaks[index] if index < len(breaks) else len(text)
-        if position - start > _REACH:
-            start = max(text.rfind(" ", 0, position - _REACH), start)
-        if end - position > _REACH:
-            space = text.find(" ", position + _REACH)
-            end = min(space, end) if space >= 0 else end
-        if windows and windows[-1][1] >= start:
-            windows[-1] = (windows[-1][0], max(windows[-1][1], end))
-        else:
-            windows.append((start, end))
-    return windows
 
+    __slots__ = ("_breaks", "_clauses", "_text", "bounds")
 
-def _any_within(positions: list[int], start: int, end: int) -> bool:
-    """Whether any of the sorted positions lies in [start, end)."""
-    index = bisect.bisect_left(positions, start)
-    return index < len(positions) and positions[index] < end
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._breaks = [match.start() for match in _HARD_BREAK.finditer(text)]
+        self._clauses: dict[int, tuple[int, int, int]] = {}  # clause -> (first span, clause start, span count)
+        self.bounds: list[tuple[int, int]] = []
+
+    def ids(self, position: int, length: int = 1) -> tuple[int, ...]:
+        """The spans holding the characters at position..position+length: one in a short clause, those holding
+        either end (at most three) in a long one."""
+        clause = bisect.bisect_right(self._breaks, position)
+        made = self._clauses.get(clause)
+        if made is None:
+            made = self._make(clause)
+        first, clause_start, count = made
+        if count == 1:
+            return (first,)
+        low = (position - clause_start) // _REACH - 1
+        high = (position + length - 1 - clause_start) // _REACH
+        return tuple(first + number for number in range(max(low, 0), min(high, count - 1) + 1))
+
+    def _make(self, clause: int) -> tuple[int, int, int]:
+        text, breaks = self._text, self._breaks
+        start = breaks[clause - 1] + 1 if clause else 0
+        end = breaks[clause] if clause < len(breaks) else len(text)
+        count = max(1, -(-(end - start - _REACH) // _REACH))
+        first = len(self.bounds)
+        for number in range(count):
+            raw_start, raw_end = start + number * _REACH, start + (number + 2) * _REACH
+            span_start = start if not number else max(text.rfind(" ", start, raw_start) + 1, start)
+            space = text.find(" ", raw_end, end) if raw_end < end else -1
+            self.bounds.append((span_start, end if space < 0 else space))
+        made = self._clauses[clause] = (first, start, count)
+        return made
+
+    def _earlier(self, bounds: tuple[int, int], before: int) -> tuple[int, int]:
+        start, end = bounds
+        if before and start:
+            clause = bisect.bisect_right(self._breaks, start)
+            clause_start = self._breaks[clause - 1] + 1 if clause else 0
+            if start - before > clause_start:
+                start = max(self._text.rfind(" ", clause_start, start - before) + 1, clause_start)
+            else:
+                start = clause_start
+        return start, end
+
+    def all(self) -> set[int]:
+        """Every span of the text."""
+        for clause in range(len(self._breaks) + 1):
+            if clause not in self._clauses:
+                self._make(clause)
+        return set(range(len(self.bounds)))
+
+    def merged(self, ids: Iterable[int], before: int = 0) -> list[tuple[int, int]]:
+        """The spans' bounds in order, each starting up to `before` characters earlier in its clause (at a space),
+        overlapping ones merged."""
+        windows: list[tuple[int, int]] = []
+        for start, end in sorted(self._earlier(self.bounds[number], before) for number in ids):
+            if windows and windows[-1][1] >= start:
+                windows[-1] = (windows[-1][0], max(windows[-1][1], end))
+            else:
+                windows.append((start, end))
+        return windows
 
 
 def _blank(idiom: re.Pattern[str], text: str, windows: list[tuple[int, int]]) -> str:
@@ -526,6 +718,25 @@ def _leading(items: Any) -> set[str] | None:
 
 def _required(items: Any) -> frozenset[str] | None:
     """The best set of required strings in a sequence: the one whose shortest string is longest."""
+    return _best(_required_sets(items))
+
+
+def _gating_sets(source: str) -> tuple[list[frozenset[str]], bool]:
+    """Sets of strings such that every match of `source` holds one of each set: the selective ones (and True), or
+    the best (and False). Empty when none could be found (the pattern may match anywhere).
+    """
+    sets = [strings for strings in _required_sets(list(_parser.parse(source))) if _best([strings]) is not None]
+    selective = [strings for strings in sets
+                 if min(len(string.lstrip(_WORD_START)) for string in strings) >= 3
+                 and not any(string.lstrip(_WORD_START) in _COMMON for string in strings)]
+    best = _best(sets)
+    if selective:
+        return list(dict.fromkeys(selective)), True
+    return ([best] if best is not None else []), False
+
+
+def _required_sets(items: Any) -> list[frozenset[str]]:
+    """Every set of strings found in a sequence such that any match holds one of the set."""
     candidates: list[frozenset[str]] = []
     run: set[str] = {""}
 
@@ -594,7 +805,7 @@ def _required(items: Any) -> frozenset[str] | None:
             continue
         close()
     close()
-    return _best(candidates)
+    return candidates
 
 
 def _best(candidates: list[frozenset[str]]) -> frozenset[str] | None:
@@ -708,7 +919,7 @@ def _load_concepts(path: Path, data: dict[str, Any]) -> dict[str, re.Pattern[str
             raise ValueError(f"{where}: a concept name is lowercase letters, digits and _, and not 'any'")
         sources = _pattern_list(where, raw)
         # Every word or phrase starts a word: "end" is not in "weekend", "ill" not in "will".
-        concepts[name] = re.compile("|".join(f"\\b(?:{source})" for source in sources))
+        concepts[name] = re.compile("\\b(?:" + "|".join(f"(?:{source})" for source in sources) + ")")
     missing = [name for name in REQUIRED_CONCEPTS if name not in concepts]
     if missing:
         raise ValueError(f"{path}: [concepts] is missing {', '.join(missing)}, which the engine needs")
@@ -824,9 +1035,18 @@ def _load_rules(path: Path, data: dict[str, Any], concepts: Mapping[str, re.Patt
         pattern, steps = compile_match(f"{where} match", entry["match"], concepts)
         sets = _rule_strings(steps, literals)
         rules.append(Rule(name, tier, category, entry["match"], pattern, steps[-1], negatable,
-                          sets[0] if sets else None, tuple(sets[1:])))
+                          sets[0] if sets else None, tuple(sets[1:]), _cheapest_first(steps)))
     # Crisis rules first, each tier in file order: the first rule that matches names the category.
     return tuple(sorted(rules, key=lambda rule: -rule.tier))
+
+
+def _cheapest_first(steps: tuple[tuple[str, ...], ...]) -> tuple[tuple[str, ...], ...]:
+    """The distinct steps, the last first: it is usually the rarest (the death, the means, the act)."""
+    ordered: list[tuple[str, ...]] = []
+    for names in reversed(steps):
+        if names not in ordered:
+            ordered.append(names)
+    return tuple(ordered)
 
 
 def _rule_strings(
@@ -864,6 +1084,7 @@ def load_safety_rules(path: Path = DEFAULT_SAFETY_PATH, *, model: SafetyModel | 
     rules = SafetyRules(
         idiom_patterns=_load_idioms(path, data),
         concepts=concepts,
+        concept_sources={name: tuple(data["concepts"][name]) for name in concepts},
         rules=_load_rules(path, data, concepts),
         negation_tail=re.compile(rf"\b(?:{negation})\b(?:{SEP}+(?:{bridge})){{0,3}}{SEP}*$"),
         model=model,
