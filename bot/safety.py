@@ -16,7 +16,6 @@ negation never reaches past a comma or a "but". The member's text is never logge
 
 from __future__ import annotations
 
-import bisect
 import enum
 import importlib
 import logging
@@ -88,6 +87,8 @@ _NEGATION_REACH = 80
 # How far from a required string a rule's match may reach, when a clause is longer than that.
 _REACH = 250
 _WORD_CACHE_SIZE = 50_000
+# What the word cache holds for a word with no required string.
+_NO_KEYS: tuple[tuple[tuple[str, int, int], ...], tuple[int, ...]] = ((), ())
 
 
 def normalise_text(text: str) -> str:
@@ -320,27 +321,33 @@ class SafetyRules:
         A rule is tried in a span only when each of its steps' required strings occurs there, and then only when
         each of its steps (one concept, searched once per span for all rules) matches there.
         """
-        found = self._found_words(normalised)
-        if not found:
-            return BENIGN
         spans = _Spans(normalised)
-        # Where each word of a concept may be (one string of each of its sets there), and each idiom.
+        # Where each word of a concept may be (one string of each of its sets there), and each idiom: each span's
+        # distinct words, each looked up once in the word cache. A span's edges fall between words.
         set_spans: dict[tuple[str, int, int], set[int]] = {}
         idiom_spans: dict[int, set[int]] = {}
-        padded = f" {normalised} "
-        for word, (keys, idioms) in found.items():
-            needle = f" {word} "
-            ids: set[int] = set()
-            at = padded.find(needle)
-            while at >= 0:  # `at` is where the word starts in `normalised` (padded has one more character first)
-                ids.update(spans.ids(at, len(word)))
-                at = padded.find(needle, at + len(word) + 1)
-            for key in keys:
-                known = set_spans.get(key)
-                set_spans[key] = ids if known is None else known | ids
-            for index in idioms:
-                known = idiom_spans.get(index)
-                idiom_spans[index] = ids if known is None else known | ids
+        cache = self._word_cache
+        for span, (start, end) in enumerate(spans.bounds):
+            for word in set(normalised[start:end].split(" ")):
+                keys = cache.get(word)
+                if keys is None:
+                    keys = self._word_keys(word)
+                if keys is _NO_KEYS:
+                    continue
+                for key in keys[0]:
+                    known = set_spans.get(key)
+                    if known is None:
+                        set_spans[key] = {span}
+                    else:
+                        known.add(span)
+                for index in keys[1]:
+                    known = idiom_spans.get(index)
+                    if known is None:
+                        idiom_spans[index] = {span}
+                    else:
+                        known.add(span)
+        if not set_spans:
+            return BENIGN
         concept_spans: dict[str, set[int]] = {}
         words_at: dict[tuple[str, int], list[int]] = {}  # (concept, span) -> the numbers of its words maybe there
         set_counts = self._set_counts
@@ -434,26 +441,21 @@ class SafetyRules:
             self._word_patterns[key] = pattern
         return pattern
 
-    def _found_words(self, normalised: str) -> dict[str, tuple[tuple[tuple[str, int, int], ...], tuple[int, ...]]]:
-        """Each distinct word holding a required string -> the (concept, word, set) and the idioms it may be part of.
+    def _word_keys(self, word: str) -> tuple[tuple[tuple[str, int, int], ...], tuple[int, ...]]:
+        """The (concept, word, set) keys and the idioms a word holds a required string of (and remember them).
 
-        Required strings never hold a space, so each distinct word is looked at once (and remembered).
+        Required strings never hold a space, so each distinct word is looked at once.
         """
-        cache = self._word_cache
-        found: dict[str, tuple[tuple[tuple[str, int, int], ...], tuple[int, ...]]] = {}
-        for word in set(normalised.split(" ")):
-            keys = cache.get(word)
-            if keys is None:
-                inside = {literal for _, literal in self._strings_inside(word)}
-                alternatives, idioms = self._alternatives_by_literal, self._idioms_by_literal
-                keys = (tuple(sorted({key for literal in inside for key in alternatives.get(literal, ())})),
-                        tuple(sorted({index for literal in inside for index in idioms.get(literal, ())})))
-                if len(cache) >= _WORD_CACHE_SIZE:
-                    cache.clear()
-                cache[word] = keys
-            if keys[0] or keys[1]:
-                found[word] = keys
-        return found
+        inside = {literal for _, literal in self._strings_inside(word)}
+        alternatives, idioms = self._alternatives_by_literal, self._idioms_by_literal
+        keys = (tuple(sorted({key for literal in inside for key in alternatives.get(literal, ())})),
+                tuple(sorted({index for literal in inside for index in idioms.get(literal, ())})))
+        if not keys[0] and not keys[1]:
+            keys = _NO_KEYS
+        if len(self._word_cache) >= _WORD_CACHE_SIZE:
+            self._word_cache.clear()
+        self._word_cache[word] = keys
+        return keys
 
     def _strings_inside(self, word: str) -> tuple[tuple[int, str], ...]:
         """Every required string in a word, with its offset (overlapping ones included).
@@ -511,69 +513,48 @@ class SafetyRules:
 class _Spans:
     """Where a text's rules are searched: its clauses, a long clause as overlapping spans (see assess_normalised).
 
-    A span is numbered; bounds[number] is its (start, end), edges on a clause break or a space. Made lazily: only
-    the clauses that hold a required string are ever cut up.
+    A span is numbered; bounds[number] is its (start, end), edges on a clause break or a space.
     """
 
-    __slots__ = ("_breaks", "_clauses", "_text", "bounds")
+    __slots__ = ("_clause_starts", "_text", "bounds")
 
     def __init__(self, text: str) -> None:
         self._text = text
-        self._breaks = [match.start() for match in _HARD_BREAK.finditer(text)]
-        self._clauses: dict[int, tuple[int, int, int]] = {}  # clause -> (first span, clause start, span count)
         self.bounds: list[tuple[int, int]] = []
+        self._clause_starts: list[int] = []
+        start = 0
+        for match in _HARD_BREAK.finditer(text):
+            self._add_clause(start, match.start())
+            start = match.end()
+        self._add_clause(start, len(text))
 
-    def ids(self, position: int, length: int = 1) -> tuple[int, ...]:
-        """The spans holding the characters at position..position+length: one in a short clause, those holding
-        either end (at most three) in a long one."""
-        clause = bisect.bisect_right(self._breaks, position)
-        made = self._clauses.get(clause)
-        if made is None:
-            made = self._make(clause)
-        first, clause_start, count = made
-        if count == 1:
-            return (first,)
-        low = (position - clause_start) // _REACH - 1
-        high = (position + length - 1 - clause_start) // _REACH
-        return tuple(first + number for number in range(max(low, 0), min(high, count - 1) + 1))
-
-    def _make(self, clause: int) -> tuple[int, int, int]:
-        text, breaks = self._text, self._breaks
-        start = breaks[clause - 1] + 1 if clause else 0
-        end = breaks[clause] if clause < len(breaks) else len(text)
+    def _add_clause(self, start: int, end: int) -> None:
+        if end - start < 2:  # nothing but a break or a space
+            return
+        text = self._text
         count = max(1, -(-(end - start - _REACH) // _REACH))
-        first = len(self.bounds)
         for number in range(count):
             raw_start, raw_end = start + number * _REACH, start + (number + 2) * _REACH
             span_start = start if not number else max(text.rfind(" ", start, raw_start) + 1, start)
             space = text.find(" ", raw_end, end) if raw_end < end else -1
             self.bounds.append((span_start, end if space < 0 else space))
-        made = self._clauses[clause] = (first, start, count)
-        return made
-
-    def _earlier(self, bounds: tuple[int, int], before: int) -> tuple[int, int]:
-        start, end = bounds
-        if before and start:
-            clause = bisect.bisect_right(self._breaks, start)
-            clause_start = self._breaks[clause - 1] + 1 if clause else 0
-            if start - before > clause_start:
-                start = max(self._text.rfind(" ", clause_start, start - before) + 1, clause_start)
-            else:
-                start = clause_start
-        return start, end
+            self._clause_starts.append(start)
 
     def all(self) -> set[int]:
         """Every span of the text."""
-        for clause in range(len(self._breaks) + 1):
-            if clause not in self._clauses:
-                self._make(clause)
         return set(range(len(self.bounds)))
 
     def merged(self, ids: Iterable[int], before: int = 0) -> list[tuple[int, int]]:
         """The spans' bounds in order, each starting up to `before` characters earlier in its clause (at a space),
         overlapping ones merged."""
         windows: list[tuple[int, int]] = []
-        for start, end in sorted(self._earlier(self.bounds[number], before) for number in ids):
+        for number in sorted(ids):
+            start, end = self.bounds[number]
+            clause_start = self._clause_starts[number]
+            if before and start > clause_start:
+                earlier = start - before
+                start = max(self._text.rfind(" ", clause_start, earlier) + 1, clause_start) if earlier > clause_start \
+                    else clause_start
             if windows and windows[-1][1] >= start:
                 windows[-1] = (windows[-1][0], max(windows[-1][1], end))
             else:
@@ -625,6 +606,8 @@ _parser: Any = importlib.import_module("re._parser")
 # Marks a required string that must start a word (it follows a \b in the pattern).
 _WORD_START = "\x02"
 _MAX_STRINGS = 64
+# The most sets of required strings a word of a concept is found by (all of them must occur).
+_MAX_SETS = 3
 _ZERO_WIDTH = frozenset({"AT", "ASSERT", "ASSERT_NOT"})
 _REPEATS = frozenset({"MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"})
 
@@ -722,17 +705,23 @@ def _required(items: Any) -> frozenset[str] | None:
 
 
 def _gating_sets(source: str) -> tuple[list[frozenset[str]], bool]:
-    """Sets of strings such that every match of `source` holds one of each set: the selective ones (and True), or
-    the best (and False). Empty when none could be found (the pattern may match anywhere).
+    """Sets of strings such that every match of `source` holds one of each set (at most _MAX_SETS, the most
+    selective first), and whether together they are selective: one set of long, uncommon strings, or two sets or
+    more (everyday words together, "the where, the how"). Empty when none could be found (it may match anywhere).
     """
-    sets = [strings for strings in _required_sets(list(_parser.parse(source))) if _best([strings]) is not None]
-    selective = [strings for strings in sets
-                 if min(len(string.lstrip(_WORD_START)) for string in strings) >= 3
-                 and not any(string.lstrip(_WORD_START) in _COMMON for string in strings)]
-    best = _best(sets)
-    if selective:
-        return list(dict.fromkeys(selective)), True
-    return ([best] if best is not None else []), False
+    found = list(dict.fromkeys(strings for strings in _required_sets(list(_parser.parse(source)))
+                               if _best([strings]) is not None))
+    # A set holding a word found in most sentences ("the", "my", "not") narrows nothing down, and costs a look-up
+    # per occurrence: left out, unless there is nothing else.
+    sets = sorted((strings for strings in found if not any(string.lstrip(_WORD_START) in _STOPWORDS
+                                                           for string in strings)), key=_score, reverse=True)
+    sets = sets[:_MAX_SETS]
+    if not sets:
+        best = _best(found)
+        return ([best] if best is not None else []), False
+    selective = any(min(len(string.lstrip(_WORD_START)) for string in strings) >= 3
+                    and not any(string.lstrip(_WORD_START) in _COMMON for string in strings) for strings in sets)
+    return sets, selective or len(sets) >= 2
 
 
 def _required_sets(items: Any) -> list[frozenset[str]]:
@@ -816,12 +805,7 @@ def _best(candidates: list[frozenset[str]]) -> frozenset[str] | None:
     if not usable:
         return None
 
-    def score(strings: frozenset[str]) -> tuple[bool, int, int, int]:
-        shortest = min(len(string.lstrip(_WORD_START)) + string.startswith(_WORD_START) for string in strings)
-        common = sum(string.lstrip(_WORD_START) in _COMMON for string in strings)
-        return shortest >= 3, -common, shortest, -len(strings)
-
-    return max(usable, key=score)
+    return max(usable, key=_score)
 
 
 # Words too common to be a good reason to search a clause (a choice between equally valid required strings).
@@ -834,6 +818,19 @@ the them then there they thing things think this time to today too took up us ve
 went were what when where which who why will with work would year you your
 """
 _COMMON = frozenset(_COMMON_WORDS.split())
+# Words in most sentences: never worth tracking alongside another required string.
+_STOPWORD_LIST = """
+a about all an and are as at be but by can cant do dont for from get go going got have i if im in is it its just me
+my no not of on or out so that the them then there they this to up was we were what when will with would you your
+"""
+_STOPWORDS = frozenset(_STOPWORD_LIST.split())
+
+
+def _score(strings: frozenset[str]) -> tuple[bool, int, int, int]:
+    """How selective a set of required strings is: long strings, few everyday words, whole-word starts."""
+    shortest = min(len(string.lstrip(_WORD_START)) + string.startswith(_WORD_START) for string in strings)
+    common = sum(string.lstrip(_WORD_START) in _COMMON for string in strings)
+    return shortest >= 3, -common, shortest, -len(strings)
 
 
 def _alternation(patterns: tuple[re.Pattern[str], ...]) -> re.Pattern[str]:
