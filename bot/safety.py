@@ -12,6 +12,12 @@ phrases (desire, death, means, time-now, negation...), and *rules* combine conce
 ``desire filler{0,4} death``. Text is normalised, figures of speech are blanked out, then each rule is searched;
 a rule's match is dropped when a negation governs it ("I'm not suicidal", "I would never hurt myself") but a
 negation never reaches past a comma or a "but". The member's text is never logged: only the rule and category.
+
+Speed (assess_normalised): the text is cut into clauses; each clause's distinct words are looked up once in a
+cache of which required strings (worked out at load time from each concept's words) they hold. From that, where
+each concept may be; a rule is only searched in a clause where each of its steps' concepts may be and has been
+found by a search of the concept alone. The result is the same as searching every rule everywhere
+(assess_everywhere), which tests/unit/test_safety_fast_path.py checks.
 """
 
 from __future__ import annotations
