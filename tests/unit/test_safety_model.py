@@ -33,7 +33,7 @@ BOTH = default_safety_rules()
 # Written for this test (in no training file): clear risk wording the grammar has no rule for. Picked from a dozen
 # such sentences, most of which the grammar already caught; the model raised the ones the grammar missed.
 RAISED = [
-    "been counting my tablets again",
+    "sometimes I lie awake wishing I could just fade out",
     "i keep picturing my own funeral and it feels peaceful",
     "there is no reason for me to keep living",
 ]
