@@ -83,6 +83,8 @@ class BouncebackTree(app_commands.CommandTree["BouncebackBot"]):
     async def interaction_check(self, interaction: discord.Interaction[BouncebackBot], /) -> bool:
         """Lead with care when a text option reads as a crisis or a concern."""
         command = interaction.command
+        if interaction.type is not discord.InteractionType.application_command:
+            return True  # autocomplete: half-typed text, answered with choices only; the command reads it on use
         if command is None or command.extras.get(ASSESSES_OWN_TEXT):
             return True
         data: dict[str, Any] = dict(interaction.data) if isinstance(interaction.data, dict) else {}
