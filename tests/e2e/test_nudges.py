@@ -267,7 +267,10 @@ async def test_preview_sends_one_now_that_does_not_count(harness: Harness) -> No
     assert len(daily) == 2 and daily[1].embeds[0]["footer"]["text"].startswith("Day 1 of 14")
     assert daily[0].embeds[0]["description"] != daily[1].embeds[0]["description"]
     again = await alex.slash("nudges preview")
-    assert again.ephemeral and "cooling down" in _message(again).text()  # the cooldown
+    # The cooldown, said plainly: which command, and when it is ready (no "take a breath").
+    held = _message(again).text()
+    assert again.ephemeral and "`/nudges preview` is cooling down" in held
+    assert re.search(r"ready again in (1 second|\d+ seconds)\.", held) and "breath" not in held
 
 
 async def test_last_nudge_of_a_run_says_well_done_and_offers_more(harness: Harness) -> None:
