@@ -243,7 +243,7 @@ async def test_status_pause_stop(harness: Harness) -> None:
     await run_due(harness, timedelta(days=2, hours=2))
     assert nudges_for(alex) == []
     status = _message(await alex.slash("nudges status"))
-    assert "Paused until" in status.text()
+    assert "picks up again" in status.text()
     await run_due(harness, timedelta(days=1))
     assert len(nudges_for(alex)) == 1
     assert "4 of 5 days left" in _message(await alex.slash("nudges status")).text()
@@ -413,3 +413,51 @@ async def test_daily_nudges_button_after_rejected_opens_a_start_form(harness: Ha
     assert (row["local_time"], row["timezone"], row["days_total"]) == ("08:15", "America/New_York", 7)
     again = await alex.click(steps, "Daily nudges")
     assert again.modal is None and "already on" in _message(again).text()
+
+
+def welcomes(member: SimulatedMember) -> list[EmulatedMessage]:
+    """The welcome DMs: everything the bot sent the member that is not a nudge."""
+    return [m for m in member.dms() if not m.buttons()]
+
+
+async def test_welcome_is_sent_once_not_on_every_change_and_again_after_stopping(harness: Harness) -> None:
+    alex = harness.member("alex")
+    await start(alex, time="10:00", timezone="Europe/London")
+    await alex.wait_for_dm()
+    assert len(welcomes(alex)) == 1
+    for time, zone in (("18:30", "Europe/London"), ("7am", "New York"), ("08:00", "Asia/Kolkata")):
+        changed = await start(alex, time=time, timezone=zone)
+        assert "Updated" in changed.text() and "all set" not in changed.text()
+    await harness.emulator.flush()
+    assert len(welcomes(alex)) == 1, "a change of time or zone is not a new welcome"
+    assert rows(harness, "SELECT local_time, timezone FROM nudge_subscriptions")[0][:] == ("08:00", "Asia/Kolkata")
+
+    await alex.slash("nudges stop")
+    back = await start(alex)
+    assert "You're all set" in back.text()
+    await harness.emulator.flush()
+    assert len(welcomes(alex)) == 2, "coming back after stopping is welcomed again"
+
+
+async def test_daylight_saving_is_only_claimed_for_zones_that_have_it(harness: Harness) -> None:
+    alex = harness.member("alex")
+    for typed, zone, dst in (("IST", "Asia/Kolkata", False), ("JST", "Asia/Tokyo", False),
+                             ("EST", "America/New_York", True), ("CET", "Europe/Paris", True)):
+        text = (await start(alex, time="09:00", timezone=typed)).text()
+        assert f"`{zone}`" in text, text
+        assert ("follows daylight saving" in text) is dst, text
+        assert ("no daylight saving" in text) is not dst, text
+    assert "UTC+05:30 all year" in (await start(alex, time="09:00", timezone="IST")).text()
+
+
+async def test_status_while_paused_names_the_same_day_as_the_pause_reply(harness: Harness) -> None:
+    alex = harness.member("alex")
+    await start(alex, time="10:00", timezone="Europe/London")
+    await run_due(harness, timedelta(hours=5))  # 14:00: today's nudge has gone
+    paused = _message(await alex.slash("nudges pause", days=2))
+    resumes = first_timestamp(paused.text())
+    assert resumes == datetime(2026, 11, 29, 10, 0, tzinfo=UTC)
+    status = _message(await alex.slash("nudges status")).text()
+    assert "picks up again" in status
+    shown = {int(stamp) for stamp in re.findall(r"<t:(\d+):[A-Za-z]>", status)}
+    assert shown == {int(resumes.timestamp())}, status
