@@ -27,7 +27,7 @@ from bot.timezones import (
     zone_or_none,
 )
 from bot.ui import CALM, reply
-from cogs.nudges.compose import NudgeComposer, nudge_table
+from cogs.nudges.compose import NudgeComposer, nudge_ideas, nudge_table
 from cogs.nudges.dispatch import DispatchReport, NudgeDispatcher
 from cogs.nudges.logic import DEFAULT_RUN_DAYS, RETRY, SKIPPED, days_text, run_phrase, words
 from cogs.nudges.store import NudgeRepository
@@ -48,8 +48,8 @@ class NudgesCog(commands.Cog):
 
     def __init__(self, bot: BouncebackBot) -> None:
         self.bot = bot
-        self.repository = NudgeRepository(bot.database, list(nudge_table()))
-        self.composer = NudgeComposer(bot)
+        self.repository = NudgeRepository(bot.database, list(nudge_table()), nudge_ideas())
+        self.composer = NudgeComposer(bot, self.repository)
         self.dispatcher = NudgeDispatcher(bot, self.repository, self.composer)
         self._round: asyncio.Task[DispatchReport] | None = None
 
@@ -245,9 +245,10 @@ class NudgesCog(commands.Cog):
         zone = zone_or_none(subscription.timezone if subscription else None) or zone_or_none("UTC")
         local_date: date = now.astimezone(zone).date()
         nudge = await self.repository.create_preview(user_id, now, local_date)
-        embed, view = await self.composer.compose(nudge, now)
+        composed = await self.composer.compose_nudge(nudge, now)
+        embed, view = composed.embed, composed.view
         result = await bot.delivery.send_dm(user_id, embed=embed, view=view, nonce=nudge.nonce)
-        outcome = self.dispatcher.outcome(nudge, result, now, DispatchReport())
+        outcome = self.dispatcher.outcome(nudge, result, now, DispatchReport(), addon=composed.addon)
         if outcome.status == RETRY:
             outcome = dataclasses.replace(outcome, status=SKIPPED)  # a preview is not worth retrying later
         await self.repository.record([outcome], now)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import sqlite3
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cogs.nudges.cog import NudgesCog
+from cogs.nudges.compose import nudge_ideas
+from cogs.nudges.logic import words as nudge_words
 from emulator import EmulatedMessage, InteractionResult, SimulatedMember
 from tests.harness import Harness
 
@@ -461,3 +465,58 @@ async def test_status_while_paused_names_the_same_day_as_the_pause_reply(harness
     assert "picks up again" in status
     shown = {int(stamp) for stamp in re.findall(r"<t:(\d+):[A-Za-z]>", status)}
     assert shown == {int(resumes.timestamp())}, status
+
+
+def read_nudge(message: EmulatedMessage) -> tuple[str, str | None, str]:
+    """(nudge id, add-on kind or None, add-on text) of a nudge DM, told apart by the wording file's own words."""
+    text = nudge_words()
+    description = message.embeds[0]["description"]
+    body, _, extra = description.partition("\n\n")
+    nudge_id = next(item["id"] for item in text["nudge"] if item["text"] == body)
+    if not extra:
+        return nudge_id, None, ""
+    kind = next(kind for kind, line in text["personal"].items() if extra.startswith(line.split("{")[0]))
+    return nudge_id, kind, extra
+
+
+async def test_a_month_of_nudges_never_repeats_an_add_on_or_an_idea_too_often(harness: Harness) -> None:
+    alex = harness.member("alex")
+    bot = harness.running
+    stamp = "2026-11-20T09:00:00.000000Z"
+    for question in ("Tell me about a time you failed", "Why do you want this job", "What's your biggest weakness?"):
+        await bot.database.execute(
+            "INSERT INTO hard_questions (user_id, text_encrypted, created_at) VALUES (?, ?, ?)",
+            (alex.user_id, bot.cipher.encrypt(question), stamp),
+        )
+    await bot.database.execute(  # a feedback request whose "did they reply?" is due: the most actionable add-on
+        "INSERT INTO feedback_requests (user_id, state, tone, subject_encrypted, body_encrypted, created_at, "
+        "updated_at, sent_at, next_action_at) VALUES (?, 'sent', 'warm', ?, ?, ?, ?, ?, ?)",
+        (alex.user_id, bot.cipher.encrypt("s"), bot.cipher.encrypt("b"), stamp, stamp, stamp, stamp),
+    )
+    await alex.slash("rejected", company="Acme")  # fresh today, a long gap from a week on
+    await start(alex, days=0)
+    await run_due(harness, timedelta(hours=1))
+    for day in range(1, 35):
+        if day == 15:
+            await harness.restart()  # decided from the ledger, so a restart changes nothing
+        await run_due(harness, timedelta(days=1))
+    sent = [read_nudge(message) for message in nudges_for(alex)]
+    assert len(sent) == 35
+
+    kinds = [kind for _, kind, _ in sent]
+    assert {"follow_up", "hard_question", "long_gap", "fresh"} <= set(kinds)
+    for first in range(len(kinds) - 29):
+        month = Counter(kind for kind in kinds[first:first + 30] if kind)
+        assert max(month.values()) <= 10, month  # no kind on more than a third of the days
+    assert all(a is None or a != b for a, b in itertools.pairwise(kinds)), kinds
+    ideas = nudge_ideas()
+    met = [ideas.nudges.get(nudge_id, frozenset()) | ideas.addons.get(kind or "", frozenset())
+           for nudge_id, kind, _ in sent]
+    for day, today in enumerate(met):
+        for earlier in met[max(0, day - 13):day]:
+            assert not today & earlier, (day, today & earlier)
+    questions = [extra for _, kind, extra in sent if kind == "hard_question"]
+    for extra in questions:  # the member's question ends as a sentence before the next one starts
+        assert re.search(r"[.?!…]” Try answering", extra), extra
+    assert all(a != b for a, b in itertools.pairwise(questions)), "their questions take turns"
+    assert len(set(questions)) == 3
