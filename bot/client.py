@@ -23,7 +23,7 @@ from bot.care import CHECKIN_KIND, CareButton, CareService, send_checkin
 from bot.clock import Clock, SystemClock
 from bot.components import NextStepButton
 from bot.config import PROJECT_ROOT, Settings
-from bot.content import WordingPicker, load_content, plural
+from bot.content import WordingPicker
 from bot.crypto import TextCipher, load_cipher
 from bot.delete_one import DELETE_ONE_ITEMS, Deleter
 from bot.delivery import Delivery
@@ -35,7 +35,7 @@ from bot.scheduling import Scheduler, Timer, TimerService
 from bot.storage import Database
 from bot.storage.checkins import CheckinRepository
 from bot.storage.userdata import ErasureHook
-from bot.ui import NextStep, reply, report_error
+from bot.ui import NextStep, cooldown_text, reply, report_error
 
 log = logging.getLogger(__name__)
 
@@ -107,8 +107,8 @@ class BouncebackTree(app_commands.CommandTree["BouncebackBot"]):
             await reply(interaction, _permission_text(error))
             return
         if isinstance(error, app_commands.CommandOnCooldown):
-            seconds = max(1, math.ceil(error.retry_after))
-            await reply(interaction, plural(load_content("progress")["cooldown"]["text"], seconds))
+            command = interaction.command.qualified_name if interaction.command else "that"
+            await reply(interaction, cooldown_text(command, math.ceil(error.retry_after)))
             return
         original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
         await report_error(interaction, original)

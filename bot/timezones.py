@@ -40,7 +40,7 @@ LOCALE_ZONES = {
     "hi": "Asia/Kolkata", "th": "Asia/Bangkok", "vi": "Asia/Ho_Chi_Minh", "id": "Asia/Jakarta",
     "zh-CN": "Asia/Shanghai", "zh-TW": "Asia/Taipei", "ja": "Asia/Tokyo", "ko": "Asia/Seoul",
 }
-TIME_PATTERN = re.compile(r"^\s*(\d{1,2})(?:[:.h](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?\s*$", re.IGNORECASE)
+TIME_PATTERN = re.compile(r"^\s*(\d{1,2})(?:[:.h]?(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -121,6 +121,15 @@ def offset_text(zone: ZoneInfo, moment: datetime) -> str:
     sign = "+" if minutes >= 0 else "−"
     hours, rest = divmod(abs(minutes), 60)
     return f"UTC{sign}{hours:02d}:{rest:02d}"
+
+
+def observes_dst(zone: ZoneInfo, moment: datetime) -> bool:
+    """Whether the zone changes its clocks this year or next (tzdata's rules, not a guess from the name)."""
+    offsets = {
+        datetime(year, month, 1, 12, tzinfo=UTC).astimezone(zone).utcoffset()
+        for year in (moment.year, moment.year + 1) for month in (1, 7)
+    }
+    return len(offsets) > 1
 
 
 def _label(name: str, because: str | None, moment: datetime) -> str:
@@ -208,20 +217,24 @@ def zone_for_locale(locale: str | None) -> str | None:
 
 
 def parse_local_time(text: str | None) -> time | None:
-    """Read a time of day: "9:00", "09:30", "21.15", "7pm", "7:30 am"; None if it is not one."""
+    """Read a time of day: "9:00", "09:30", "21.15", "0830", "17", "7pm", "7:30 am"; None if it is not one.
+
+    The one reader for every time a member or an admin types (/nudges, /setup digest).
+    """
     if not text:
         return None
     match = TIME_PATTERN.match(text)
     if not match:
         return None
-    hour, minute = int(match.group(1)), int(match.group(2) or 0)
+    hour_text = match.group(1)
+    hour, minute = int(hour_text), int(match.group(2) or 0)
     meridiem = (match.group(3) or "").lower().replace(".", "")
     if meridiem:
         if not 1 <= hour <= 12:
             return None
         hour = hour % 12 + (12 if meridiem == "pm" else 0)
-    elif match.group(2) is None:
-        return None  # a bare "9" is too ambiguous to guess
+    elif match.group(2) is None and len(hour_text) < 2:
+        return None  # a bare "9" could be morning or evening; "09" or "21" is plainly 24-hour
     if not (0 <= hour <= 23 and 0 <= minute <= 59):
         return None
     return time(hour, minute)

@@ -13,6 +13,7 @@ from typing import Any
 import aiohttp
 import discord
 
+from bot.content import load_content, plural
 from bot.errors import classify, log_fault, member_text
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,11 @@ class NextStep:
     def custom_id(self, checkin_id: int, owner_id: int) -> str:
         """The persistent custom id `NextStepButton` answers."""
         return f"next:{self.key}:{checkin_id}:{owner_id}"
+
+
+def cooldown_text(command: str, seconds: int) -> str:
+    """'`/progress` is cooling down, so it can't run again just yet. It's ready again in N seconds.'"""
+    return plural(load_content("common")["cooldown"]["text"], max(1, seconds), command=command)
 
 
 class MemberCooldown:

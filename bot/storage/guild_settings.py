@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import logging
-import re
 import sqlite3
 import zoneinfo
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
-from functools import cache
 
 import discord
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.clock import from_iso, to_iso
 from bot.storage.database import Database
-from bot.text import visible
+from bot.timezones import format_local_time, parse_local_time, resolve_zone
 
 log = logging.getLogger(__name__)
 
@@ -27,47 +25,10 @@ DEFAULT_TIMEZONE = "UTC"
 # What the bot needs in a wins channel to post (required) and to add its 🎉 (nice to have).
 WINS_CHANNEL_NEEDS = {"view_channel": "View Channel", "send_messages": "Send Messages", "embed_links": "Embed Links"}
 WINS_CHANNEL_WANTS = {"add_reactions": "Add Reactions", "read_message_history": "Read Message History"}
-TIME_PATTERN = re.compile(r"^\s*(?P<hour>\d{1,2})(?::|\.|h)?(?P<minute>\d{2})?\s*$")
 
 
 class SettingsError(ValueError):
     """A setting an admin typed that cannot be used; the message says why, in plain words."""
-
-
-@cache
-def iana_zones() -> frozenset[str]:
-    """Region/City zone names (plus UTC): the legacy abbreviations such as EST are left out on purpose."""
-    return frozenset(name for name in zoneinfo.available_timezones() if "/" in name or name == "UTC")
-
-
-def parse_zone(name: str) -> str:
-    """Check an IANA zone name and return it in its canonical spelling."""
-    cleaned = name.strip().replace(" ", "_")
-    if cleaned in iana_zones():
-        return cleaned
-    by_fold = {zone.casefold(): zone for zone in iana_zones()}
-    if cleaned.casefold() in by_fold:
-        return by_fold[cleaned.casefold()]
-    shown = visible(name)[:64]
-    raise SettingsError(
-        (f"I don't know the time zone “{shown}”." if shown else "That doesn't look like a time zone.")
-        + " Please use a name like Europe/London, America/New_York or "
-        "Asia/Kolkata (abbreviations such as PST are ambiguous, so I can't use them)."
-    )
-
-
-def parse_time(text: str) -> str:
-    """Read a 24-hour time such as 17:00, 9:30 or 0830 and return it as HH:MM."""
-    match = TIME_PATTERN.match(text)
-    if match:
-        hour, minute = int(match["hour"]), int(match["minute"] or 0)
-        if 0 <= hour <= 23 and 0 <= minute <= 59:
-            return f"{hour:02d}:{minute:02d}"
-    shown = visible(text)[:16]
-    raise SettingsError(
-        (f"“{shown}” isn't a time I can read." if shown else "That isn't a time I can read.")
-        + " Please use 24-hour time, like 17:00 or 09:30."
-    )
 
 
 def human_join(names: list[str]) -> str:
@@ -163,7 +124,11 @@ class GuildSettingsRepository:
         """Switch the weekly digest on or off and set when it goes out; returns the new settings."""
         if not 0 <= weekday <= 6:
             raise SettingsError("The weekday must be one of Monday to Sunday.")
-        at, timezone = parse_time(at), parse_zone(timezone)
+        # The same readers as /nudges (bot/timezones.py); /setup checks first, so the admin hears it kindly.
+        parsed, zone = parse_local_time(at), resolve_zone(timezone)
+        if parsed is None or zone is None:
+            raise SettingsError(f"unusable digest time {at!r} or zone {timezone!r}")
+        at, timezone = format_local_time(parsed), zone
         await self._database.execute(
             "INSERT INTO guild_settings (guild_id, digest_enabled, digest_weekday, digest_time, digest_timezone, "
             "digest_checkins_line, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET "

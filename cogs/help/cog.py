@@ -38,6 +38,7 @@ class Help(commands.Cog):
         )
         embed.add_field(name=text["commands_heading"], value=commands_text[:FIELD_LIMIT] or text["no_commands"],
                         inline=False)
-        embed.add_field(name=text["privacy_heading"], value=text["privacy"], inline=False)
+        privacy = text["privacy"].format(days=self.bot.settings.vent_retention_days)
+        embed.add_field(name=text["privacy_heading"], value=privacy, inline=False)
         embed.add_field(name=text["not_therapy_heading"], value=text["not_therapy"], inline=False)
         await reply(interaction, embed=embed)

@@ -18,12 +18,12 @@ from discord.ext import commands
 
 from bot.client import BouncebackBot, Interaction
 from bot.clock import discord_timestamp
-from bot.content import load_content, plural
+from bot.content import plural
 from bot.delivery import DeliveryOutcome
 from bot.retention import VENT_WARNING_KIND, kept_vent, schedule_vent_warning
 from bot.scheduling import Timer
 from bot.storage.userdata import ErasureOutcome
-from bot.ui import CALM, CARE, MemberCooldown, reply
+from bot.ui import CALM, CARE, MemberCooldown, cooldown_text, reply
 from cogs.mydata.views import DYNAMIC_ITEMS, delete_view, member_data, vent_keep_view, vent_words, words
 
 log = logging.getLogger(__name__)
@@ -40,11 +40,6 @@ async def build_export(bot: BouncebackBot, user_id: int) -> dict[str, Any]:
         "how_to_delete": text["export_how_to_delete"].format(days=bot.settings.vent_retention_days),
         **body,
     }
-
-
-def cooldown_text(seconds: int) -> str:
-    """'That's cooling down; ready again in N seconds.'"""
-    return plural(load_content("progress")["cooldown"]["text"], seconds)
 
 
 class MyDataCog(commands.Cog, name="MyData"):
@@ -116,7 +111,7 @@ class MyDataCog(commands.Cog, name="MyData"):
         user_id = interaction.user.id
         wait = self.export_cooldown.retry_after(user_id, self.bot.now())
         if wait is not None:
-            await reply(interaction, cooldown_text(wait))
+            await reply(interaction, cooldown_text("mydata export", wait))
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         export = await build_export(self.bot, user_id)

@@ -8,6 +8,8 @@
   durable timer per member: benchmarks/bench_nudges.py measures this design against one job per member (memory
   with 100,000 subscribers, event-loop stalls and the sending rate with 5,000 due at once).
 - `logic.py`: pure rules (the per-member shuffle, nonces, retry back-off, the wording of add-ons and footers).
+- `variety.py`: pure rules over the member's own ledger: no add-on kind two days in three (so never on more than
+  a third of the days in a month), no idea twice in 14 days.
 - `store.py`: the nudge tables (schedules, the once-a-day ledger, mood logs).
 """
 

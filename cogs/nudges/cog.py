@@ -6,20 +6,28 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.client import BouncebackBot, Interaction
-from bot.clock import discord_timestamp
 from bot.content import plural
-from bot.delivery import DeliveryOutcome
+from bot.delivery import DeliveryOutcome, DeliveryResult
 from bot.errors import classify
-from bot.timezones import format_local_time, load_aliases, parse_local_time, resolve_zone, search_zones, zone_or_none
+from bot.timezones import (
+    format_local_time,
+    load_aliases,
+    observes_dst,
+    offset_text,
+    parse_local_time,
+    resolve_zone,
+    search_zones,
+    zone_or_none,
+)
 from bot.ui import CALM, reply
-from cogs.nudges.compose import NudgeComposer, nudge_table
+from cogs.nudges.compose import NudgeComposer, nudge_ideas, nudge_table
 from cogs.nudges.dispatch import DispatchReport, NudgeDispatcher
 from cogs.nudges.logic import DEFAULT_RUN_DAYS, RETRY, SKIPPED, days_text, run_phrase, words
 from cogs.nudges.store import NudgeRepository
@@ -40,8 +48,8 @@ class NudgesCog(commands.Cog):
 
     def __init__(self, bot: BouncebackBot) -> None:
         self.bot = bot
-        self.repository = NudgeRepository(bot.database, list(nudge_table()))
-        self.composer = NudgeComposer(bot)
+        self.repository = NudgeRepository(bot.database, list(nudge_table()), nudge_ideas())
+        self.composer = NudgeComposer(bot, self.repository)
         self.dispatcher = NudgeDispatcher(bot, self.repository, self.composer)
         self._round: asyncio.Task[DispatchReport] | None = None
 
@@ -108,13 +116,13 @@ class NudgesCog(commands.Cog):
         bot = self.bot
         user_id = interaction.user.id
         run_days = None if days == 0 else (days or DEFAULT_RUN_DAYS)
+        previous = await self.repository.get(user_id)
+        # Welcome someone starting (or coming back after nudges stopped reaching them), not every change of time.
+        welcoming = previous is None or previous.state != "active"
         subscription = await self.repository.subscribe(
             user_id=user_id, guild_id=interaction.guild_id, at=at, timezone=zone_name, days=run_days, now=bot.now(),
         )
-        welcome = words()["welcome"]["texts"]
-        result = await bot.delivery.send_dm(
-            user_id, embed=discord.Embed(description=welcome[user_id % len(welcome)], colour=CALM),
-        )
+        result = await self._welcome(user_id) if welcoming else DeliveryResult(DeliveryOutcome.SENT)
         at_text = format_local_time(at)
         if result.outcome is DeliveryOutcome.DMS_CLOSED:
             await self.repository.mark_unreachable(user_id, bot.now())
@@ -125,16 +133,21 @@ class NudgesCog(commands.Cog):
             ))
             return
         assert subscription.next_due_at is not None
-        lines = [text["all_set"].format(
+        lines = [text["all_set" if welcoming else "changed"].format(
             when=when_text(subscription.next_due_at), time=at_text, zone=zone_name, run=run_phrase(run_days),
         )]
         if _needs_zone_note(zone_text, zone_name):
-            typed = discord.utils.escape_markdown(zone_text.strip())
-            lines.append(text["zone_note"].format(typed=typed, zone=zone_name))
+            lines.append(zone_note(zone_text, zone_name, bot.now()))
         if result.outcome is DeliveryOutcome.RETRY_LATER:
             lines.append(text["welcome_failed"])
         lines.append(text["hint"])
         await reply(interaction, "\n\n".join(lines))
+
+    async def _welcome(self, user_id: int) -> DeliveryResult:
+        welcome = words()["welcome"]["texts"]
+        return await self.bot.delivery.send_dm(
+            user_id, embed=discord.Embed(description=welcome[user_id % len(welcome)], colour=CALM),
+        )
 
     async def stop_text(self, user_id: int) -> str:
         """Stop nudges and say so."""
@@ -186,7 +199,10 @@ class NudgesCog(commands.Cog):
             return embed
         unreachable = subscription.state == "unreachable" or await self.bot.delivery.is_unreachable(user_id)
         if subscription.active and subscription.next_due_at is not None and not unreachable:
-            embed.add_field(name=text["next"], value=when_text(subscription.next_due_at), inline=False)
+            paused = subscription.paused_until is not None and subscription.paused_until > self.bot.now()
+            # While paused, the moment they pick up again is the next nudge: the same moment the pause reply named.
+            name = text["paused_next" if paused else "next"]
+            embed.add_field(name=name, value=when_text(subscription.next_due_at), inline=False)
         elif subscription.state in ("finished", "stopped"):
             embed.description = text[subscription.state]
         else:
@@ -197,10 +213,6 @@ class NudgesCog(commands.Cog):
         )
         if subscription.state == "active":
             embed.add_field(name=text["days"], value=days_text(subscription), inline=True)
-        if subscription.paused_until is not None and subscription.paused_until > self.bot.now():
-            embed.add_field(
-                name=text["paused_until"], value=discord_timestamp(subscription.paused_until, "D"), inline=True
-            )
         embed.add_field(name=text["dms"], value=dms_closed_help() if unreachable else text["reaching"], inline=False)
         return embed
 
@@ -233,9 +245,10 @@ class NudgesCog(commands.Cog):
         zone = zone_or_none(subscription.timezone if subscription else None) or zone_or_none("UTC")
         local_date: date = now.astimezone(zone).date()
         nudge = await self.repository.create_preview(user_id, now, local_date)
-        embed, view = await self.composer.compose(nudge, now)
+        composed = await self.composer.compose_nudge(nudge, now)
+        embed, view = composed.embed, composed.view
         result = await bot.delivery.send_dm(user_id, embed=embed, view=view, nonce=nudge.nonce)
-        outcome = self.dispatcher.outcome(nudge, result, now, DispatchReport())
+        outcome = self.dispatcher.outcome(nudge, result, now, DispatchReport(), addon=composed.addon)
         if outcome.status == RETRY:
             outcome = dataclasses.replace(outcome, status=SKIPPED)  # a preview is not worth retrying later
         await self.repository.record([outcome], now)
@@ -253,6 +266,17 @@ def _needs_zone_note(typed: str, zone_name: str) -> bool:
     # Abbreviations are ambiguous ("CST", "IST"), so say which zone was picked; a city or zone name is clear.
     abbreviations, _ = load_aliases()
     return typed.strip().upper() in abbreviations and zone_name != "UTC"
+
+
+def zone_note(typed: str, zone_name: str, now: datetime) -> str:
+    """Which zone an abbreviation was taken to mean, and whether its clocks change (from tzdata)."""
+    text = words()["start"]
+    zone = zone_or_none(zone_name)
+    assert zone is not None  # resolved just before
+    shown = discord.utils.escape_markdown(typed.strip())
+    if observes_dst(zone, now):
+        return str(text["zone_note"]).format(typed=shown, zone=zone_name)
+    return str(text["zone_note_fixed"]).format(typed=shown, zone=zone_name, offset=offset_text(zone, now))
 
 
 def dms_closed_help() -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +13,9 @@ from bot import readmodel
 from bot.care import words as care_words
 from bot.client import BouncebackBot
 from bot.ui import CALM
-from cogs.nudges.logic import ClaimedNudge, Personal, footer_text, personal_line, words
+from cogs.nudges.logic import ClaimedNudge, Personal, addon_options, addon_text, footer_text, words
+from cogs.nudges.store import NudgeRepository
+from cogs.nudges.variety import KIND_EVERY_DAYS, Ideas, choose_addon, ideas_from
 from cogs.nudges.views import nudge_view
 
 log = logging.getLogger(__name__)
@@ -31,11 +34,27 @@ def theme_titles() -> dict[str, str]:
     return dict(words()["titles"]["themes"])
 
 
+def nudge_ideas() -> Ideas:
+    """The ideas nudges and add-ons share, from data/nudges.toml."""
+    text = words()
+    return ideas_from(text["nudge"], text.get("personal_ideas", {}))
+
+
+@dataclass(frozen=True)
+class Composed:
+    """A nudge ready to send, and the add-on kind it carries (recorded in the ledger once it is sent)."""
+
+    embed: discord.Embed
+    view: discord.ui.View
+    addon: str | None = None
+
+
 class NudgeComposer:
     """Builds a nudge's embed and buttons, personalised from what the member has shared."""
 
-    def __init__(self, bot: BouncebackBot) -> None:
+    def __init__(self, bot: BouncebackBot, repository: NudgeRepository | None = None) -> None:
         self.bot = bot
+        self.repository = repository  # where the member's nudge history is read; without it, no variety rules
 
     async def personal(self, user_id: int, now: datetime, pick: int) -> Personal:
         """Gather the personal touches for one member (a few small indexed reads)."""
@@ -63,21 +82,29 @@ class NudgeComposer:
 
     async def compose(self, nudge: ClaimedNudge, now: datetime) -> tuple[discord.Embed, discord.ui.View]:
         """The DM for a claimed nudge: its text, one personal line, the footer, and its buttons."""
+        composed = await self.compose_nudge(nudge, now)
+        return composed.embed, composed.view
+
+    async def compose_nudge(self, nudge: ClaimedNudge, now: datetime) -> Composed:
+        """`compose`, with the add-on kind it chose (from the member's recent nudges, see variety.py)."""
         table = nudge_table()
         item = table.get(nudge.nudge_id) or next(iter(table.values()))
-        pick = nudge.ledger_id
+        # A question's add-on comes at most every third day, so the third of the date moves on each time: the
+        # member's own questions take turns.
+        pick = nudge.local_date.toordinal() // KIND_EVERY_DAYS
         if await self.bot.care.active(nudge.user_id):
-            return self.gentle_checkin(nudge), nudge_view(nudge.ledger_id, nudge.user_id)
+            return Composed(self.gentle_checkin(nudge), nudge_view(nudge.ledger_id, nudge.user_id))
+        addon: str | None = None
         try:
             personal = await self.personal(nudge.user_id, now, pick)
+            addon = await self._addon(nudge, personal)
         except Exception:  # a personal touch is a bonus; the nudge itself must still go out
             log.warning("could not personalise nudge %d; sending it plain", nudge.ledger_id, exc_info=True)
             personal = Personal()
         text: dict[str, Any] = words()
         lines = [item["text"]]
-        extra = personal_line(personal, pick, text["personal"])
-        if extra:
-            lines.append(extra)
+        if addon:
+            lines.append(addon_text(addon, personal, text["personal"]))
         titles = text["titles"]
         embed = discord.Embed(
             title=titles["themes"].get(item["theme"], titles["default"]), description="\n\n".join(lines),
@@ -89,7 +116,16 @@ class NudgeComposer:
         footer = footer_text(personal, nudge, text["footer"])
         if footer:
             embed.set_footer(text=footer)
-        return embed, nudge_view(nudge.ledger_id, nudge.user_id, last_of_run=nudge.last_of_run)
+        return Composed(embed, nudge_view(nudge.ledger_id, nudge.user_id, last_of_run=nudge.last_of_run), addon)
+
+    async def _addon(self, nudge: ClaimedNudge, personal: Personal) -> str | None:
+        options = addon_options(personal)
+        if not options:
+            return None
+        if self.repository is None:
+            return options[0]
+        history = await self.repository.history(nudge.user_id, nudge.local_date, exclude=nudge.ledger_id)
+        return choose_addon(options, history, self.repository.ideas, nudge.local_date, nudge.nudge_id)
 
     def gentle_checkin(self, nudge: ClaimedNudge) -> discord.Embed:
         """The nudge after a hard moment: no task, no add-ons, just asking how they are."""

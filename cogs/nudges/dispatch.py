@@ -135,20 +135,28 @@ class NudgeDispatcher:
                 report.recovered_already_sent += 1
                 report.sent += 1
                 return Outcome(nudge.ledger_id, nudge.user_id, SENT, message_id=found, channel_id=nudge.channel_id)
+        addon = None
         try:
-            embed, view = await self.composer.compose(nudge, now)
-            result = await self.bot.delivery.send_dm(nudge.user_id, embed=embed, view=view, nonce=nudge.nonce)
+            composed = await self.composer.compose_nudge(nudge, now)
+            addon = composed.addon
+            result = await self.bot.delivery.send_dm(
+                nudge.user_id, embed=composed.embed, view=composed.view, nonce=nudge.nonce
+            )
         except Exception as error:  # one broken nudge must not stop the others; it is retried
             log.exception("could not prepare nudge %d", nudge.ledger_id)
             result = DeliveryResult(DeliveryOutcome.RETRY_LATER, error=f"{type(error).__name__}: {error}")
-        return self.outcome(nudge, result, now, report)
+        return self.outcome(nudge, result, now, report, addon=addon)
 
-    def outcome(self, nudge: ClaimedNudge, result: DeliveryResult, now: datetime, report: DispatchReport) -> Outcome:
+    def outcome(
+        self, nudge: ClaimedNudge, result: DeliveryResult, now: datetime, report: DispatchReport,
+        *, addon: str | None = None,
+    ) -> Outcome:
         """Turn a delivery result into a ledger outcome (retry later, unless that would be too late)."""
         if result.outcome is DeliveryOutcome.SENT and result.message is not None:
             report.sent += 1
             return Outcome(
-                nudge.ledger_id, nudge.user_id, SENT, message_id=result.message.id, channel_id=result.message.channel.id
+                nudge.ledger_id, nudge.user_id, SENT, message_id=result.message.id,
+                channel_id=result.message.channel.id, addon=addon,
             )
         if result.outcome is DeliveryOutcome.DMS_CLOSED:
             report.closed += 1

@@ -23,6 +23,13 @@ BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 RETRY_BASE = timedelta(seconds=30)
 RETRY_CAP = timedelta(minutes=15)
 
+LONG_GAP_DAYS = 7  # "It's been N days since your last check-in" from this many days
+ENDINGS = ".?!…"
+QUESTION_WORDS = frozenset((
+    "what", "why", "how", "when", "where", "who", "whom", "whose", "which", "can", "could", "would", "will", "do",
+    "does", "did", "are", "is", "was", "were", "have", "has", "should", "shall", "may", "might",
+))
+
 # Ledger statuses.
 CLAIMED, RETRY, SENT, SKIPPED, CLOSED = "claimed", "retry", "sent", "skipped", "closed"
 # Ledger kinds.
@@ -111,6 +118,7 @@ class Outcome:
     channel_id: int | None = None
     retry_at: datetime | None = None
     error: str | None = None
+    addon: str | None = None  # the personal add-on kind it carried, recorded when it was sent
 
 
 @dataclass
@@ -221,24 +229,34 @@ class Personal:
     hard_question: str | None = None
 
 
-def personal_line(personal: Personal, pick: int, text: Mapping[str, str] | None = None) -> str | None:
-    """At most one personal line, so the nudge stays short; what is actionable comes first."""
-    text = text if text is not None else words()["personal"]
-    if personal.feedback == "follow_up":
-        return text["follow_up"]
-    if personal.feedback == "unsent" and pick % 2 == 0:
-        return text["unsent"]
+def addon_options(personal: Personal) -> list[str]:
+    """The add-on kinds that fit what the bot knows today, most actionable first (variety.py picks one)."""
     options: list[str] = []
-    if personal.hard_question:
-        options.append(text["hard_question"].format(question=personal.hard_question))
-    days = personal.days_since_checkin
-    if days is not None and days >= 7:
-        options.append(text["long_gap"].format(days=days))
+    if personal.feedback in ("follow_up", "unsent"):
+        options.append(personal.feedback)
+    days = personal.days_since_checkin  # a fresh rejection only lasts a day or two, so it goes before a question
+    if days is not None and days >= LONG_GAP_DAYS:
+        options.append("long_gap")
     elif days is not None and days <= 1:
-        options.append(text["fresh"])
-    if not options:
-        return None
-    return options[pick % len(options)]
+        options.append("fresh")
+    if personal.hard_question:
+        options.append("hard_question")
+    return options
+
+
+def addon_text(kind: str, personal: Personal, text: Mapping[str, str] | None = None) -> str:
+    """The words of one add-on kind, filled in."""
+    text = text if text is not None else words()["personal"]
+    return text[kind].format(question=as_sentence(personal.hard_question or ""), days=personal.days_since_checkin)
+
+
+def as_sentence(question: str) -> str:
+    """A quoted question that ends as a sentence: "Why us" → "Why us?", "Tell me about yourself" → "… yourself."."""
+    question = question.rstrip()
+    if not question or question[-1] in ENDINGS:
+        return question
+    first = question.split(maxsplit=1)[0].lower().strip("“\"'").replace("’", "'").split("'")[0]
+    return question + ("?" if first in QUESTION_WORDS else ".")
 
 
 def footer_text(personal: Personal, nudge: ClaimedNudge, text: Mapping[str, str] | None = None) -> str:

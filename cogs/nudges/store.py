@@ -35,6 +35,7 @@ from cogs.nudges.logic import (
     pool_position,
     preview_nonce,
 )
+from cogs.nudges.variety import IDEA_DAYS, LOOKAHEAD, Ideas, Sent, choose_nudge
 
 log = logging.getLogger(__name__)
 
@@ -70,15 +71,45 @@ def _claimed(row: sqlite3.Row) -> ClaimedNudge:
 class NudgeRepository:
     """Reads and writes nudge schedules and the ledger; claims due work in batches, one transaction each."""
 
-    def __init__(self, database: Database, pool: Sequence[str]) -> None:
+    def __init__(self, database: Database, pool: Sequence[str], ideas: Ideas | None = None) -> None:
         if not pool:
             raise ValueError("the nudge pool is empty")
         self._database = database
         self.pool = list(pool)
+        self.ideas = ideas or Ideas()
 
     def nudge_for(self, user_id: int, sequence: int) -> str:
         """The nudge id a member gets as their `sequence`-th."""
         return self.pool[pool_position(user_id, sequence, len(self.pool))]
+
+    def next_nudge(self, user_id: int, sequence: int, history: Sequence[Sent], today: date) -> tuple[str, int]:
+        """The nudge to send and the sequence after it: the member's next in order whose idea isn't recent."""
+        candidates = [self.nudge_for(user_id, sequence + step) for step in range(LOOKAHEAD)]
+        offset = choose_nudge(candidates, history, self.ideas, today)
+        return candidates[offset], sequence + offset + 1
+
+    async def history(self, user_id: int, today: date, *, exclude: int | None = None) -> list[Sent]:
+        """What reached the member in the 14 days up to `today` (any later rows too), oldest first."""
+        found = await self._histories(self._database, [user_id], today, exclude=exclude)
+        return found.get(user_id, [])
+
+    @staticmethod
+    async def _histories(
+        reader: Database | Transaction, user_ids: Sequence[int], today: date, *, exclude: int | None = None
+    ) -> dict[int, list[Sent]]:
+        if not user_ids:
+            return {}
+        since = (today - timedelta(days=IDEA_DAYS)).isoformat()
+        marks = ",".join("?" * len(user_ids))
+        rows = await reader.fetchall(
+            "SELECT id, user_id, local_date, nudge_id, addon FROM nudge_ledger "  # noqa: S608
+            f"WHERE user_id IN ({marks}) AND local_date >= ? AND status = 'sent' ORDER BY local_date, id",
+            (*user_ids, since),
+        )
+        found: dict[int, list[Sent]] = {}
+        for row in (row for row in rows if row["id"] != exclude):
+            found.setdefault(row["user_id"], []).append(Sent(date.fromisoformat(row["local_date"]), *row[3:]))
+        return found
 
     async def get(self, user_id: int) -> Subscription | None:
         """A member's schedule, or None if they never started nudges."""
@@ -284,6 +315,9 @@ class NudgeRepository:
         existing = {
             row[0] for row in await tx.fetchall(f"SELECT nonce FROM nudge_ledger WHERE nonce IN ({marks})", nonces)  # noqa: S608
         }
+        # One read for the whole batch: what each member met lately, so tomorrow's nudge brings a new idea.
+        earliest = min(date.fromisoformat(row["next_local_date"]) for row in rows)
+        histories = await self._histories(tx, [row["user_id"] for row in rows], earliest)
         inserts: list[tuple[Any, ...]] = []
         advances: list[tuple[Any, ...]] = []
         pending: dict[str, tuple[sqlite3.Row, int | None, bool, str]] = {}
@@ -311,17 +345,17 @@ class NudgeRepository:
             run_day = row["days_sent"] + 1
             total = row["days_total"]
             last = total is not None and run_day >= total
-            nudge_id = self.nudge_for(user_id, row["sequence"])
+            nudge_id, sequence = self.next_nudge(user_id, row["sequence"], histories.get(user_id, []), local_date)
             inserts.append((
                 user_id, DAILY, local_date.isoformat(), row["next_due_at"], nudge_id, nonce, run_day, total,
                 int(last), CLAIMED, 1, stamp, stamp, stamp,
             ))
             pending[nonce] = (row, total, last, nudge_id)
             if last:
-                advances.append(("finished", None, None, run_day, row["sequence"] + 1, stamp, user_id))
+                advances.append(("finished", None, None, run_day, sequence, stamp, user_id))
             else:
                 following = next_occurrence(at, zone, max(now, due), after_date=local_date)
-                advances.append(_advance("active", following, run_day, row["sequence"] + 1, stamp, user_id))
+                advances.append(_advance("active", following, run_day, sequence, stamp, user_id))
         await tx.executemany(
             "INSERT INTO nudge_ledger (user_id, kind, local_date, due_at, nudge_id, nonce, run_day, run_days, "
             "last_of_run, status, attempts, claimed_at, created_at, updated_at) "
@@ -352,7 +386,7 @@ class NudgeRepository:
         if not outcomes:
             return
         stamp = to_iso(now)
-        sent = [(o.channel_id, o.message_id, stamp, o.ledger_id) for o in outcomes if o.status == SENT]
+        sent = [(o.channel_id, o.message_id, o.addon, stamp, o.ledger_id) for o in outcomes if o.status == SENT]
         retry = [
             (to_iso(o.retry_at) if o.retry_at else stamp, o.error, stamp, o.ledger_id)
             for o in outcomes if o.status == RETRY
@@ -361,8 +395,8 @@ class NudgeRepository:
         closed_members = [(stamp, o.user_id) for o in outcomes if o.status == CLOSED]
         async with self._database.transaction() as tx:
             await tx.executemany(
-                "UPDATE nudge_ledger SET status = 'sent', channel_id = ?, message_id = ?, last_error = NULL, "
-                "updated_at = ? WHERE id = ?",
+                "UPDATE nudge_ledger SET status = 'sent', channel_id = ?, message_id = ?, addon = ?, "
+                "last_error = NULL, updated_at = ? WHERE id = ?",
                 sent,
             )
             await tx.executemany(
@@ -384,13 +418,15 @@ class NudgeRepository:
         stamp = to_iso(now)
         async with self._database.transaction() as tx:
             sequence = await tx.fetchval("SELECT sequence FROM nudge_subscriptions WHERE user_id = ?", (user_id,))
-            if sequence is None:
+            subscribed = sequence is not None
+            if not subscribed:
                 sequence = await tx.fetchval("SELECT COUNT(*) FROM nudge_ledger WHERE user_id = ?", (user_id,))
-            else:
+            history = (await self._histories(tx, [user_id], local_date)).get(user_id, [])
+            nudge_id, following = self.next_nudge(user_id, int(sequence or 0), history, local_date)
+            if subscribed:
                 await tx.execute(
-                    "UPDATE nudge_subscriptions SET sequence = sequence + 1 WHERE user_id = ?", (user_id,)
+                    "UPDATE nudge_subscriptions SET sequence = ? WHERE user_id = ?", (following, user_id)
                 )
-            nudge_id = self.nudge_for(user_id, int(sequence or 0))
             nonce = preview_nonce(user_id, now)
             ledger_id = await tx.execute(
                 "INSERT INTO nudge_ledger (user_id, kind, local_date, due_at, nudge_id, nonce, status, attempts, "

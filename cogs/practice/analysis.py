@@ -33,6 +33,7 @@ from cogs.practice.patterns import (
     VOCAL_FILLERS,
     WORD,
 )
+from cogs.practice.relevance import relevance
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,7 @@ FILLER_THRESHOLD = 2
 
 # Which finding matters most when choosing "one thing to work on" (earlier = more important).
 PRIORITY = (
+    "off_topic",
     "generic",
     "star_story",
     "star_result",
@@ -117,6 +119,7 @@ class Analysis:
     generic: tuple[str, ...]
     length: LengthBand
     findings: tuple[Finding, ...]
+    off_topic: bool = False  # shares almost no content words with its question and tip (relevance.py)
 
     @property
     def strengths(self) -> list[Finding]:
@@ -273,8 +276,8 @@ def length_band(words: int, sentences: int, category: str) -> LengthBand:
     return "good" if words <= rule.good else "long"
 
 
-def analyse(text: str, category: str) -> Analysis:
-    """Run every rule over an answer to a question of the given category."""
+def analyse(text: str, category: str, question: Sequence[str] = ()) -> Analysis:
+    """Run every rule over an answer to a question of the given category (`question`: its text and tip)."""
     prepared = prepare(text)
     words = count_words(prepared)
     sentences = count_sentences(prepared)
@@ -287,16 +290,19 @@ def analyse(text: str, category: str) -> Analysis:
     generic = find_generic(prepared, category)
     band = length_band(words, sentences, category)
     own_actions = find_own_actions(prepared, category)
+    off_topic = relevance(text, question).off_topic if question else False
     findings = tuple(
         _findings(
             category=category, words=words, star=star, numbers=numbers, first_person=first_person, team=team,
             hedges=hedges, fillers=fillers, generic=generic, band=band, own_actions=own_actions,
         )
     )
+    if off_topic:
+        findings = (Finding("off_topic", "improve"), *findings)
     return Analysis(
         category=category, words=words, sentences=sentences, star=star, numbers=numbers,
         first_person=first_person, team=team, hedges=hedges, fillers=fillers, generic=generic, length=band,
-        findings=findings,
+        findings=findings, off_topic=off_topic,
     )
 
 

@@ -103,21 +103,18 @@ def summary_embed(session: Session, answered: Sequence[Answered]) -> discord.Emb
         description=plural(text["summary_intro"], planned, answered=len(answered)),
         colour=WARM,
     )
-    best_index = logic.strongest([item.best for item in answered]) or 0
-    best = answered[best_index]
-    reasons = logic.strongest_reasons(
-        best.best, text["strongest_reasons"], text["strongest_fallback"], last=text["list_and"]
-    )
-    embed.add_field(
-        name=text["strongest_heading"],
-        value=logic.clip(
-            text["strongest_line"].format(
-                number=best_index + 1, question=question_label(best.question), reasons=reasons
-            ),
-            FIELD_LIMIT,
-        ),
-        inline=False,
-    )
+    best_index = logic.strongest([item.best for item in answered])
+    if best_index is None:
+        strongest = str(text["strongest_none"])
+    else:
+        best = answered[best_index]
+        reasons = logic.strongest_reasons(
+            best.best, text["strongest_reasons"], text["strongest_fallback"], last=text["list_and"]
+        )
+        strongest = text["strongest_line"].format(
+            number=best_index + 1, question=question_label(best.question), reasons=reasons
+        )
+    embed.add_field(name=text["strongest_heading"], value=logic.clip(strongest, FIELD_LIMIT), inline=False)
     focus = logic.one_thing_to_work_on([item.best for item in answered])
     embed.add_field(name=text["work_on_heading"], value=text["work_on"][focus or "nothing"], inline=False)
     lines = [

@@ -25,10 +25,11 @@ def one_thing_to_work_on(analyses: Sequence[Analysis]) -> str | None:
 
 
 def strongest(analyses: Sequence[Analysis]) -> int | None:
-    """Index of the strongest answer (ties go to the earlier one)."""
-    if not analyses:
+    """Index of the strongest answer (ties go to the earlier one); an answer to another question never is one."""
+    candidates = [index for index, analysis in enumerate(analyses) if not analysis.off_topic]
+    if not candidates:
         return None
-    return max(range(len(analyses)), key=lambda index: (analyses[index].score, -index))
+    return max(candidates, key=lambda index: (analyses[index].score, -index))
 
 
 @dataclass(frozen=True)

@@ -122,7 +122,7 @@ async def submit_answer(bot: BouncebackBot, interaction: Interaction, turn_id: i
         # The same form arrived twice (a double submit, or a stale copy): it is one answer, not two attempts.
         await reply(interaction, text["same_answer_twice"])
         return
-    analysis = analyse(answer, question.category)
+    analysis = analyse(answer, question.category, asked(question))
     answer_id = await store.save_answer(
         turn_id=turn.id, user_id=owner_id, text=answer, codes=analysis.codes, score=analysis.score, now=bot.now()
     )
@@ -150,10 +150,20 @@ async def answered_questions(store: PracticeStore, session: Session) -> list[Ans
             continue
         question = await store.question_for_key(session.user_id, turn.question_key)
         category = question.category if question else category_of_key(turn.question_key)
-        analyses = [analyse(attempt.text, category) for attempt in attempts]
+        analyses = [analyse(attempt.text, category, asked(question)) for attempt in attempts]
         ratings = [attempt.self_rating for attempt in attempts if attempt.self_rating is not None]
-        answered.append(Answered(question, analyses[logic.strongest(analyses) or 0], ratings[-1] if ratings else None))
+        best = logic.strongest(analyses)
+        # Every attempt answered something else: the latest one stands for the turn (and is never the strongest).
+        chosen = analyses[best if best is not None else -1]
+        answered.append(Answered(question, chosen, ratings[-1] if ratings else None))
     return answered
+
+
+def asked(question: Question | None) -> tuple[str, ...]:
+    """What an answer is compared with to see whether it answers the question: its text and its tip."""
+    if question is None:
+        return ()
+    return (question.text, question.tip) if question.tip else (question.text,)
 
 
 async def practise_after_checkin(interaction: Interaction, checkin_id: int, owner_id: int) -> None:

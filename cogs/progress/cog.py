@@ -11,8 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import BouncebackBot, Interaction
-from bot.content import plural
-from bot.ui import MemberCooldown, reply
+from bot.ui import MemberCooldown, cooldown_text, reply
 from cogs.progress.charts import render_progress_chart_async
 from cogs.progress.store import ProgressRepository
 from cogs.progress.streaks import current_streak
@@ -59,7 +58,7 @@ class ProgressCog(commands.Cog):
         user_id = interaction.user.id
         wait = self.cooldown.retry_after(user_id, self.bot.now())
         if wait is not None:  # drawing the chart is the heaviest thing the bot does
-            await reply(interaction, plural(words()["cooldown"]["text"], wait))
+            await reply(interaction, cooldown_text("progress", wait))
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         data = await self.repository.load(user_id)

@@ -16,17 +16,20 @@ from bot.storage.guild_settings import (
     GuildSettingsRepository,
     SettingsError,
     human_join,
-    iana_zones,
     permission_gaps,
 )
+from bot.timezones import format_local_time, parse_local_time, resolve_zone, search_zones
 from bot.ui import CALM, reply
 from cogs.setup.logic import (
     PermissionGaps,
+    bad_time_text,
+    bad_zone_text,
     digest_confirmation,
     digest_summary,
-    matching_zones,
     permission_report,
     words,
+    zone_read_text,
+    zone_was_read,
 )
 
 log = logging.getLogger(__name__)
@@ -74,8 +77,8 @@ class ServerSetup(
     @app_commands.describe(
         state="On or off",
         weekday="Which day it goes out (default: as before, or Friday)",
-        time="Local time, 24-hour, e.g. 17:00 (default: as before, or 17:00)",
-        timezone="Your server's time zone, e.g. Europe/London (default: as before, or UTC)",
+        time="Local time, e.g. 17:00 or 5pm (default: as before, or 17:00)",
+        timezone="Your server's time zone: a city such as London, or e.g. Europe/London (default: as before, or UTC)",
         checkins_line="Say how many members checked in that week (never when fewer than 5; default: as before, or on)",
     )
     @app_commands.choices(state=[app_commands.Choice(name=value, value=value) for value in ("on", "off")])
@@ -95,13 +98,21 @@ class ServerSetup(
         guild_id = interaction.guild_id
         assert guild_id is not None  # guild_only
         current = await self.settings.get(guild_id)
+        # One reader for times and zones, the same as /nudges: "9am", "London", "EST" all work here too.
+        at = parse_local_time(time) if time else current.local_time
+        zone = resolve_zone(timezone) if timezone else current.digest_timezone
+        problem = bad_time_text(time) if at is None else bad_zone_text(timezone) if zone is None else None
+        if problem is not None:
+            await reply(interaction, words()["digest"]["refused"].format(error=problem))
+            return
+        assert at is not None and zone is not None
         try:
             updated = await self.settings.set_digest(
                 guild_id,
                 enabled=state.value == "on",
                 weekday=weekday.value if weekday is not None else current.digest_weekday,
-                at=time or current.digest_time,
-                timezone=timezone or current.digest_timezone,
+                at=format_local_time(at),
+                timezone=zone,
                 now=self.bot.now(),
                 checkins_line=checkins_line.value == "on" if checkins_line else current.digest_checkins_line,
             )
@@ -109,13 +120,16 @@ class ServerSetup(
             await reply(interaction, words()["digest"]["refused"].format(error=error))
             return
         self.bot.dispatch("digest_settings_changed", guild_id)
-        await reply(interaction, digest_confirmation(updated, self.bot.now()))
+        confirmation = digest_confirmation(updated, self.bot.now())
+        if timezone and zone_was_read(timezone, updated.digest_timezone):
+            confirmation += "\n\n" + zone_read_text(timezone, updated.digest_timezone)
+        await reply(interaction, confirmation)
 
     @digest.autocomplete("timezone")
     async def timezone_autocomplete(self, interaction: Interaction, current: str) -> list[app_commands.Choice[str]]:
-        """IANA zone names matching what the admin typed (start of a word first)."""
-        zones = matching_zones(iana_zones(), current, MAX_CHOICES)
-        return [app_commands.Choice(name=zone, value=zone) for zone in zones]
+        """Zones matching cities, abbreviations and zone names (the same search as /nudges)."""
+        found = search_zones(current, now=self.bot.now(), locale=str(interaction.locale), limit=MAX_CHOICES)
+        return [app_commands.Choice(name=suggestion.label, value=suggestion.name) for suggestion in found]
 
     @app_commands.command(
         name="support-channel", description="Where members can ask a moderator to reach out (private channel)"

@@ -8,6 +8,8 @@ from typing import Any
 from bot.clock import discord_timestamp
 from bot.content import load_content, plural
 from bot.storage.guild_settings import GuildSettings, human_join
+from bot.text import visible
+from bot.timezones import search_zones
 
 # (needed to post, needed for the 🎉) as permission names; None when the channel is gone.
 PermissionGaps = tuple[list[str], list[str]] | None
@@ -59,10 +61,27 @@ def digest_confirmation(settings: GuildSettings, now: datetime) -> str:
     return reply
 
 
-def matching_zones(zones: frozenset[str], typed: str, limit: int) -> list[str]:
-    """IANA zone names matching what the admin typed: those with a word starting with it first."""
-    needle = typed.strip().replace(" ", "_").casefold()
-    ordered = sorted(zones)
-    starts = [zone for zone in ordered if any(part.casefold().startswith(needle) for part in zone.split("/"))]
-    contains = [zone for zone in ordered if needle in zone.casefold() and zone not in starts]
-    return (starts + contains)[:limit]
+def bad_time_text(typed: str | None) -> str:
+    """Why a digest time can't be read, kindly, with examples that work."""
+    shown = visible(typed or "")[:16]
+    text = words()["digest"]
+    return str(text["bad_time"]).format(typed=shown) if shown else str(text["bad_time_blank"])
+
+
+def bad_zone_text(typed: str | None) -> str:
+    """Why a digest zone can't be used, with up to three suggestions when there are any."""
+    shown = visible(typed or "")[:64]
+    text = words()["digest"]
+    hints = ", ".join(f"`{suggestion.name}`" for suggestion in search_zones(typed or "", limit=3)) if shown else ""
+    more = str(text["zone_hints"]).format(hints=hints) if hints else ""
+    return str(text["bad_zone"]).format(typed=shown, more=more) if shown else str(text["bad_zone_blank"])
+
+
+def zone_was_read(typed: str, zone: str) -> bool:
+    """True when what the admin typed is not simply the zone's own name (a city or an abbreviation)."""
+    return typed.strip().replace(" ", "_").casefold() != zone.casefold()
+
+
+def zone_read_text(typed: str, zone: str) -> str:
+    """'I took “London” to mean Europe/London.'"""
+    return str(words()["digest"]["zone_read"]).format(typed=visible(typed)[:64], zone=zone)

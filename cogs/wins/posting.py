@@ -77,12 +77,16 @@ class Sharing:
         return True
 
     async def render_preview(
-        self, interaction: Interaction, win: Win, *, note: str | None, saved: Win | None = None
+        self, interaction: Interaction, win: Win, *, note: str | None, saved: Win | None = None,
+        held: str | None = None,
     ) -> dict[str, Any]:
-        """Message parts for a preview: what will be posted and where, Post / Edit / Cancel."""
+        """Message parts for a preview: what will be posted and where, Post / Edit / Cancel.
+
+        `held` says why a pressed Post is waiting; it leads, in place of the intro about pressing Post.
+        """
         share = words()["share"]
         where = await self.destination(interaction, win)
-        lines = [await self.bot.wording.pick(win.user_id, "win_preview", share["preview_intro"])]
+        lines = [held or await self.bot.wording.pick(win.user_id, "win_preview", share["preview_intro"])]
         if where.channel_id is not None and where.guild is not None:
             lines.append(share["where_line"].format(channel=f"<#{where.channel_id}>", guild=where.guild.name))
         elif where.choices:
@@ -91,6 +95,7 @@ class Sharing:
             lines.append(share["nowhere_line"])
         if note:
             lines.append(note)
+        lines = list(dict.fromkeys(lines))  # a held reason can be the same words as the where line
         assessment = await self.bot.care.assess(interaction, win.user_id, win.text)
         if assessment.needs_care:
             # Nothing in crisis reaches the community: the draft stays private, with support and no Post button.
@@ -219,7 +224,7 @@ class Sharing:
     async def _keep_draft(self, interaction: Interaction, win: Win, note: str) -> None:
         """Explain why the win didn't go up; the preview and its buttons stay, so it can be posted later."""
         await self.wins.touch(win.id, win.user_id, self.bot.now())
-        await interaction.edit_original_response(**await self.render_preview(interaction, win, note=note))
+        await interaction.edit_original_response(**await self.render_preview(interaction, win, note=None, held=note))
 
     async def missing_permissions(self, guild_id: int, channel_id: int) -> str:
         """Name the permissions the bot lacks in a channel, e.g. '**Send Messages** and **Embed Links**'."""

@@ -208,7 +208,7 @@ class ShareWinButton(OwnedButton, prefix="win:share", fields=(("source", "[a-z_]
 
 
 class CheerButton(OwnedButton, prefix="win:cheer", fields=("win_id",)):
-    """Cheer a posted win. Idempotent: one cheer per member; pressing again says it already counted."""
+    """Cheer a posted win. One cheer per member, never the author's own; pressing again says it already counted."""
 
     style = discord.ButtonStyle.primary
     win_id: int
@@ -232,6 +232,10 @@ class CheerButton(OwnedButton, prefix="win:cheer", fields=("win_id",)):
         win = await cog.wins.get(self.win_id)
         if win is None or win.state != "posted":
             await reply(interaction, post["cheer_gone"])
+            return
+        if interaction.user.id == win.user_id:
+            # Privately, so an anonymous win stays anonymous.
+            await reply(interaction, post["own_cheer"])
             return
         if not await cog.wins.add_cheer(self.win_id, interaction.user.id, cog.bot.now()):
             await reply(interaction, post["already_cheered"])

@@ -258,7 +258,8 @@ async def test_progress_and_export_cool_down_per_member_in_plain_words(harness: 
     await alex.slash("rejected", company="Acme")
     await (await alex.slash("progress")).wait_final()
     again = await alex.slash("progress")
-    assert again.ephemeral and "That's cooling down; ready again in 20 seconds." in again.message.text()
+    assert again.ephemeral and "`/progress` is cooling down" in again.message.text()
+    assert "ready again in 20 seconds." in again.message.text()
     assert again.message.attachments == []
     await (await bob.slash("progress")).wait_final()  # someone else isn't held up
     harness.clock.advance(timedelta(seconds=19))
@@ -269,7 +270,8 @@ async def test_progress_and_export_cool_down_per_member_in_plain_words(harness: 
 
     await (await alex.slash("mydata export")).wait_final()
     held = await alex.slash("mydata export")
-    assert "That's cooling down; ready again in 60 seconds." in held.message.text()
+    assert "`/mydata export` is cooling down" in held.message.text()
+    assert "ready again in 60 seconds." in held.message.text()
     assert held.message.attachments == []
 
 

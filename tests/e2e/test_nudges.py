@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import sqlite3
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cogs.nudges.cog import NudgesCog
+from cogs.nudges.compose import nudge_ideas
+from cogs.nudges.logic import words as nudge_words
 from emulator import EmulatedMessage, InteractionResult, SimulatedMember
 from tests.harness import Harness
 
@@ -243,7 +247,7 @@ async def test_status_pause_stop(harness: Harness) -> None:
     await run_due(harness, timedelta(days=2, hours=2))
     assert nudges_for(alex) == []
     status = _message(await alex.slash("nudges status"))
-    assert "Paused until" in status.text()
+    assert "picks up again" in status.text()
     await run_due(harness, timedelta(days=1))
     assert len(nudges_for(alex)) == 1
     assert "4 of 5 days left" in _message(await alex.slash("nudges status")).text()
@@ -267,7 +271,10 @@ async def test_preview_sends_one_now_that_does_not_count(harness: Harness) -> No
     assert len(daily) == 2 and daily[1].embeds[0]["footer"]["text"].startswith("Day 1 of 14")
     assert daily[0].embeds[0]["description"] != daily[1].embeds[0]["description"]
     again = await alex.slash("nudges preview")
-    assert again.ephemeral and "cooling down" in _message(again).text()  # the cooldown
+    # The cooldown, said plainly: which command, and when it is ready (no "take a breath").
+    held = _message(again).text()
+    assert again.ephemeral and "`/nudges preview` is cooling down" in held
+    assert re.search(r"ready again in (1 second|\d+ seconds)\.", held) and "breath" not in held
 
 
 async def test_last_nudge_of_a_run_says_well_done_and_offers_more(harness: Harness) -> None:
@@ -410,3 +417,106 @@ async def test_daily_nudges_button_after_rejected_opens_a_start_form(harness: Ha
     assert (row["local_time"], row["timezone"], row["days_total"]) == ("08:15", "America/New_York", 7)
     again = await alex.click(steps, "Daily nudges")
     assert again.modal is None and "already on" in _message(again).text()
+
+
+def welcomes(member: SimulatedMember) -> list[EmulatedMessage]:
+    """The welcome DMs: everything the bot sent the member that is not a nudge."""
+    return [m for m in member.dms() if not m.buttons()]
+
+
+async def test_welcome_is_sent_once_not_on_every_change_and_again_after_stopping(harness: Harness) -> None:
+    alex = harness.member("alex")
+    await start(alex, time="10:00", timezone="Europe/London")
+    await alex.wait_for_dm()
+    assert len(welcomes(alex)) == 1
+    for time, zone in (("18:30", "Europe/London"), ("7am", "New York"), ("08:00", "Asia/Kolkata")):
+        changed = await start(alex, time=time, timezone=zone)
+        assert "Updated" in changed.text() and "all set" not in changed.text()
+    await harness.emulator.flush()
+    assert len(welcomes(alex)) == 1, "a change of time or zone is not a new welcome"
+    assert rows(harness, "SELECT local_time, timezone FROM nudge_subscriptions")[0][:] == ("08:00", "Asia/Kolkata")
+
+    await alex.slash("nudges stop")
+    back = await start(alex)
+    assert "You're all set" in back.text()
+    await harness.emulator.flush()
+    assert len(welcomes(alex)) == 2, "coming back after stopping is welcomed again"
+
+
+async def test_daylight_saving_is_only_claimed_for_zones_that_have_it(harness: Harness) -> None:
+    alex = harness.member("alex")
+    for typed, zone, dst in (("IST", "Asia/Kolkata", False), ("JST", "Asia/Tokyo", False),
+                             ("EST", "America/New_York", True), ("CET", "Europe/Paris", True)):
+        text = (await start(alex, time="09:00", timezone=typed)).text()
+        assert f"`{zone}`" in text, text
+        assert ("follows daylight saving" in text) is dst, text
+        assert ("no daylight saving" in text) is not dst, text
+    assert "UTC+05:30 all year" in (await start(alex, time="09:00", timezone="IST")).text()
+
+
+async def test_status_while_paused_names_the_same_day_as_the_pause_reply(harness: Harness) -> None:
+    alex = harness.member("alex")
+    await start(alex, time="10:00", timezone="Europe/London")
+    await run_due(harness, timedelta(hours=5))  # 14:00: today's nudge has gone
+    paused = _message(await alex.slash("nudges pause", days=2))
+    resumes = first_timestamp(paused.text())
+    assert resumes == datetime(2026, 11, 29, 10, 0, tzinfo=UTC)
+    status = _message(await alex.slash("nudges status")).text()
+    assert "picks up again" in status
+    shown = {int(stamp) for stamp in re.findall(r"<t:(\d+):[A-Za-z]>", status)}
+    assert shown == {int(resumes.timestamp())}, status
+
+
+def read_nudge(message: EmulatedMessage) -> tuple[str, str | None, str]:
+    """(nudge id, add-on kind or None, add-on text) of a nudge DM, told apart by the wording file's own words."""
+    text = nudge_words()
+    description = message.embeds[0]["description"]
+    body, _, extra = description.partition("\n\n")
+    nudge_id = next(item["id"] for item in text["nudge"] if item["text"] == body)
+    if not extra:
+        return nudge_id, None, ""
+    kind = next(kind for kind, line in text["personal"].items() if extra.startswith(line.split("{")[0]))
+    return nudge_id, kind, extra
+
+
+async def test_a_month_of_nudges_never_repeats_an_add_on_or_an_idea_too_often(harness: Harness) -> None:
+    alex = harness.member("alex")
+    bot = harness.running
+    stamp = "2026-11-20T09:00:00.000000Z"
+    for question in ("Tell me about a time you failed", "Why do you want this job", "What's your biggest weakness?"):
+        await bot.database.execute(
+            "INSERT INTO hard_questions (user_id, text_encrypted, created_at) VALUES (?, ?, ?)",
+            (alex.user_id, bot.cipher.encrypt(question), stamp),
+        )
+    await bot.database.execute(  # a feedback request whose "did they reply?" is due: the most actionable add-on
+        "INSERT INTO feedback_requests (user_id, state, tone, subject_encrypted, body_encrypted, created_at, "
+        "updated_at, sent_at, next_action_at) VALUES (?, 'sent', 'warm', ?, ?, ?, ?, ?, ?)",
+        (alex.user_id, bot.cipher.encrypt("s"), bot.cipher.encrypt("b"), stamp, stamp, stamp, stamp),
+    )
+    await alex.slash("rejected", company="Acme")  # fresh today, a long gap from a week on
+    await start(alex, days=0)
+    await run_due(harness, timedelta(hours=1))
+    for day in range(1, 35):
+        if day == 15:
+            await harness.restart()  # decided from the ledger, so a restart changes nothing
+        await run_due(harness, timedelta(days=1))
+    sent = [read_nudge(message) for message in nudges_for(alex)]
+    assert len(sent) == 35
+
+    kinds = [kind for _, kind, _ in sent]
+    assert {"follow_up", "hard_question", "long_gap", "fresh"} <= set(kinds)
+    for first in range(len(kinds) - 29):
+        month = Counter(kind for kind in kinds[first:first + 30] if kind)
+        assert max(month.values()) <= 10, month  # no kind on more than a third of the days
+    assert all(a is None or a != b for a, b in itertools.pairwise(kinds)), kinds
+    ideas = nudge_ideas()
+    met = [ideas.nudges.get(nudge_id, frozenset()) | ideas.addons.get(kind or "", frozenset())
+           for nudge_id, kind, _ in sent]
+    for day, today in enumerate(met):
+        for earlier in met[max(0, day - 13):day]:
+            assert not today & earlier, (day, today & earlier)
+    questions = [extra for _, kind, extra in sent if kind == "hard_question"]
+    for extra in questions:  # the member's question ends as a sentence before the next one starts
+        assert re.search(r"[.?!…]” Try answering", extra), extra
+    assert all(a != b for a, b in itertools.pairwise(questions)), "their questions take turns"
+    assert len(set(questions)) == 3

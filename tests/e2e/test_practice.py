@@ -136,7 +136,10 @@ async def test_mock_interview_of_three_ends_with_a_summary(harness: Harness) -> 
     for number, (text, rating) in enumerate(((VAGUE, "2"), (STRONG, "5 · solid"), (ONLY_WE, None)), start=1):
         assert message.embeds[0]["title"] == f"Question {number} of 3"
         asked.append(question_of(message))
-        feedback = (await answer(alex, message, text)).message
+        # The strong answer names what it answers, as a candidate would: an answer to another question is never
+        # the strongest (see test_an_answer_to_another_question_is_said_so_and_never_ranked_strongest).
+        said = f"You asked: {asked[-1]} {text}" if text == STRONG else text
+        feedback = (await answer(alex, message, said)).message
         if rating is not None:
             feedback = (await alex.click(feedback, rating)).message
         labels = [b.label for b in feedback.buttons()]
@@ -305,3 +308,46 @@ async def test_a_due_question_offered_by_dm_starts_from_its_button(harness: Harn
     await harness.restart()
     started = await alex.click(offer, "Practise it now")
     assert started.ephemeral and question_of(started.message) == hard == questions.bank()[due.question_key].text
+
+
+OFF_TOPIC = (
+    "Last spring at my local baking club, our sourdough loaves kept collapsing in the oven. My job was to fix the "
+    "recipe before the village fair, six weeks away. I weighed every batch, I cut the water by 10%, and I moved the "
+    "final proof into the fridge overnight. As a result, twenty loaves rose properly and we sold out by noon. I "
+    "learned that patience with dough beats any clever trick."
+)
+OWN_QUESTIONS = {
+    "Tell me about a time you disagreed with a colleague and how you resolved the conflict": (
+        "At my last job a colleague and I disagreed about whether to release a feature early. I listened to her "
+        "worries about quality, and we resolved the conflict by agreeing on a smaller release first."
+    ),
+    "Describe a project deadline you missed and what you changed in your planning afterwards": (
+        "I once missed a project deadline because I planned the testing too late. Afterwards I changed my planning "
+        "so testing starts in the first week, and I flag any deadline risk to my manager early."
+    ),
+}
+
+
+async def test_an_answer_to_another_question_is_said_so_and_never_ranked_strongest(harness: Harness) -> None:
+    alex = harness.member("alex")
+    opened = await alex.slash("reflect", rejection="new")
+    assert opened.modal is not None
+    await alex.submit_modal(
+        opened.modal, {"hard": "\n".join(f"- {q}" for q in OWN_QUESTIONS), "went_well": "I kept calm"}
+    )
+    message = (await alex.slash("practice", category="My hard questions", questions=2)).message
+    first_question = question_of(message)
+    # The first gets a polished story about baking: complete STAR, figures, but about something else entirely.
+    off = (await answer(alex, message, OFF_TOPIC)).message
+    assert "Check it answers this question" in field(off, "To work on")
+    assert "question's own words" in off.text()
+    second = (await alex.click(off, "Next question")).message
+    second_question = question_of(second)
+    assert {first_question, second_question} == set(OWN_QUESTIONS)
+    on = (await answer(alex, second, OWN_QUESTIONS[second_question])).message
+    assert "Check it answers this question" not in on.text()
+
+    summary = (await alex.click(on, "Done")).message
+    strongest = field(summary, "Strongest answer")
+    assert strongest.startswith(f"Question 2: “{second_question}”"), strongest
+

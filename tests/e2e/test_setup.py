@@ -143,19 +143,46 @@ async def test_digest_job_is_rebuilt_from_the_database_after_a_restart(harness: 
     assert fire == datetime(2026, 11, 30, 13, 0, tzinfo=UTC)
 
 
-async def test_digest_refuses_abbreviations_and_impossible_times(harness: Harness) -> None:
+async def test_digest_refuses_impossible_times_and_unknown_zones_kindly(harness: Harness) -> None:
     admin = harness.member("admin", admin=True)
-    refused = await admin.slash("setup digest", state="on", timezone="PST")
-    assert "PST" in refused.message.text() and "Nothing was changed" in refused.message.text()
+    refused = await admin.slash("setup digest", state="on", timezone="Atlantis")
+    assert "“Atlantis”" in refused.message.text() and "Nothing was changed" in refused.message.text()
+    assert "London" in refused.message.text()
     refused = await admin.slash("setup digest", state="on", time="25:00")
-    assert "24-hour" in refused.message.text()
+    assert "“25:00”" in refused.message.text() and "5pm" in refused.message.text()
+    assert "Nothing was changed" in refused.message.text()
     assert guild_settings_row(harness) is None
     assert f"digest:{harness.guild_id}" not in harness.running.scheduler.job_names()
+
+
+@pytest.mark.parametrize(
+    ("time", "timezone", "stored"),
+    [("9am", "London", ("09:00", "Europe/London")), ("5:30pm", "new york", ("17:30", "America/New_York")),
+     ("0830", "EST", ("08:30", "America/New_York")), ("18:00", "Asia/Kolkata", ("18:00", "Asia/Kolkata")),
+     ("7pm", "PST", ("19:00", "America/Los_Angeles"))],
+)
+async def test_digest_reads_times_and_zones_the_way_nudges_do(
+    harness: Harness, time: str, timezone: str, stored: tuple[str, str]
+) -> None:
+    admin = harness.member("admin", admin=True)
+    result = await rescheduled(harness, lambda: admin.slash("setup digest", state="on", time=time, timezone=timezone))
+    text = result.message.text()
+    assert "Nothing was changed" not in text and f"at {stored[0]} ({stored[1]})" in text
+    row = guild_settings_row(harness)
+    assert row is not None and (row["digest_time"], row["digest_timezone"]) == stored
+    if timezone != stored[1]:
+        assert f"“{timezone}” to mean `{stored[1]}`" in text
+    # /nudges accepts exactly the same words.
+    member = harness.member("member")
+    nudges = await member.slash("nudges start", time=time, timezone=timezone)
+    shown = (await nudges.wait_final() if nudges.deferred else nudges.message).text()
+    assert "You're all set" in shown and stored[1] in shown
 
 
 async def test_timezone_autocomplete_offers_iana_names(harness: Harness) -> None:
     admin = harness.member("admin", admin=True)
     choices = await admin.autocomplete("setup digest", "timezone", "lond", state="on")
     assert choices[0]["value"] == "Europe/London"
+    assert (await admin.autocomplete("setup digest", "timezone", "EST", state="on"))[0]["value"] == "America/New_York"
     assert all("/" in c["value"] or c["value"] == "UTC" for c in choices)
     assert len(await admin.autocomplete("setup digest", "timezone", "a", state="on")) == 25

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.e2e.wins_helpers import log_rejection
 from tests.harness import Harness
 
 # Discord language -> the country's name, one of its helpline numbers and its emergency number.
@@ -86,6 +87,20 @@ async def test_help_explains_privacy_and_not_therapy(harness: Harness) -> None:
     assert "/rejected" in text and "/resources" in text
     assert "not therapy" in text.lower()
     assert "privacy" in text.lower()
+
+
+async def test_help_describes_data_rights_as_the_code_does(harness: Harness) -> None:
+    alex = harness.member("alex")
+    text = (await alex.slash("help")).message.text()
+    assert "one click" not in text
+    # /mydata delete asks first: the command, then the confirmation button, whose label /help names.
+    await log_rejection(alex)
+    confirm = (await alex.slash("mydata delete")).message
+    labels = [button.label for button in confirm.buttons()]
+    assert "Delete everything" in labels and "**Delete everything**" in text and "asks first" in text
+    assert "/mydata export" in text
+    days = harness.running.settings.vent_retention_days
+    assert f"only for {days} days" in text
 
 
 async def test_every_command_and_option_has_a_description(harness: Harness) -> None:

@@ -111,10 +111,23 @@ async def test_cheers_count_once_per_member_and_keep_working_after_a_restart(har
     await harness.restart()
     await cara.click(post, "win:cheer:")
     assert cheer_label(post) == "Cheer · 2"
-    own = await alex.click(post, "win:cheer:")
-    assert not own.ephemeral
-    assert cheer_label(post) == "Cheer · 3"
-    assert sorted(r["user_id"] for r in cheer_rows(harness)) == sorted([alex.user_id, bob.user_id, cara.user_id])
+    assert sorted(r["user_id"] for r in cheer_rows(harness)) == sorted([bob.user_id, cara.user_id])
+
+
+async def test_the_author_cannot_cheer_their_own_win_and_is_told_kindly(harness: Harness) -> None:
+    channel = await set_up_wins_channel(harness)
+    alex, bob = harness.member("alex"), harness.member("bob")
+    await share(alex, "Sent three applications today.", category="applied_again")
+    harness.clock.advance(COOLDOWN)
+    await share(alex, "Asked for feedback, anonymously.", anonymous=True)
+    named, anonymous = posts(harness, channel)
+    for post in (named, anonymous):
+        own = await alex.click(post, "win:cheer:")
+        assert own.ephemeral and "your own win" in own.message.text()
+        assert cheer_label(post) == "Cheer · 0"
+    await bob.click(named, "win:cheer:")
+    assert cheer_label(named) == "Cheer · 1"
+    assert [r["user_id"] for r in cheer_rows(harness)] == [bob.user_id]
 
 
 async def test_author_can_take_a_win_down_and_others_are_refused(harness: Harness) -> None:
@@ -223,6 +236,9 @@ async def test_cooldown_is_explained_and_the_draft_waits(harness: Harness) -> No
     held = await (await alex.click(preview.message, "Post")).followup()
     ready_at = int((harness.clock.now() + COOLDOWN).timestamp())
     assert "shared a win very recently" in held.content and f"<t:{ready_at}:R>" in held.content
+    # Why it waits comes first; the preview's "nothing goes out until you press Post" would be wrong here.
+    assert held.content.startswith("You've shared a win very recently")
+    assert "until you press" not in held.content and "only goes out when you press" not in held.content
     assert [r["state"] for r in stored_wins(harness)] == ["posted", "draft"]
 
     harness.clock.advance(COOLDOWN)

@@ -16,6 +16,7 @@ from bot.timezones import (
     local_due,
     next_occurrence,
     normalise,
+    observes_dst,
     parse_local_time,
     resolve_zone,
     search_zones,
@@ -140,16 +141,30 @@ def test_resolve_zone_refuses_to_guess(text: str) -> None:
     [
         ("09:00", time(9, 0)), ("9:30", time(9, 30)), ("21.15", time(21, 15)), ("7pm", time(19, 0)),
         ("7:30 am", time(7, 30)), ("12am", time(0, 0)), ("12:05 pm", time(12, 5)), ("00:00", time(0, 0)),
-        ("23:59", time(23, 59)),
+        ("23:59", time(23, 59)), ("0830", time(8, 30)), ("18h30", time(18, 30)), ("17", time(17, 0)),
+        ("09", time(9, 0)), (" 23:59 ", time(23, 59)), ("9am", time(9, 0)),
     ],
 )
 def test_parse_local_time(text: str, expected: time) -> None:
     assert parse_local_time(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "9", "24:00", "12:60", "13pm", "noon", "9:5", None])
+@pytest.mark.parametrize("text", ["", "9", "24:00", "12:60", "13pm", "noon", "9:5", "1:2", "2400", "24", None])
 def test_parse_local_time_rejects(text: str | None) -> None:
     assert parse_local_time(text) is None
+
+
+@pytest.mark.parametrize(
+    ("zone", "dst"),
+    [
+        ("Asia/Kolkata", False), ("Asia/Tokyo", False), ("UTC", False), ("America/Sao_Paulo", False),
+        ("Australia/Brisbane", False), ("America/Phoenix", False), ("Europe/London", True),
+        ("America/New_York", True), ("Europe/Dublin", True), ("Asia/Jerusalem", True), ("Australia/Sydney", True),
+        ("Australia/Lord_Howe", True),
+    ],
+)
+def test_observes_dst_follows_tzdata(zone: str, dst: bool) -> None:
+    assert observes_dst(ZoneInfo(zone), NOW) is dst
 
 
 # ---------------------------------------------------------------- DST: New York

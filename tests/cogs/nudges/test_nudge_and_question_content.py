@@ -87,8 +87,9 @@ def test_nudge_themes_are_known(nudges: list[dict]) -> None:
 
 def test_nudge_fields(nudges: list[dict]) -> None:
     for n in nudges:
-        assert set(n) == {"id", "theme", "text"}, n
-        assert all(isinstance(v, str) and v.strip() for v in n.values()), n
+        assert {"id", "theme", "text"} <= set(n) <= {"id", "theme", "text", "ideas"}, n
+        assert all(isinstance(n[key], str) and n[key].strip() for key in ("id", "theme", "text")), n
+        assert all(isinstance(idea, str) and idea.strip() for idea in n.get("ideas", [])), n
 
 
 def test_nudge_ids_unique(nudges: list[dict]) -> None:

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from cogs.nudges.compose import nudge_table, theme_titles
-from cogs.nudges.logic import ClaimedNudge, Personal, footer_text, personal_line, retry_delay
+from cogs.nudges.logic import ClaimedNudge, Personal, addon_options, addon_text, as_sentence, footer_text, retry_delay
 from cogs.nudges.views import nudge_view
 
 OWNER = 123456789012345678
@@ -23,34 +23,32 @@ def claimed(**overrides: object) -> ClaimedNudge:
     return ClaimedNudge(**values)  # type: ignore[arg-type]
 
 
-def test_nothing_personal_means_no_extra_line() -> None:
-    assert personal_line(Personal(), 0) is None
-    assert personal_line(Personal(days_since_checkin=3, shots=2), 0) is None
+def test_nothing_personal_means_no_add_on() -> None:
+    assert addon_options(Personal()) == []
+    assert addon_options(Personal(days_since_checkin=3, shots=2)) == []
 
 
-def test_a_due_feedback_follow_up_comes_first() -> None:
+def test_add_ons_that_fit_come_most_actionable_first() -> None:
     personal = Personal(days_since_checkin=10, feedback="follow_up", hard_question="Why us?")
-    for pick in range(4):
-        line = personal_line(personal, pick)
-        assert line is not None and "/feedback" in line
+    assert addon_options(personal) == ["follow_up", "long_gap", "hard_question"]
+    assert addon_options(Personal(feedback="unsent", days_since_checkin=0)) == ["unsent", "fresh"]
 
 
-def test_an_unsent_draft_is_mentioned_every_other_day() -> None:
-    personal = Personal(feedback="unsent")
-    lines = [personal_line(personal, pick) for pick in range(4)]
-    assert [line is not None and "drafted" in line for line in lines] == [True, False, True, False]
+def test_add_on_wording() -> None:
+    assert "9 days since your last check-in" in addon_text("long_gap", Personal(days_since_checkin=9))
+    assert "gentle" in addon_text("fresh", Personal(days_since_checkin=0))
+    line = addon_text("hard_question", Personal(hard_question="Tell me about a conflict"))
+    assert "“Tell me about a conflict.” Try answering it" in line and "/practice" in line
 
 
-def test_own_hard_question_and_days_since_check_in_take_turns() -> None:
-    personal = Personal(days_since_checkin=9, hard_question="Tell me about a conflict")
-    lines = {personal_line(personal, pick) for pick in range(2)}
-    assert any(line and "Tell me about a conflict" in line and "/practice" in line for line in lines)
-    assert any(line and "9 days since your last check-in" in line for line in lines)
-
-
-def test_a_fresh_rejection_gets_a_gentle_line() -> None:
-    line = personal_line(Personal(days_since_checkin=0), 0)
-    assert line is not None and "gentle" in line
+@pytest.mark.parametrize(
+    ("question", "sentence"),
+    [("Tell me about a conflict", "Tell me about a conflict."), ("Why us", "Why us?"), ("why us?", "why us?"),
+     ("What's your weakness", "What's your weakness?"), ("Walk me through your CV!", "Walk me through your CV!"),
+     ("Describe a failure…", "Describe a failure…"), ("Do you manage people ", "Do you manage people?"), ("", "")],
+)
+def test_an_own_question_always_ends_as_a_sentence(question: str, sentence: str) -> None:
+    assert as_sentence(question) == sentence
 
 
 def test_footer_shows_the_run_and_shots_taken() -> None:

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.storage.guild_settings import GuildSettings, iana_zones
-from cogs.setup.logic import digest_confirmation, digest_summary, matching_zones, permission_report
+from bot.storage.guild_settings import GuildSettings
+from cogs.setup.logic import (
+    bad_time_text,
+    bad_zone_text,
+    digest_confirmation,
+    digest_summary,
+    permission_report,
+    zone_read_text,
+    zone_was_read,
+)
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
@@ -39,8 +47,17 @@ def test_digest_in_words() -> None:
     assert "no wins channel" not in digest_confirmation(GuildSettings(1, wins_channel_id=5, digest_enabled=True), NOW)
 
 
-def test_zone_suggestions_start_of_a_word_first() -> None:
-    found = matching_zones(iana_zones(), "lond", 25)
-    assert found[0] == "Europe/London"
-    assert len(matching_zones(iana_zones(), "a", 25)) == 25
-    assert matching_zones(iana_zones(), "new york", 25)[0] == "America/New_York"
+def test_bad_time_and_zone_are_explained_kindly_with_examples() -> None:
+    time_text = bad_time_text("half past")
+    assert "“half past”" in time_text and "5pm" in time_text and "17:00" in time_text
+    assert "5pm" in bad_time_text("   ")
+    zone_text = bad_zone_text("Londn")
+    assert "“Londn”" in zone_text and "London" in zone_text
+    assert "Europe/London" in bad_zone_text("")
+
+
+def test_a_city_or_abbreviation_is_said_back_as_the_zone_it_means() -> None:
+    assert zone_was_read("London", "Europe/London") and zone_was_read("PST", "America/Los_Angeles")
+    assert not zone_was_read("europe/london", "Europe/London")
+    assert not zone_was_read("America/New York", "America/New_York")
+    assert "`Europe/London`" in zone_read_text("London", "Europe/London")

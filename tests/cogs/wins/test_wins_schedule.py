@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
-from bot.storage.guild_settings import GuildSettings, SettingsError, parse_time, parse_zone
+from bot.storage.guild_settings import GuildSettings
 
 
 def settings(weekday: int, at: str, zone: str) -> GuildSettings:
@@ -80,33 +78,3 @@ def test_a_local_time_repeated_by_dst_is_fired_twice_by_apscheduler() -> None:
 def test_next_digest_is_aware_utc() -> None:
     fire = settings(FRIDAY, "17:00", "UTC").next_digest_at(utc(2026, 11, 26))
     assert fire.tzinfo is UTC
-
-
-@pytest.mark.parametrize(
-    ("typed", "stored"),
-    [("17:00", "17:00"), ("9:05", "09:05"), ("0830", "08:30"), ("7", "07:00"), (" 23:59 ", "23:59"),
-     ("18h30", "18:30")],
-)
-def test_times_people_type_are_understood(typed: str, stored: str) -> None:
-    assert parse_time(typed) == stored
-
-
-@pytest.mark.parametrize("typed", ["24:00", "12:60", "5pm", "", "noon", "1:2"])
-def test_impossible_times_are_refused(typed: str) -> None:
-    with pytest.raises(SettingsError, match="24-hour"):
-        parse_time(typed)
-
-
-@pytest.mark.parametrize(
-    ("typed", "zone"),
-    [("Europe/London", "Europe/London"), ("europe/london", "Europe/London"), ("America/New York", "America/New_York"),
-     ("UTC", "UTC")],
-)
-def test_iana_zones_are_accepted_in_their_canonical_spelling(typed: str, zone: str) -> None:
-    assert parse_zone(typed) == zone
-
-
-@pytest.mark.parametrize("typed", ["PST", "EST", "CET", "GMT+1", "Mars/Olympus_Mons", ""])
-def test_abbreviations_and_unknown_zones_are_refused(typed: str) -> None:
-    with pytest.raises(SettingsError, match="Europe/London"):
-        parse_zone(typed)
