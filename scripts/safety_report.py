@@ -1,6 +1,6 @@
 """How the safety rules do on the labelled phrasings: recall per category, false alarms, and every miss.
 
-The detailed tables are for the grammar with its trained second layer (bot/safety_model.py), as the bot runs it;
+The detailed tables are for the grammar with its trained second layer (bot/safety/model.py), as the bot runs it;
 a closing table puts the grammar-only figures beside them for each file.
 
 Run: .venv/bin/python scripts/safety_report.py [--check] [--quiet] [files...]
@@ -20,8 +20,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.safety import Tier, load_safety_rules
-from bot.safety_corpus import Evaluation, corpus_files, evaluate_files, format_evaluation
-from bot.safety_model import default_safety_model
+from bot.safety.corpus import Evaluation, corpus_files, evaluate_files, format_evaluation
+from bot.safety.model import default_safety_model
 
 
 def _figures(evaluation: Evaluation) -> str:

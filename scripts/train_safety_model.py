@@ -1,4 +1,4 @@
-"""Train the safety model (bot/safety_model.py) and write data/safety_model.json.
+"""Train the safety model (bot/safety/model.py) and write data/safety_model.json.
 
 Run: .venv/bin/python scripts/train_safety_model.py [--out data/safety_model.json] [--quick] [files...]
 
@@ -6,7 +6,7 @@ Trains ONLY on the project's own hand-written phrasings: by default tests/safety
 training_extra.tsv. Never tests/safety/blind2.tsv: that is the honest test set, and the script refuses it.
 
 Reproducible (fixed seed, full-batch optimisation, no threads). Steps:
-1. Each text is cut into windows exactly as bot/safety_model.py reads it; a short text is one window.
+1. Each text is cut into windows exactly as bot/safety/model.py reads it; a short text is one window.
 2. Two L2-regularised logistic heads (crisis vs rest; crisis or concern vs benign), class-balanced, trained by
    full-batch Adam on hashed sparse features (numpy only). Every window of a long benign text is a benign
    example; a long crisis or concern vent only lends its highest-scoring window (after a first pass without
@@ -35,8 +35,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.safety import Tier, load_safety_rules
-from bot.safety_corpus import CORPUS_DIR, Example, read_examples
-from bot.safety_model import (
+from bot.safety.corpus import CORPUS_DIR, Example, read_examples
+from bot.safety.model import (
     DEFAULT_MODEL_PATH,
     FORMAT,
     HEADS,

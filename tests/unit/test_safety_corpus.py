@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.safety import CONCERN_CATEGORIES, CRISIS_CATEGORIES, Tier, load_safety_rules
-from bot.safety_corpus import (
+from bot.safety.corpus import (
     CORPUS_DIR,
     TARGET_BENIGN_FALSE_ALARMS,
     TARGET_CONCERN_RECALL,

@@ -1,4 +1,4 @@
-"""The trained second layer of the safety assessment (bot/safety_model.py, data/safety_model.json) and its training
+"""The trained second layer of the safety assessment (bot/safety/model.py, data/safety_model.json) and its training
 script. Figures are not asserted here beyond a few clear phrasings: scripts/train_safety_model.py prints them."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from types import ModuleType
 import pytest
 
 from bot.safety import BENIGN, Tier, default_safety_rules, load_safety_rules
-from bot.safety_model import (
+from bot.safety.model import (
     DEFAULT_MODEL_PATH,
     FORMAT,
     MATCHED,

@@ -15,9 +15,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.safety import SafetyAssessment, SafetyRules, Tier
+from bot.safety.assess import SafetyRules
+from bot.safety.tiers import SafetyAssessment, Tier
 
-CORPUS_DIR = Path(__file__).resolve().parent.parent / "tests" / "safety"
+CORPUS_DIR = Path(__file__).resolve().parent.parent.parent / "tests" / "safety"
 TIERS = {"crisis": Tier.CRISIS, "concern": Tier.CONCERN, "benign": Tier.BENIGN}
 
 # What the rules must reach on tests/safety/corpus.tsv.

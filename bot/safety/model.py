@@ -1,4 +1,4 @@
-"""The second layer of the safety assessment: a small linear classifier, asked after the grammar (bot/safety.py).
+"""The second layer of the safety assessment: a small linear classifier, asked after the grammar (bot/safety/).
 
 The grammar in data/safety.toml is exact but literal; this model reads the same text more loosely, so wording the
 grammar has never seen ("i wnat to be gone for good") can still raise the tier. It only ever raises it:
@@ -34,9 +34,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from bot.safety import BENIGN, SafetyAssessment, Tier, matchable_text
+from bot.safety.normalise import matchable_text
+from bot.safety.tiers import BENIGN, SafetyAssessment, Tier
 
-DEFAULT_MODEL_PATH = Path(__file__).resolve().parent.parent / "data" / "safety_model.json"
+DEFAULT_MODEL_PATH = Path(__file__).resolve().parent.parent.parent / "data" / "safety_model.json"
 FORMAT = "bounceback-safety-model/1"
 HEADS = ("crisis", "care")
 MAX_WINDOW = 32  # words
