@@ -43,6 +43,7 @@ from bot.safety.model import (
     HEADS,
     FeatureSpec,
     encode_head,
+    has_affect,
     load_safety_model,
     tokenise,
     weights_digest,
@@ -241,7 +242,12 @@ def out_of_fold(features: Featurised, examples: Sequence[Example], settings: Set
 
 
 def model_tiers(scores: dict[str, np.ndarray], crisis: float, care: float) -> np.ndarray:
-    return np.where(scores["crisis"] >= crisis, 2, np.where(scores["care"] >= care, 1, 0))
+    """The model's tiers; scores["affect"] (1.0 or 0.0 per example) gates the care head as bot/safety/model.py does."""
+    affect = scores.get("affect")
+    care_yes = scores["care"] >= care
+    if affect is not None:
+        care_yes &= affect > 0
+    return np.where(scores["crisis"] >= crisis, 2, np.where(care_yes, 1, 0))
 
 
 def figures(truth: np.ndarray, predicted: np.ndarray) -> tuple[float, float, float]:
@@ -257,14 +263,15 @@ CANDIDATES = np.round(np.arange(0.05, 0.996, 0.01), 2)
 
 def choose_thresholds(scores: dict[str, np.ndarray], truth: np.ndarray, grammar: np.ndarray,
                       max_false_alarms: float) -> tuple[float, float]:
-    """The pair maximising combined crisis + concern recall, the model's own false alarms <= the limit."""
+    """The pair maximising combined crisis + concern recall while grammar and model together raise at most
+    max_false_alarms benign false alarms (cross-validated)."""
     best: tuple[float, float, float, float] | None = None
     for crisis in CANDIDATES:
         for care in CANDIDATES:
             model = model_tiers(scores, crisis, care)
-            if figures(truth, model)[2] > max_false_alarms:
-                continue
             c_recall, k_recall, false_alarms = figures(truth, np.maximum(model, grammar))
+            if false_alarms > max_false_alarms:
+                continue
             key = (c_recall + k_recall, -false_alarms, crisis, care)
             if best is None or key > best:
                 best = key
@@ -319,7 +326,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bits", type=int, default=BITS, help="log2 of the number of hash buckets")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--iterations", type=int, default=300)
-    parser.add_argument("--max-false-alarms", type=float, default=0.03)
+    parser.add_argument("--max-false-alarms", type=float, default=0.04,
+                        help="most benign false alarms of grammar + model together, cross-validated")
     parser.add_argument("--quick", action="store_true", help="one setting, no grid: for tests")
     args = parser.parse_args(argv)
     started = time.perf_counter()
@@ -328,6 +336,7 @@ def main(argv: list[str] | None = None) -> int:
     truth = np.asarray([int(example.tier) for example in examples])
     rules = load_safety_rules()
     grammar = np.asarray([int(rules.assess(example.text).tier) for example in examples])
+    affect = np.asarray([float(has_affect(tokenise(example.text).words)) for example in examples])
     print(f"{len(examples)} phrasings: {int((truth == 2).sum())} crisis, {int((truth == 1).sum())} concern, "
           f"{int((truth == 0).sum())} benign")
     buckets = 1 << args.bits
@@ -337,6 +346,7 @@ def main(argv: list[str] | None = None) -> int:
         spec = FeatureSpec(args.bits, settings.char_min, settings.char_max, True)
         features = featurise(examples, spec)
         scores = out_of_fold(features, examples, settings, buckets, args.iterations, args.folds)
+        scores["affect"] = affect
         quality = model_only_quality(scores, truth, args.max_false_alarms)
         print(f"cv {settings}: model alone, mean recall at <= {args.max_false_alarms} false alarms: {quality:.3f}")
         results.append((quality, -grid.index(settings), settings, features, scores))
@@ -379,8 +389,9 @@ def main(argv: list[str] | None = None) -> int:
     payload["probes"] = [[text, *model.logits(text)] for text in PROBES]
     args.out.write_text(json.dumps(payload, indent=1) + "\n", encoding="utf-8")
     model = load_safety_model(args.out)
-    final = np.asarray([int(model.tier(model.scores(example.text))) for example in examples])
+    final = np.asarray([int(model.assess(example.text).tier) for example in examples])
     float_scores = example_scores(features, trained, range(len(examples)))
+    float_scores["affect"] = affect
     agree = float((model_tiers(float_scores, crisis_threshold, care_threshold) == final).mean())
     print("on the training data itself (optimistic):")
     print("  " + describe("model only", truth, final))

@@ -49,6 +49,24 @@ _LINE_BREAKS = re.compile(r"[\n\r\u2028\u2029\x0b\x0c\x85]+")
 _SENTENCE_END = re.compile(r"[.!?;:\u2026]+")
 _WORD = re.compile(r"[^\W_]+")
 _CACHE_SIZE = 50_000
+# The care head may only raise a text to CONCERN when the text speaks of the writer (a first-person word) and of how
+# they feel (an affect word): "honestly nothing", "n/a" or "I was terrible" in a form field are never a concern.
+_FIRST_PERSON_WORDS = "i im ive id ill me my myself mine"
+_AFFECT_WORDS = """
+feel feels feeling feelings felt sad sadness hopeless hopelessness empty emptiness numb alone lonely worthless useless
+tired exhausted drained hate cry crying cried stuck trapped burden pointless broken lost miserable depressed depression
+anxious scared afraid ashamed shame failure hurt hurting pain heavy dark darkness gone invisible unwanted unloved
+nobody nothing noone cant anymore give giving gave quit done over end ending die dying dead alive living life exist
+existing disappear vanish weight drowning sinking falling apart pieces fog grey blank hollow dread despair defeated
+"""
+FIRST_PERSON = frozenset(_FIRST_PERSON_WORDS.split())
+AFFECT = frozenset(_AFFECT_WORDS.split())
+
+
+def has_affect(words: Sequence[str]) -> bool:
+    """Whether some words hold both a first-person word and an affect word (the care head's gate)."""
+    present = set(words)
+    return not present.isdisjoint(FIRST_PERSON) and not present.isdisjoint(AFFECT)
 
 
 @dataclass(frozen=True)
@@ -241,17 +259,17 @@ class SafetyModel:
         return ModelScores(_sigmoid(crisis) if crisis > -math.inf else 0.0,
                            _sigmoid(care) if care > -math.inf else 0.0)
 
-    def tier(self, scores: ModelScores) -> Tier:
-        """The tier some scores read as with the shipped thresholds."""
+    def tier(self, scores: ModelScores, affect: bool = True) -> Tier:
+        """The tier some scores read as with the shipped thresholds (CONCERN only for a text with affect)."""
         if scores.crisis >= self.crisis.threshold:
             return Tier.CRISIS
-        if scores.care >= self.care.threshold:
+        if affect and scores.care >= self.care.threshold:
             return Tier.CONCERN
         return Tier.BENIGN
 
     def assess(self, text: str) -> SafetyAssessment:
         """BENIGN, or the tier the model reads with matched="model" (no category: the heads only know tiers)."""
-        tier = self.tier(self.scores(text))
+        tier = self.tier(self.scores(text), has_affect(tokenise(text).words))
         return BENIGN if tier is Tier.BENIGN else SafetyAssessment(tier, None, MATCHED)
 
 

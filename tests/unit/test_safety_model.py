@@ -187,3 +187,16 @@ def test_the_training_script_runs_on_a_tiny_subset(tmp_path: Path, capsys: pytes
     assert model.logits("I want to die") == load_safety_model(out).logits("I want to die")
     with pytest.raises(SystemExit, match="blind test set"):
         script.read_training([tmp_path / "blind3.tsv"])
+
+
+@pytest.mark.parametrize("text", ["honestly nothing", "n/a", "not much", "nothing went well", "idk", "I was terrible"])
+def test_short_dismissive_form_answers_are_benign(text: str) -> None:
+    assert default_safety_rules().assess(text) == BENIGN
+
+
+def test_the_care_head_needs_a_first_person_affect_word() -> None:
+    from bot.safety.model import has_affect
+
+    assert not has_affect(["honestly", "nothing"])
+    assert not has_affect(["i", "was", "terrible"])
+    assert has_affect(["i", "feel", "so", "empty"])
