@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._common import machine, percentile, table, write_results
 from bot.safety import Tier, load_safety_rules
-from bot.safety_corpus import corpus_files, read_examples
+from bot.safety.corpus import corpus_files, read_examples
 
 VENT_LENGTH = 4000
 

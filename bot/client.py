@@ -30,7 +30,7 @@ from bot.delivery import Delivery
 from bot.fallback import RouteHandler, UnclaimedInteractions
 from bot.retention import purge_expired_vents
 from bot.safety import DEFAULT_SAFETY_PATH, SafetyRules, load_safety_rules
-from bot.safety_model import default_safety_model
+from bot.safety.model import default_safety_model
 from bot.scheduling import Scheduler, Timer, TimerService
 from bot.storage import Database
 from bot.storage.checkins import CheckinRepository

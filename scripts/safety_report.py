@@ -1,6 +1,6 @@
 """How the safety rules do on the labelled phrasings: recall per category, false alarms, and every miss.
 
-The detailed tables are for the grammar with its trained second layer (bot/safety_model.py), as the bot runs it;
+The detailed tables are for the grammar with its trained second layer (bot/safety/model.py), as the bot runs it;
 a closing table puts the grammar-only figures beside them for each file.
 
 Run: .venv/bin/python scripts/safety_report.py [--check] [--quiet] [files...]
@@ -9,6 +9,8 @@ With no files, reads every tests/safety/*.tsv (corpus.tsv, heldout.tsv...), and 
 CONCERN or worse, benign false alarms <= 0.03).
 A blind test set (a file whose name starts with "blind", e.g. blind2.tsv) only ever shows its figures: its misses
 are never printed, in its own section or in "overall", so nobody tunes the rules on it by accident.
+--show-misses-of NAME prints the misses of a former blind set that has become development data (blind2.tsv);
+never of the current blind set (blind3.tsv), which the script refuses.
 """
 
 from __future__ import annotations
@@ -20,8 +22,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.safety import Tier, load_safety_rules
-from bot.safety_corpus import Evaluation, corpus_files, evaluate_files, format_evaluation
-from bot.safety_model import default_safety_model
+from bot.safety.corpus import Evaluation, corpus_files, evaluate_files, format_evaluation
+from bot.safety.model import default_safety_model
+
+# Blind test sets whose misses may never be shown.
+STILL_BLIND = frozenset({"blind3.tsv"})
 
 
 def _figures(evaluation: Evaluation) -> str:
@@ -34,7 +39,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("files", nargs="*", type=Path, help="labelled .tsv files (default: tests/safety/*.tsv)")
     parser.add_argument("--check", action="store_true", help="exit 1 if any file misses the targets")
     parser.add_argument("--quiet", action="store_true", help="figures only, no list of misses")
+    parser.add_argument("--show-misses-of", action="append", default=[], metavar="NAME",
+                        help="print the misses of this former blind set too (a file name such as blind2.tsv)")
     args = parser.parse_args(argv)
+    reveal = {Path(name).name for name in args.show_misses_of}
+    if reveal & STILL_BLIND:
+        print(f"{', '.join(sorted(reveal & STILL_BLIND))} is the current blind test set: its misses stay hidden",
+              file=sys.stderr)
+        return 2
     paths = args.files or corpus_files()
     if not paths:
         print("no labelled files found", file=sys.stderr)
@@ -43,7 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     results = evaluate_files(paths, load_safety_rules(model=default_safety_model()))
     failed = False
     for name, evaluation in results.items():
-        print(format_evaluation(f"== {name} (grammar + model)", evaluation, show_misses=not args.quiet))
+        print(format_evaluation(f"== {name} (grammar + model)", evaluation, show_misses=not args.quiet,
+                                reveal=reveal))
         print()
         failed |= name != "overall" and bool(evaluation.failures())
     print(f"{'':32} {'grammar only':^22}   {'grammar + model':^22}")

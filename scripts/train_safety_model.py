@@ -1,12 +1,13 @@
-"""Train the safety model (bot/safety_model.py) and write data/safety_model.json.
+"""Train the safety model (bot/safety/model.py) and write data/safety_model.json.
 
 Run: .venv/bin/python scripts/train_safety_model.py [--out data/safety_model.json] [--quick] [files...]
 
-Trains ONLY on the project's own hand-written phrasings: by default tests/safety/corpus.tsv, heldout.tsv and
-training_extra.tsv. Never tests/safety/blind2.tsv: that is the honest test set, and the script refuses it.
+Trains ONLY on the project's own hand-written phrasings: by default tests/safety/corpus.tsv, heldout.tsv,
+training_extra.tsv and blind2.tsv (a former blind set, development data since the third blind set was written).
+Never tests/safety/blind3.tsv: that is the honest test set now, and the script refuses it.
 
 Reproducible (fixed seed, full-batch optimisation, no threads). Steps:
-1. Each text is cut into windows exactly as bot/safety_model.py reads it; a short text is one window.
+1. Each text is cut into windows exactly as bot/safety/model.py reads it; a short text is one window.
 2. Two L2-regularised logistic heads (crisis vs rest; crisis or concern vs benign), class-balanced, trained by
    full-batch Adam on hashed sparse features (numpy only). Every window of a long benign text is a benign
    example; a long crisis or concern vent only lends its highest-scoring window (after a first pass without
@@ -35,13 +36,14 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.safety import Tier, load_safety_rules
-from bot.safety_corpus import CORPUS_DIR, Example, read_examples
-from bot.safety_model import (
+from bot.safety.corpus import CORPUS_DIR, Example, read_examples
+from bot.safety.model import (
     DEFAULT_MODEL_PATH,
     FORMAT,
     HEADS,
     FeatureSpec,
     encode_head,
+    has_affect,
     load_safety_model,
     tokenise,
     weights_digest,
@@ -49,8 +51,9 @@ from bot.safety_model import (
     windows,
 )
 
-DEFAULT_FILES = [CORPUS_DIR / "corpus.tsv", CORPUS_DIR / "heldout.tsv", CORPUS_DIR / "training_extra.tsv"]
-FORBIDDEN = {"blind2.tsv"}
+DEFAULT_FILES = [CORPUS_DIR / "corpus.tsv", CORPUS_DIR / "heldout.tsv", CORPUS_DIR / "training_extra.tsv",
+                 CORPUS_DIR / "blind2.tsv"]
+FORBIDDEN = {"blind3.tsv"}
 SEED = 13
 BITS = 17
 # Sentences whose scores are stored in the file: loading code must reproduce them (the hashing is the same).
@@ -239,7 +242,12 @@ def out_of_fold(features: Featurised, examples: Sequence[Example], settings: Set
 
 
 def model_tiers(scores: dict[str, np.ndarray], crisis: float, care: float) -> np.ndarray:
-    return np.where(scores["crisis"] >= crisis, 2, np.where(scores["care"] >= care, 1, 0))
+    """The model's tiers; scores["affect"] (1.0 or 0.0 per example) gates the care head as bot/safety/model.py does."""
+    affect = scores.get("affect")
+    care_yes = scores["care"] >= care
+    if affect is not None:
+        care_yes &= affect > 0
+    return np.where(scores["crisis"] >= crisis, 2, np.where(care_yes, 1, 0))
 
 
 def figures(truth: np.ndarray, predicted: np.ndarray) -> tuple[float, float, float]:
@@ -255,14 +263,15 @@ CANDIDATES = np.round(np.arange(0.05, 0.996, 0.01), 2)
 
 def choose_thresholds(scores: dict[str, np.ndarray], truth: np.ndarray, grammar: np.ndarray,
                       max_false_alarms: float) -> tuple[float, float]:
-    """The pair maximising combined crisis + concern recall, the model's own false alarms <= the limit."""
+    """The pair maximising combined crisis + concern recall while grammar and model together raise at most
+    max_false_alarms benign false alarms (cross-validated)."""
     best: tuple[float, float, float, float] | None = None
     for crisis in CANDIDATES:
         for care in CANDIDATES:
             model = model_tiers(scores, crisis, care)
-            if figures(truth, model)[2] > max_false_alarms:
-                continue
             c_recall, k_recall, false_alarms = figures(truth, np.maximum(model, grammar))
+            if false_alarms > max_false_alarms:
+                continue
             key = (c_recall + k_recall, -false_alarms, crisis, care)
             if best is None or key > best:
                 best = key
@@ -317,7 +326,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bits", type=int, default=BITS, help="log2 of the number of hash buckets")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--iterations", type=int, default=300)
-    parser.add_argument("--max-false-alarms", type=float, default=0.03)
+    parser.add_argument("--max-false-alarms", type=float, default=0.04,
+                        help="most benign false alarms of grammar + model together, cross-validated")
     parser.add_argument("--quick", action="store_true", help="one setting, no grid: for tests")
     args = parser.parse_args(argv)
     started = time.perf_counter()
@@ -326,6 +336,7 @@ def main(argv: list[str] | None = None) -> int:
     truth = np.asarray([int(example.tier) for example in examples])
     rules = load_safety_rules()
     grammar = np.asarray([int(rules.assess(example.text).tier) for example in examples])
+    affect = np.asarray([float(has_affect(tokenise(example.text).words)) for example in examples])
     print(f"{len(examples)} phrasings: {int((truth == 2).sum())} crisis, {int((truth == 1).sum())} concern, "
           f"{int((truth == 0).sum())} benign")
     buckets = 1 << args.bits
@@ -335,6 +346,7 @@ def main(argv: list[str] | None = None) -> int:
         spec = FeatureSpec(args.bits, settings.char_min, settings.char_max, True)
         features = featurise(examples, spec)
         scores = out_of_fold(features, examples, settings, buckets, args.iterations, args.folds)
+        scores["affect"] = affect
         quality = model_only_quality(scores, truth, args.max_false_alarms)
         print(f"cv {settings}: model alone, mean recall at <= {args.max_false_alarms} false alarms: {quality:.3f}")
         results.append((quality, -grid.index(settings), settings, features, scores))
@@ -377,8 +389,9 @@ def main(argv: list[str] | None = None) -> int:
     payload["probes"] = [[text, *model.logits(text)] for text in PROBES]
     args.out.write_text(json.dumps(payload, indent=1) + "\n", encoding="utf-8")
     model = load_safety_model(args.out)
-    final = np.asarray([int(model.tier(model.scores(example.text))) for example in examples])
+    final = np.asarray([int(model.assess(example.text).tier) for example in examples])
     float_scores = example_scores(features, trained, range(len(examples)))
+    float_scores["affect"] = affect
     agree = float((model_tiers(float_scores, crisis_threshold, care_threshold) == final).mean())
     print("on the training data itself (optimistic):")
     print("  " + describe("model only", truth, final))

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.safety import CONCERN_CATEGORIES, CRISIS_CATEGORIES, Tier, load_safety_rules
-from bot.safety_corpus import (
+from bot.safety.corpus import (
     CORPUS_DIR,
     TARGET_BENIGN_FALSE_ALARMS,
     TARGET_CONCERN_RECALL,
@@ -77,3 +77,12 @@ def test_a_blind_files_misses_are_never_printed(tmp_path: Path) -> None:
     assert "the sky is grey" in format_evaluation("overall", results["overall"])
     assert "2 in blind test sets, not shown" in format_evaluation("blind", results[str(blind)])
     assert results[str(blind)].tier(Tier.CRISIS).rate == 0
+
+
+def test_a_former_blind_files_misses_are_shown_only_when_asked(tmp_path: Path) -> None:
+    blind = tmp_path / "blind2.tsv"
+    blind.write_text("crisis\tplan\tthe weather is nice\n", encoding="utf-8")
+    evaluation = evaluate(read_examples(blind), load_safety_rules())
+    assert "the weather is nice" not in format_evaluation("blind2", evaluation)
+    assert "the weather is nice" in format_evaluation("blind2", evaluation, reveal={"blind2.tsv"})
+    assert "the weather is nice" not in format_evaluation("blind2", evaluation, reveal={"blind3.tsv"})

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.safety import Tier, load_safety_rules
-from bot.safety_corpus import CORPUS_DIR, read_examples
+from bot.safety.corpus import CORPUS_DIR, read_examples
 
 RULES = load_safety_rules()
 EXAMPLES = read_examples(CORPUS_DIR / "corpus.tsv")

@@ -126,6 +126,31 @@ EXAMPLES = {
     "unreal": "nothing seems real anymore",
     "numb_said": "numb, all the time",
     "future_trails_off": "my future feels",
+    # fourth batch
+    "wish_for_a_fatal_event": "some days i'm praying for a heart attack on the commute",
+    "fatal_event_welcome": "if the plane crashed on the way home i wouldn't mind",
+    "better_for_all_if_gone": "it would be simpler for my family if i wasn't around",
+    "gone_and_the_payout": "if i were not here the insurance payout would clear the mortgage",
+    "not_a_problem_much_longer": "don't worry, i won't be a burden for much longer",
+    "thinking_of_not_being_here": "i keep thinking about not being here anymore",
+    "ended_it_thoughts": "the end it all thoughts are back",
+    "decided_not_here_soon": "i've decided i'm not going to be around after this month",
+    "not_here_soon_at_peace": "i won't be here next week and i've made peace with it",
+    "chosen_day": "the date is set.",
+    "chosen_place": "i scouted out the railway bridge and a time",
+    "plan_said": "it's all mapped out now",
+    "high_place_when_alone": "the quarry after everyone's asleep",
+    "letter_scheduled": "wrote a message for my brother and set it to send next week",
+    "papers_with_a_note": "left the insurance policies out with a note for my husband",
+    "passwords_just_in_case": "told my sister my passwords, just in case",
+    "pills_from_many_shops": "picked up tablets from four different pharmacies",
+    "means_kept_for_a_reason": "kept the sleeping pills for a reason",
+    "hopeless_said": "i've stopped expecting anything good",
+    "burden_said": "i'm nothing but a drain to my parents",
+    "trapped_said": "there's no escaping any of this",
+    "empty_said": "i've stopped feeling anything since the layoff",
+    "no_future_said": "i can't imagine any life for myself past this",
+    "not_found_by_them": "going somewhere so my kids aren't the one who finds me",
 }
 
 
@@ -192,3 +217,25 @@ def test_run_together_and_slang() -> None:
         assert RULES.assess(text).is_crisis, text
     for text in ("lol kys if you ghost candidates", "the office is 12 kms away"):
         assert RULES.assess(text).tier is Tier.BENIGN, text
+
+
+@pytest.mark.parametrize("text", [
+    "I'm not going to hurt myself, I'm just angry",
+    "never had suicidal thoughts",
+    "no thoughts of ending anything",
+    "zero thoughts of ending myself, just of ending this job hunt",
+    "I don't have any plans to hurt myself",
+    "not wanting to end my life, just this week",
+    "nowhere near the point of harming myself",
+])
+def test_explicit_denials_are_benign(text: str) -> None:
+    assert RULES.assess(text).tier is Tier.BENIGN
+
+
+@pytest.mark.parametrize("text", [
+    "I'm not going to hurt myself, but I want to die",
+    "never had suicidal thoughts before, but now I want to kill myself",
+    "zero thoughts of quitting. I want to end my life",
+])
+def test_a_denial_does_not_cancel_a_signal_elsewhere(text: str) -> None:
+    assert RULES.assess(text).tier is Tier.CRISIS

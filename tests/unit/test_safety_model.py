@@ -1,4 +1,4 @@
-"""The trained second layer of the safety assessment (bot/safety_model.py, data/safety_model.json) and its training
+"""The trained second layer of the safety assessment (bot/safety/model.py, data/safety_model.json) and its training
 script. Figures are not asserted here beyond a few clear phrasings: scripts/train_safety_model.py prints them."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from types import ModuleType
 import pytest
 
 from bot.safety import BENIGN, Tier, default_safety_rules, load_safety_rules
-from bot.safety_model import (
+from bot.safety.model import (
     DEFAULT_MODEL_PATH,
     FORMAT,
     MATCHED,
@@ -79,7 +79,7 @@ def test_the_shipped_weights_load_check_and_stay_small() -> None:
     assert len(model.crisis.weights) == len(model.care.weights) == model.spec.buckets
     assert 0 < model.crisis.threshold < 1 and 0 < model.care.threshold < 1
     assert DEFAULT_MODEL_PATH.stat().st_size < 400_000
-    assert "blind2.tsv" not in data["trained_on"]
+    assert "blind3.tsv" not in data["trained_on"]
 
 
 def test_the_loading_code_hashes_features_as_training_did() -> None:
@@ -186,4 +186,17 @@ def test_the_training_script_runs_on_a_tiny_subset(tmp_path: Path, capsys: pytes
     assert model.spec.bits == 12
     assert model.logits("I want to die") == load_safety_model(out).logits("I want to die")
     with pytest.raises(SystemExit, match="blind test set"):
-        script.read_training([tmp_path / "blind2.tsv"])
+        script.read_training([tmp_path / "blind3.tsv"])
+
+
+@pytest.mark.parametrize("text", ["honestly nothing", "n/a", "not much", "nothing went well", "idk", "I was terrible"])
+def test_short_dismissive_form_answers_are_benign(text: str) -> None:
+    assert default_safety_rules().assess(text) == BENIGN
+
+
+def test_the_care_head_needs_a_first_person_affect_word() -> None:
+    from bot.safety.model import has_affect
+
+    assert not has_affect(["honestly", "nothing"])
+    assert not has_affect(["i", "was", "terrible"])
+    assert has_affect(["i", "feel", "so", "empty"])

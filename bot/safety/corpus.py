@@ -11,13 +11,14 @@ or worse (exact-tier figures are reported too); a benign phrasing is a false ala
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.safety import SafetyAssessment, SafetyRules, Tier
+from bot.safety.assess import SafetyRules
+from bot.safety.tiers import SafetyAssessment, Tier
 
-CORPUS_DIR = Path(__file__).resolve().parent.parent / "tests" / "safety"
+CORPUS_DIR = Path(__file__).resolve().parent.parent.parent / "tests" / "safety"
 TIERS = {"crisis": Tier.CRISIS, "concern": Tier.CONCERN, "benign": Tier.BENIGN}
 
 # What the rules must reach on tests/safety/corpus.tsv.
@@ -127,8 +128,10 @@ def evaluate(examples: Iterable[Example], rules: SafetyRules) -> Evaluation:
     return evaluation
 
 
-def format_evaluation(title: str, evaluation: Evaluation, *, show_misses: bool = True) -> str:
-    """A table per category, the tier totals, and the misses with their text (never those of a blind file)."""
+def format_evaluation(title: str, evaluation: Evaluation, *, show_misses: bool = True,
+                      reveal: Collection[str] = ()) -> str:
+    """A table per category, the tier totals, and the misses with their text (never those of a blind file, unless
+    its name is in `reveal`: a former blind set that has become development data)."""
     lines = [title, f"{'tier':8} {'category':20} {'count':>5} {'rate':>7} {'exact':>7}"]
     for tier in (Tier.CRISIS, Tier.CONCERN, Tier.BENIGN):
         measure = "false alarms" if tier is Tier.BENIGN else ("recall (tier>=CONCERN)" if tier is Tier.CONCERN
@@ -145,7 +148,8 @@ def format_evaluation(title: str, evaluation: Evaluation, *, show_misses: bool =
     lines.append("targets: " + ("met" if not failures else "MISSED: " + "; ".join(failures)))
     if show_misses:
         misses = [miss for tier in (Tier.CRISIS, Tier.CONCERN, Tier.BENIGN) for miss in evaluation.tier(tier).misses]
-        shown = [(example, assessment) for example, assessment in misses if not is_blind(example.path)]
+        shown = [(example, assessment) for example, assessment in misses
+                 if not is_blind(example.path) or example.path.name in reveal]
         hidden = len(misses) - len(shown)
         lines.append(f"misses and false alarms: {len(misses)}"
                      + (f" ({hidden} in blind test sets, not shown)" if hidden else ""))

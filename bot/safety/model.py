@@ -1,4 +1,4 @@
-"""The second layer of the safety assessment: a small linear classifier, asked after the grammar (bot/safety.py).
+"""The second layer of the safety assessment: a small linear classifier, asked after the grammar (bot/safety/).
 
 The grammar in data/safety.toml is exact but literal; this model reads the same text more loosely, so wording the
 grammar has never seen ("i wnat to be gone for good") can still raise the tier. It only ever raises it:
@@ -34,9 +34,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from bot.safety import BENIGN, SafetyAssessment, Tier, matchable_text
+from bot.safety.normalise import matchable_text
+from bot.safety.tiers import BENIGN, SafetyAssessment, Tier
 
-DEFAULT_MODEL_PATH = Path(__file__).resolve().parent.parent / "data" / "safety_model.json"
+DEFAULT_MODEL_PATH = Path(__file__).resolve().parent.parent.parent / "data" / "safety_model.json"
 FORMAT = "bounceback-safety-model/1"
 HEADS = ("crisis", "care")
 MAX_WINDOW = 32  # words
@@ -48,6 +49,24 @@ _LINE_BREAKS = re.compile(r"[\n\r\u2028\u2029\x0b\x0c\x85]+")
 _SENTENCE_END = re.compile(r"[.!?;:\u2026]+")
 _WORD = re.compile(r"[^\W_]+")
 _CACHE_SIZE = 50_000
+# The care head may only raise a text to CONCERN when the text speaks of the writer (a first-person word) and of how
+# they feel (an affect word): "honestly nothing", "n/a" or "I was terrible" in a form field are never a concern.
+_FIRST_PERSON_WORDS = "i im ive id ill me my myself mine"
+_AFFECT_WORDS = """
+feel feels feeling feelings felt sad sadness hopeless hopelessness empty emptiness numb alone lonely worthless useless
+tired exhausted drained hate cry crying cried stuck trapped burden pointless broken lost miserable depressed depression
+anxious scared afraid ashamed shame failure hurt hurting pain heavy dark darkness gone invisible unwanted unloved
+nobody nothing noone cant anymore give giving gave quit done over end ending die dying dead alive living life exist
+existing disappear vanish weight drowning sinking falling apart pieces fog grey blank hollow dread despair defeated
+"""
+FIRST_PERSON = frozenset(_FIRST_PERSON_WORDS.split())
+AFFECT = frozenset(_AFFECT_WORDS.split())
+
+
+def has_affect(words: Sequence[str]) -> bool:
+    """Whether some words hold both a first-person word and an affect word (the care head's gate)."""
+    present = set(words)
+    return not present.isdisjoint(FIRST_PERSON) and not present.isdisjoint(AFFECT)
 
 
 @dataclass(frozen=True)
@@ -240,17 +259,17 @@ class SafetyModel:
         return ModelScores(_sigmoid(crisis) if crisis > -math.inf else 0.0,
                            _sigmoid(care) if care > -math.inf else 0.0)
 
-    def tier(self, scores: ModelScores) -> Tier:
-        """The tier some scores read as with the shipped thresholds."""
+    def tier(self, scores: ModelScores, affect: bool = True) -> Tier:
+        """The tier some scores read as with the shipped thresholds (CONCERN only for a text with affect)."""
         if scores.crisis >= self.crisis.threshold:
             return Tier.CRISIS
-        if scores.care >= self.care.threshold:
+        if affect and scores.care >= self.care.threshold:
             return Tier.CONCERN
         return Tier.BENIGN
 
     def assess(self, text: str) -> SafetyAssessment:
         """BENIGN, or the tier the model reads with matched="model" (no category: the heads only know tiers)."""
-        tier = self.tier(self.scores(text))
+        tier = self.tier(self.scores(text), has_affect(tokenise(text).words))
         return BENIGN if tier is Tier.BENIGN else SafetyAssessment(tier, None, MATCHED)
 
 
