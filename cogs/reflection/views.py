@@ -13,7 +13,16 @@ from bot.components import StaticView
 from bot.content import plural
 from bot.delete_one import delete_this_button
 from bot.ui import CALM, BaseModal, reply, share_win_custom_id
-from cogs.reflection.logic import MAX_WHERE, Line, modal_title, parse_where, reflect_back, split_items, words
+from cogs.reflection.logic import (
+    MAX_WHERE,
+    NOTHING_GOOD_TOPIC,
+    Line,
+    modal_title,
+    parse_where,
+    reflect_back,
+    split_items,
+    words,
+)
 from cogs.reflection.store import ReflectionStore
 
 log = logging.getLogger(__name__)
@@ -30,7 +39,7 @@ def quote(text: str) -> str:
 async def say(bot: BouncebackBot, user_id: int, line: Line) -> str:
     """A line of the reply: a variant never shown twice in a row, with the member's words quoted in it."""
     variant = await bot.wording.pick(user_id, line.topic, line.variants)
-    return variant.format(**{name: quote(value) for name, value in line.quoted.items()})
+    return variant.format(**line.values, **{name: quote(value) for name, value in line.quoted.items()})
 
 
 class ReflectionModal(BaseModal):
@@ -44,7 +53,8 @@ class ReflectionModal(BaseModal):
         self.owner_id = owner_id
         self.checkin_id = checkin_id
         self.hard = self._input("hard", text["hard_placeholder"], MAX_HARD, required=False)
-        self.went_well = self._input("went_well", text["well_placeholder"], MAX_ANSWER, required=True)
+        # Optional: someone who feels nothing went well must not be pushed into writing something.
+        self.went_well = self._input("went_well", text["well_placeholder"], MAX_ANSWER, required=False)
         self.practise = self._input("practise", text["practise_placeholder"], MAX_ANSWER, required=False)
         self.differently = self._input("differently", text["differently_placeholder"], MAX_ANSWER, required=False)
         self.add_item(
@@ -105,19 +115,24 @@ class ReflectionModal(BaseModal):
             await reply(interaction, embeds=[*care.embeds, quiet], view=care.view())
             bot.dispatch("reflection_saved", self.owner_id, reflection_id)
             return
-        embed, view = await reflected(bot, self.owner_id, reflection_id, went_well, practise, differently, questions)
+        checkin = None if checkin_id is None else await bot.checkins.get(checkin_id, self.owner_id)
+        embed, view = await reflected(
+            bot, self.owner_id, reflection_id, went_well, practise, differently, questions,
+            stage=checkin.stage if checkin else None,
+        )
         await reply(interaction, embeds=[embed], view=view)
-        log.info("reflection %d saved with %d hard question(s)", reflection_id, len(questions))
+        log.info("reflection %d saved with %d hard questions", reflection_id, len(questions))
         bot.dispatch("reflection_saved", self.owner_id, reflection_id)
 
 
 async def reflected(
     bot: BouncebackBot, owner_id: int, reflection_id: int, went_well: str, practise: str | None,
-    differently: str | None, questions: list[str],
+    differently: str | None, questions: list[str], *, stage: str | None = None,
 ) -> tuple[discord.Embed, discord.ui.View]:
     """The reply to a saved reflection: their words reflected back, "Share as a win" and "Delete this"."""
     well, step = reflect_back(
-        went_well=went_well, practise_next=practise, do_differently=differently, hard_questions=questions
+        went_well=went_well, practise_next=practise, do_differently=differently, hard_questions=questions,
+        stage=stage,
     )
     description = f"{await say(bot, owner_id, well)}\n\n{await say(bot, owner_id, step)}"
     text = words()
@@ -131,6 +146,9 @@ async def reflected(
         label=text["share_button"], emoji="🎉", style=discord.ButtonStyle.secondary,
         custom_id=share_win_custom_id("reflection", reflection_id, owner_id),
     )
+    delete = delete_this_button("reflection", reflection_id, owner_id)
+    if well.topic == NOTHING_GOOD_TOPIC:
+        return embed, StaticView(delete)  # nothing they named as good is theirs to share as a win
     # The wins capability's DynamicItem answers "Share as a win" by its custom id; core answers "Delete this".
-    view = StaticView(share, delete_this_button("reflection", reflection_id, owner_id))
+    view = StaticView(share, delete)
     return embed, view

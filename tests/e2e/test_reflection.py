@@ -167,3 +167,43 @@ async def test_crisis_words_lead_with_helplines(harness: Harness) -> None:
     )
     assert result.message.embeds[0]["title"] == CRISIS_HEADING
     assert len(rows(harness, "SELECT * FROM reflections")) == 1
+
+
+NOTHING_WENT_WELL = [
+    "Honestly nothing. I was terrible", "n/a", "Not much, to be honest", "idk", "-", "nothing went well",
+    "I bombed all of it", "",
+]
+
+
+async def test_an_empty_dismissive_or_negative_went_well_is_met_honestly_never_praised(harness: Harness) -> None:
+    alex = harness.member("alex")
+    await alex.slash("rejected", company="Acme", role="Data Analyst", stage="technical")
+    checkin_id = rows(harness, "SELECT id FROM checkins")[0]["id"]
+    for answer in NOTHING_WENT_WELL:
+        opened = await alex.slash("reflect", rejection=str(checkin_id))
+        assert opened.modal is not None
+        result = await alex.submit_modal(opened.modal, {"went_well": answer} if answer else {})
+        text = result.message.text()
+        assert "technical interview" in text, answer  # the one small thing they did: the stage they reached
+        assert "strength" not in text and "“" not in text and "did well" not in text, answer
+        labels = [button.label for button in result.message.buttons()]
+        assert labels == ["Delete this"], answer
+    assert len(rows(harness, "SELECT * FROM reflections")) == len(NOTHING_WENT_WELL)
+
+
+async def test_without_a_stage_the_small_thing_is_showing_up_or_the_questions_named(harness: Harness) -> None:
+    alex = harness.member("alex")
+    opened = await alex.slash("reflect", rejection="new")
+    assert opened.modal is not None
+    plain_answer = await alex.submit_modal(opened.modal, {"went_well": "Not much tbh"})
+    assert "you showed up" in plain_answer.message.text()
+    again = await alex.slash("reflect", rejection="new")
+    assert again.modal is not None
+    with_questions = await alex.submit_modal(again.modal, {"went_well": "none", "hard": "Why should we hire you?"})
+    text = with_questions.message.text()
+    assert "questions that felt hardest" in text and "“Why should we hire you?”" in text
+    mixed = await alex.slash("reflect", rejection="new")
+    assert mixed.modal is not None
+    kind = await alex.submit_modal(mixed.modal, {"went_well": "I froze at first, but my project story landed"})
+    assert "“my project story landed”" in kind.message.text()
+    assert kind.message.find_button("Share as a win")
