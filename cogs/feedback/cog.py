@@ -96,6 +96,7 @@ class FeedbackCog(commands.Cog):
         rejection="Which rejection? Your recent ones are listed",
         interviewer="The interviewer's name, for the greeting (optional)",
         tone="How it should sound (warm if you don't pick)",
+        sign_as="Your name, to sign the message with (remembered for next time)",
     )
     @app_commands.choices(tone=[app_commands.Choice(name=texts()["tones"][tone], value=tone) for tone in TONES])
     async def draft(
@@ -104,6 +105,7 @@ class FeedbackCog(commands.Cog):
         rejection: str,
         interviewer: app_commands.Range[str, 1, MAX_NAME] | None = None,
         tone: app_commands.Choice[str] | None = None,
+        sign_as: app_commands.Range[str, 1, MAX_NAME] | None = None,
     ) -> None:
         """Show a draft for the chosen rejection, with its three buttons."""
         value = rejection.strip()
@@ -112,7 +114,7 @@ class FeedbackCog(commands.Cog):
         if checkin is None:
             await reply(interaction, texts()["no_checkin"])
             return
-        await start_draft(self.bot, interaction, checkin, interviewer, tone.value if tone else DEFAULT_TONE)
+        await start_draft(self.bot, interaction, checkin, interviewer, tone.value if tone else DEFAULT_TONE, sign_as)
 
     @draft.autocomplete("rejection")
     async def draft_rejection(self, interaction: Interaction, current: str) -> list[app_commands.Choice[str]]:

@@ -162,9 +162,9 @@ def about_phrase(company: str | None, role: str | None) -> str:
 
 
 def placeholders(
-    company: str | None, role: str | None, interviewer: str | None, sender: str, tone: str
+    company: str | None, role: str | None, interviewer: str | None, sender: str | None, tone: str
 ) -> dict[str, str]:
-    """The values a draft template is filled with."""
+    """The values a draft template is filled with; the company is named once, in {position}."""
     company, role = plain(company) or None, plain(role) or None
     greetings, phrases = words()["greetings"][tone], texts()["phrases"]
     name = clean_name(interviewer)
@@ -181,13 +181,14 @@ def placeholders(
         "greeting": greetings["named"].format(name=name) if name else greetings["unnamed"],
         "position": position,
         "subject_position": subject_position,
-        "team": phrases["team_at"].format(company=company) if company else phrases["your_team"],
-        "sender": clean_name(sender) or "",
+        "team": phrases["your_team"],  # they work there: naming the company again reads like a form letter
+        "sender": clean_name(sender) or str(words()["sign_placeholder"]),
     }
 
 
 def compose_draft(
-    variant: dict[str, str], *, tone: str, company: str | None, role: str | None, interviewer: str | None, sender: str
+    variant: dict[str, str], *, tone: str, company: str | None, role: str | None, interviewer: str | None,
+    sender: str | None,
 ) -> Draft:
     """Fill one template variant with the rejection's details."""
     values = placeholders(company, role, interviewer, sender, tone)

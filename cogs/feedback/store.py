@@ -142,6 +142,22 @@ class FeedbackStore:
         )
         return [self._cipher.decrypt(row["text_encrypted"]) for row in rows]
 
+    async def signature(self, user_id: int) -> str | None:
+        """The name the member signs requests with, if they gave one."""
+        value = await self._database.fetchval(
+            "SELECT name_encrypted FROM feedback_signatures WHERE user_id = ?", (user_id,)
+        )
+        return self._cipher.decrypt_optional(value)
+
+    async def set_signature(self, user_id: int, name: str, now: datetime) -> None:
+        """Remember the name the member signs requests with (the latest one given wins)."""
+        await self._database.execute(
+            "INSERT INTO feedback_signatures (user_id, name_encrypted, updated_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (user_id) DO UPDATE SET name_encrypted = excluded.name_encrypted, "
+            "updated_at = excluded.updated_at",
+            (user_id, self._cipher.encrypt(name), to_iso(now)),
+        )
+
     async def delete(self, tx: Transaction, request_id: int, user_id: int) -> bool:
         """Delete one of the member's requests and its notes; False if there was none."""
         await tx.execute("DELETE FROM feedback_notes WHERE request_id = ? AND user_id = ?", (request_id, user_id))

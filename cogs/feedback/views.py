@@ -68,33 +68,44 @@ def followup_view(request_id: int, owner_id: int) -> StaticView:
 
 
 async def start_draft(
-    bot: BouncebackBot, interaction: Interaction, checkin: Checkin, interviewer: str | None, tone: str
+    bot: BouncebackBot, interaction: Interaction, checkin: Checkin, interviewer: str | None, tone: str,
+    sign_as: str | None = None,
 ) -> None:
-    """Write a draft for a check-in, store it as a request, and show it with its buttons."""
+    """Write a draft for a check-in, store it as a request, and show it with its buttons.
+
+    `sign_as` is the name to sign with, remembered for later drafts; without one the draft says `[Your name]`.
+    """
+    user_id, store = interaction.user.id, store_of(bot)
+    assessment = await bot.care.assess(interaction, user_id, interviewer, sign_as)
+    signature = clean_name(sign_as)
+    if signature and not assessment.needs_care:
+        await store.set_signature(user_id, signature, bot.now())
+    else:
+        signature = await store.signature(user_id)
     variants = words()["tones"][tone]
     numbers = [str(i) for i in range(len(variants))]
-    index = int(await bot.wording.pick(interaction.user.id, f"feedback:draft:{tone}", numbers))
+    index = int(await bot.wording.pick(user_id, f"feedback:draft:{tone}", numbers))
     draft = compose_draft(
         variants[index], tone=tone, company=checkin.company, role=checkin.role, interviewer=interviewer,
-        sender=interaction.user.display_name,
+        sender=signature,
     )
-    request_id = await store_of(bot).create(
-        user_id=interaction.user.id, checkin_id=checkin.id, tone=tone,
+    request_id = await store.create(
+        user_id=user_id, checkin_id=checkin.id, tone=tone,
         interviewer_name=clean_name(interviewer), subject=draft.subject, body=draft.body, now=bot.now(),
     )
-    intro = await pick(bot, interaction.user.id, "draft_intro")
-    assessment = await bot.care.assess(interaction, interaction.user.id, interviewer)
     if assessment.needs_care:
         # Support first; the draft is kept privately for later (see /feedback list), not pressed on them now.
         care = await bot.care.reply_parts(interaction, assessment)
         quiet = discord.Embed(description=care_words()["quiet"]["feedback_saved"], colour=WARM)
         await reply(interaction, embeds=[*care.embeds, quiet], view=care.view())
     else:
+        intro = await bot.wording.pick(user_id, f"feedback:draft_intro:{tone}", words()["draft_intro"][tone])
+        if signature is None:
+            intro += "\n" + str(words()["sign_hint"])
         await reply(
-            interaction, draft_message(intro, draft.subject, draft.body),
-            view=draft_view(bot, request_id, interaction.user.id),
+            interaction, draft_message(intro, draft.subject, draft.body), view=draft_view(bot, request_id, user_id)
         )
-    bot.dispatch("feedback_state_changed", interaction.user.id, request_id, "drafted")
+    bot.dispatch("feedback_state_changed", user_id, request_id, "drafted")
 
 
 async def on_sent(bot: BouncebackBot, interaction: Interaction, request: FeedbackRequest) -> None:
@@ -286,13 +297,14 @@ async def ask_for_feedback(interaction: Interaction, checkin_id: int, owner_id: 
     if checkin is None:
         await reply(interaction, texts()["no_checkin"])
         return
-    await interaction.response.send_modal(DraftOptionsModal(checkin.id, owner_id))
+    signature = await store_of(interaction.client).signature(owner_id)
+    await interaction.response.send_modal(DraftOptionsModal(checkin.id, owner_id, signature))
 
 
 class DraftOptionsModal(BaseModal):
-    """Interviewer name (optional) and tone, for a draft started from the button after /rejected."""
+    """Interviewer name (optional), tone and the name to sign with, for a draft started after /rejected."""
 
-    def __init__(self, checkin_id: int, owner_id: int) -> None:
+    def __init__(self, checkin_id: int, owner_id: int, signature: str | None = None) -> None:
         text = texts()
         super().__init__(title=fits_title(text["ask_step"]), custom_id=f"feedback:options:{checkin_id}:{owner_id}")
         self.checkin_id = checkin_id
@@ -309,10 +321,17 @@ class DraftOptionsModal(BaseModal):
             ],
         )
         labels = text["options_modal"]
+        self.sign_as: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            style=discord.TextStyle.short, custom_id="sign_as", required=False, max_length=MAX_NAME,
+            placeholder=labels["sign_placeholder"], default=signature,
+        )
         self.add_item(
             discord.ui.Label(text=labels["name_label"], description=labels["name_description"], component=self.name)
         )
         self.add_item(discord.ui.Label(text=labels["tone_label"], component=self.tone))
+        self.add_item(
+            discord.ui.Label(text=labels["sign_label"], description=labels["sign_description"], component=self.sign_as)
+        )
 
     async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
         """Write the draft."""
@@ -322,7 +341,8 @@ class DraftOptionsModal(BaseModal):
             await reply(interaction, texts()["no_checkin"])
             return
         tone = (self.tone.values or [DEFAULT_TONE])[0]
-        await start_draft(bot, interaction, checkin, self.name.value, tone if tone in TONES else DEFAULT_TONE)
+        tone = tone if tone in TONES else DEFAULT_TONE
+        await start_draft(bot, interaction, checkin, self.name.value, tone, self.sign_as.value or None)
 
 
 class RequestPicker(OwnedSelect, prefix="feedback:pick", fields=("owner_id",)):

@@ -88,7 +88,8 @@ async def seed_member(harness: Harness, member: SimulatedMember, marker: Marker)
 
     if loaded(harness, "feedback"):
         draft = await member.slash(
-            "feedback draft", rejection=str(checkin_id), interviewer=marker.text("interviewer", "Jo"), tone="warm"
+            "feedback draft", rejection=str(checkin_id), interviewer=marker.text("interviewer", "Jo"), tone="warm",
+            sign_as=marker.text("signature", "Sam"),
         )
         assert draft.message is not None
         await member.click(draft.message, "I sent it")

@@ -229,3 +229,44 @@ async def test_closed_dms_do_not_break_the_reminder(harness: Harness) -> None:
     assert alex.dms() == []
     assert rows(harness, "SELECT state FROM timers WHERE kind = 'feedback_remind'")[0]["state"] == "done"
     assert request_state(harness, request_id) == "drafted"
+
+
+def copyable_message(text: str) -> str:
+    """The message part of a draft, as the member copies it."""
+    return text.split("**Message**\n```\n", 1)[1].rsplit("```", 1)[0].strip()
+
+
+async def test_intro_fits_the_tone_company_named_once_and_a_clear_name_to_fill_in(harness: Harness) -> None:
+    alex = harness.member("alex")
+    checkin_id = await check_in(harness, alex, "Acme")
+    for tone in ("formal", "warm", "formal", "warm"):
+        shown = await alex.slash("feedback draft", rejection=str(checkin_id), tone=tone)
+        text = shown.message.text()
+        intro, body = text.split("**Subject**")[0], copyable_message(text)
+        assert "short on purpose" not in intro and "short" not in intro.casefold(), intro
+        assert body.count("Acme") == 1, body
+        assert body.endswith("[Your name]") and "[Your name]" in intro
+        assert ("formal" in intro) == (tone == "formal"), intro
+    brief = await alex.slash("feedback draft", rejection=str(checkin_id), tone="brief")
+    assert "short" in brief.message.text().split("**Subject**")[0].casefold()
+    assert "alex" not in copyable_message(brief.message.text()).casefold()
+
+
+async def test_a_name_to_sign_with_is_given_once_and_remembered_privately(harness: Harness) -> None:
+    alex = harness.member("alex")
+    checkin_id = await check_in(harness, alex, "Acme")
+    signed = await alex.slash("feedback draft", rejection=str(checkin_id), sign_as="Alex Morgan")
+    assert copyable_message(signed.message.text()).endswith("Alex Morgan")
+    assert "[Your name]" not in signed.message.text()
+    later = await alex.slash("feedback draft", rejection=str(checkin_id), tone="formal")
+    assert copyable_message(later.message.text()).endswith("Alex Morgan")
+    [row] = rows(harness, "SELECT * FROM feedback_signatures")
+    assert row["user_id"] == alex.user_id and "Morgan" not in row["name_encrypted"]
+    start = await alex.slash("rejected", company="Hooli")
+    picked = await alex.select(start.message, "checkin:feeling", ["frustrated"])
+    four = next(b for b in picked.message.buttons() if b.custom_id and b.custom_id.endswith(":4"))
+    final = await alex.click(picked.message, four.custom_id)
+    opened = await alex.click(final.message, "Ask for feedback")
+    assert opened.modal is not None and opened.modal.field("sign_as").value == "Alex Morgan"
+    renamed = await alex.submit_modal(opened.modal, {"sign_as": "A. Morgan"})
+    assert copyable_message(renamed.message.text()).endswith("A. Morgan")

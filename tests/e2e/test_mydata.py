@@ -165,7 +165,7 @@ async def test_delete_removes_every_row_about_the_member_everywhere(harness: Har
     expected = {"users", "checkins", "wording_history", "mood_fillins"}
     for command, tables in (
         ("reflect", {"reflections", "hard_questions"}),
-        ("feedback", {"feedback_requests", "feedback_notes", "timers"}),
+        ("feedback", {"feedback_requests", "feedback_notes", "feedback_signatures", "timers"}),
         ("win", {"wins", "win_cheers"}),
         ("practice", {"practice_sessions", "practice_turns", "practice_answers", "practice_reviews"}),
         ("nudges", {"nudge_subscriptions", "nudge_ledger", "mood_logs"}),

@@ -43,7 +43,8 @@ def test_variant_is_personalised_polite_and_asks_both_questions(
         variant, tone=tone, company="Acme Robotics", role="Data Analyst", interviewer="Sam Rivera", sender="Alex"
     )
     assert "Data Analyst" in draft.subject and "Acme Robotics" in draft.subject
-    assert "Acme Robotics" in draft.body and "Data Analyst" in draft.body
+    assert draft.body.count("Acme Robotics") == 1, "the company is named once in the body"
+    assert "Data Analyst" in draft.body
     assert "Sam Rivera" in draft.body.splitlines()[0]
     assert draft.body.rstrip().endswith("Alex")
     assert IMPROVE.search(draft.body), "asks what to improve"
@@ -109,4 +110,24 @@ def test_message_wording_has_the_placeholders_the_code_fills() -> None:
     }.items():
         assert data[key], key
         assert all(needed in line for line in data[key]), key
-    assert all("{" not in line for line in data["not_now"] + data["no_reply"] + data["draft_intro"])
+    intros = [line for tone in TONES for line in data["draft_intro"][tone]]
+    assert all("{" not in line for line in data["not_now"] + data["no_reply"] + intros)
+
+
+@pytest.mark.parametrize(("tone", "number", "variant"), variants())
+def test_without_a_name_to_sign_with_the_draft_leaves_a_clear_blank(
+    tone: str, number: int, variant: dict[str, str]
+) -> None:
+    draft = compose_draft(variant, tone=tone, company="Acme", role="Analyst", interviewer=None, sender=None)
+    assert draft.body.rstrip().endswith("[Your name]")
+    assert draft.body.count("Acme") == 1
+
+
+def test_each_tone_has_its_own_intro_and_only_the_brief_one_calls_itself_short() -> None:
+    intros = words()["draft_intro"]
+    assert set(intros) == set(TONES)
+    for tone in TONES:
+        assert intros[tone]
+        for intro in intros[tone]:
+            assert ("short" in intro.casefold() or "brief" in intro.casefold()) == (tone == "brief"), intro
+    assert all("formal" in intro for intro in intros["formal"])
