@@ -141,12 +141,10 @@ class FeedbackCog(commands.Cog):
         closed = closed_counts(counts)
         if closed:
             embed.add_field(name=words["closed"], value=" · ".join(closed), inline=False)
-        if waiting:
-            recent = waiting
-        else:
-            everything = await self.store.recent(user_id)
-            recent = [request for request in everything if request.state == "dismissed"]
-        view = StaticView(RequestPicker(user_id, recent)) if recent else StaticView()
+        # A draft set aside with "Not now" stays reachable here, as its reply promised, open requests or not.
+        aside = [request for request in await self.store.recent(user_id) if request.state == "dismissed"]
+        pickable = [*waiting, *aside][:MAX_CHOICES]
+        view = StaticView(RequestPicker(user_id, pickable)) if pickable else StaticView()
         await reply(interaction, embed=embed, view=view)
 
     async def remind_due(self, timer: Timer) -> None:

@@ -270,3 +270,21 @@ async def test_a_name_to_sign_with_is_given_once_and_remembered_privately(harnes
     assert opened.modal is not None and opened.modal.field("sign_as").value == "Alex Morgan"
     renamed = await alex.submit_modal(opened.modal, {"sign_as": "A. Morgan"})
     assert copyable_message(renamed.message.text()).endswith("A. Morgan")
+
+
+async def test_a_draft_set_aside_is_reopened_from_the_list_while_another_request_is_open(harness: Harness) -> None:
+    alex = harness.member("alex")
+    aside = await draft(harness, alex, "Globex")
+    aside_id = latest_request_id(harness)
+    said = await alex.click(aside, "Not now")
+    assert "/feedback list" in said.message.text()
+    await sent(harness, alex, "Acme")
+    listed = await alex.slash("feedback list")
+    card = await alex.select(listed.message, "feedback:pick", [str(aside_id)])
+    text = card.message.text()
+    assert "Globex" in text and "```" in text
+    assert [button.label for button in card.message.buttons()] == [
+        "I sent it", "Remind me in 2 days", "Not now", "Delete this",
+    ]
+    await alex.click(card.message, "I sent it")
+    assert request_state(harness, aside_id) == "sent"
