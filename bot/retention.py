@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from bot.clock import discord_timestamp, from_iso, to_iso
 from bot.content import load_content, plural
+from bot.local_time import member_zone, sensible_moment
 from bot.storage.database import Database
-from bot.timezones import zone_or_none
+from bot.timezones import local_due
 
 if TYPE_CHECKING:
     from bot.client import BouncebackBot
 
 VENT_WARNING_KIND = "vent_expiry_warning"
-# The day-before DM goes out at this local hour in the member's nudge time zone, or at noon UTC.
+# The day-before DM goes out at this local hour in the member's zone (nudge zone, else their locale's, else UTC).
 WARNING_LOCAL_HOUR = 10
-WARNING_UTC_HOUR = 12
 
 log = logging.getLogger(__name__)
 
@@ -77,19 +77,16 @@ async def keep_vent_longer(database: Database, vent: KeptVent, days: int, now: d
 
 
 async def warning_time(database: Database, user_id: int, expires_at: datetime, now: datetime) -> datetime:
-    """When to warn: the day before, mid-morning in the member's nudge time zone if known, else at noon UTC."""
-    zone = zone_or_none(
-        await database.fetchval("SELECT timezone FROM nudge_subscriptions WHERE user_id = ?", (user_id,))
-    )
-    if zone is not None:
-        day = (expires_at.astimezone(zone) - timedelta(days=1)).date()
-        at = datetime.combine(day, time(WARNING_LOCAL_HOUR), zone).astimezone(UTC)
-    else:
-        day = (expires_at.astimezone(UTC) - timedelta(days=1)).date()
-        at = datetime.combine(day, time(WARNING_UTC_HOUR), UTC)
+    """When to warn: the day before, mid-morning in the member's zone (see `bot.local_time`), in their daytime."""
+    zone = await member_zone(database, user_id)
+    day = (expires_at.astimezone(zone) - timedelta(days=1)).date()
+    at = local_due(day, time(WARNING_LOCAL_HOUR), zone)
     if at >= expires_at:
         at = expires_at - timedelta(hours=12)
-    return max(at, now)
+    at = max(at, now)
+    moved = sensible_moment(at, zone)
+    # Only while it still comes before the vent is cleared: a late warning would be no warning at all.
+    return moved if moved < expires_at else at
 
 
 async def schedule_vent_warning(bot: BouncebackBot, vent: KeptVent) -> None:

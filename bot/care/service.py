@@ -20,9 +20,10 @@ from bot.care.store import CareStore, MemberContext
 from bot.clock import discord_timestamp
 from bot.components import StaticView
 from bot.content import load_content
+from bot.local_time import zone_of
 from bot.safety import BENIGN, SafetyAssessment, SafetyRules, Tier
 from bot.support import Region, crisis_embeds, resolve_region
-from bot.timezones import local_due, zone_for_locale, zone_or_none
+from bot.timezones import local_due
 from bot.ui import CARE
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CHECKIN_KIND = "care_checkin"
+# The check-in is one of the DMs the bot sends on its own: its hour sits inside local daytime (bot.local_time).
 CHECKIN_HOUR = time(10, 0)
 # A check-in "tomorrow" never comes sooner than this, so pressing the button late at night doesn't bring a DM
 # a few hours later.
@@ -169,7 +171,7 @@ class CareService:
     async def member_zone(self, user_id: int, context: MemberContext | None = None) -> ZoneInfo:
         """Where the member's day happens: their nudge zone, else the zone their language suggests, else UTC."""
         context = context or await self.store.context(user_id)
-        return zone_or_none(context.timezone) or zone_or_none(zone_for_locale(context.locale)) or ZoneInfo("UTC")
+        return zone_of(context.timezone, context.locale)
 
     async def plan_checkin(self, user_id: int) -> tuple[datetime, bool]:
         """Schedule the one check-in DM for tomorrow (at most one pending); returns (when, newly planned)."""

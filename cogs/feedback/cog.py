@@ -20,6 +20,7 @@ from cogs.feedback.flow import (
     FOLLOWUP_KIND,
     REMIND_KIND,
     DeliveryDeferred,
+    daytime,
     ghosted_text,
     pick,
     schedule_of,
@@ -195,6 +196,7 @@ class FeedbackCog(commands.Cog):
             )
         # Unanswered asks repeat; with DMs closed, only the quiet close at the cut-off remains.
         due = rules.next_followup_at(request.sent_at, now) if reachable else rules.ghosted_at(request.sent_at)
+        due = await daytime(bot, request.user_id, due)
         async with bot.database.transaction() as tx:
             await self.store.record_ask(tx, request.id, timer.id, due, now)
             await bot.scheduler.timer(
@@ -223,7 +225,7 @@ class FeedbackCog(commands.Cog):
             return
         rules, now = schedule_of(bot), bot.now()
         ghosted = rules.is_ghosted(request.sent_at, now)
-        due = rules.next_followup_at(request.sent_at, now)
+        due = await daytime(bot, request.user_id, rules.next_followup_at(request.sent_at, now))
         async with bot.database.transaction() as tx:
             if ghosted:
                 changed = await self.store.set_state(

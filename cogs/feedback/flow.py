@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.client import BouncebackBot
+from bot.client import BouncebackBot, Interaction
+from bot.local_time import sensible_moment_for
 from cogs.feedback.logic import FeedbackRequest, FeedbackSchedule, about_phrase, humanize_delay, texts, words
 from cogs.feedback.store import FeedbackStore
 
@@ -30,6 +31,16 @@ def schedule_of(bot: BouncebackBot) -> FeedbackSchedule:
 def remind_label(bot: BouncebackBot) -> str:
     """The reminder button's label, from the configured delay."""
     return str(texts()["remind_in"]).format(delay=humanize_delay(bot.settings.feedback_remind_delay_seconds))
+
+
+async def daytime(bot: BouncebackBot, user_id: int, due: datetime, interaction: Interaction | None = None) -> datetime:
+    """When a DM due at `due` should go out: the first moment of the member's local daytime at or after it.
+
+    Pressing a button tells us the member's Discord locale; it is kept as a hint for their zone.
+    """
+    if interaction is not None:
+        await bot.care.store.remember_locale(user_id, str(interaction.locale), bot.now())
+    return await sensible_moment_for(bot.database, user_id, due)
 
 
 async def pick(bot: BouncebackBot, user_id: int, key: str) -> str:

@@ -18,6 +18,7 @@ from bot.ui import CALM, WARM, BaseModal, reply
 from cogs.feedback.flow import (
     FOLLOWUP_KIND,
     REMIND_KIND,
+    daytime,
     ghosted_text,
     pick,
     remind_label,
@@ -111,7 +112,7 @@ async def start_draft(
 async def on_sent(bot: BouncebackBot, interaction: Interaction, request: FeedbackRequest) -> None:
     """"I sent it": wait, then ask whether they replied."""
     now = bot.now()
-    due = schedule_of(bot).first_followup_at(now)
+    due = await daytime(bot, request.user_id, schedule_of(bot).first_followup_at(now), interaction)
     if not await transition(
         bot, request, "sent", allowed_from=("drafted", "remind", "dismissed"), sent_at=now, next_action_at=due,
         cancel=(REMIND_KIND,), schedule=(FOLLOWUP_KIND, due),
@@ -124,7 +125,7 @@ async def on_sent(bot: BouncebackBot, interaction: Interaction, request: Feedbac
 
 async def on_remind(bot: BouncebackBot, interaction: Interaction, request: FeedbackRequest) -> None:
     """"Remind me": send the draft again after the configured delay."""
-    due = schedule_of(bot).remind_at(bot.now())
+    due = await daytime(bot, request.user_id, schedule_of(bot).remind_at(bot.now()), interaction)
     if not await transition(
         bot, request, "remind", allowed_from=("drafted", "remind", "dismissed"), next_action_at=due,
         cancel=(REMIND_KIND,), schedule=(REMIND_KIND, due),
@@ -159,7 +160,7 @@ async def on_not_yet(bot: BouncebackBot, interaction: Interaction, request: Feed
         else:
             await reply(interaction, already(request))
         return
-    due = rules.next_followup_at(request.sent_at, now)
+    due = await daytime(bot, request.user_id, rules.next_followup_at(request.sent_at, now), interaction)
     if not await transition(
         bot, request, "sent", allowed_from=("sent",), next_action_at=due,
         cancel=(FOLLOWUP_KIND,), schedule=(FOLLOWUP_KIND, due),

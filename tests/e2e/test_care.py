@@ -64,7 +64,7 @@ async def via_feedback_reply(harness: Harness, member: SimulatedMember, text: st
     checkin_id = rows(harness, "SELECT MAX(id) AS id FROM checkins")[0]["id"]
     drafted = await member.slash("feedback draft", rejection=str(checkin_id))
     await member.click(drafted.message, "I sent it")
-    await harness.advance(7 * DAY)
+    await harness.advance(7 * DAY + timedelta(hours=6))  # follow-ups wait for daytime (en-US: New York, 10:00)
     dm = await member.wait_for_dm()
     opened = await member.click(dm, "They replied")
     assert opened.modal is not None

@@ -172,7 +172,7 @@ async def test_erasure_deletes_the_dms_that_carried_the_members_words(harness: H
     [checkin] = rows(harness, "SELECT id FROM checkins WHERE user_id = ?", (alex.user_id,))
     drafted = await alex.slash("feedback draft", rejection=str(checkin["id"]), interviewer="Sam Rivera")
     await alex.click(drafted.message, "Remind me in 2 days")
-    await harness.advance(2 * DAY)
+    await harness.advance(2 * DAY + timedelta(hours=6))  # the reminder waits for 10:00 in New York (en-US)
     reminder = await alex.wait_for_dm(lambda m: "Sam" in m.text())
     await alex.click(reminder, "I sent it")
     await harness.advance(8 * DAY)

@@ -153,14 +153,15 @@ async def test_the_timer_tick_and_the_nudge_tick_survive_and_catch_up(
     caplog.set_level(logging.INFO)
     await harness.restart(feedback_remind_delay_seconds=1800)  # the reminder falls due at 09:30, the nudge at 10:00
     alex = harness.member("alex")
-    await alex.slash("rejected", company="Acme")
-    choices = await alex.autocomplete("feedback draft", "rejection", "")
-    drafted = await alex.slash("feedback draft", rejection=choices[0]["value"])
-    await alex.click(drafted.message, "Remind me")  # a durable timer
+    # Nudges first: their zone (London) is where the reminder's 09:30 is daytime, so it is not moved.
     started = await alex.slash("nudges start", time="10:00", timezone="Europe/London")
     if started.deferred:
         await started.wait_final()
     await alex.wait_for_dm()  # the welcome
+    await alex.slash("rejected", company="Acme")
+    choices = await alex.autocomplete("feedback draft", "rejection", "")
+    drafted = await alex.slash("feedback draft", rejection=choices[0]["value"])
+    await alex.click(drafted.message, "Remind me")  # a durable timer
     harness.clock.advance(timedelta(hours=1))  # the reminder and a nudge are both due
 
     def logged(text: str) -> Callable[[], bool]:

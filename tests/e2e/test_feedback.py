@@ -5,12 +5,22 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
 
 from cogs.reflection.store import ReflectionStore
 from emulator import EmulatedMessage, SimulatedMember
 from tests.harness import Harness
 
 DAY = timedelta(days=1)
+
+
+@pytest.fixture(autouse=True)
+def new_york_morning(harness: Harness) -> None:
+    """Start at 10:00 in New York, the zone the emulator's en-US locale suggests, so DMs due a whole number of
+    days later fall in the member's daytime and arrive exactly then."""
+    harness.clock.advance(timedelta(hours=6))
 
 
 def rows(harness: Harness, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
@@ -248,7 +258,8 @@ async def test_intro_fits_the_tone_company_named_once_and_a_clear_name_to_fill_i
         assert body.endswith("[Your name]") and "[Your name]" in intro
         assert ("formal" in intro) == (tone == "formal"), intro
     brief = await alex.slash("feedback draft", rejection=str(checkin_id), tone="brief")
-    assert "short" in brief.message.text().split("**Subject**")[0].casefold()
+    brief_intro = brief.message.text().split("**Subject**")[0].casefold()
+    assert "short" in brief_intro or "brief" in brief_intro
     assert "alex" not in copyable_message(brief.message.text()).casefold()
 
 
@@ -288,3 +299,23 @@ async def test_a_draft_set_aside_is_reopened_from_the_list_while_another_request
     ]
     await alex.click(card.message, "I sent it")
     assert request_state(harness, aside_id) == "sent"
+
+
+async def test_follow_ups_arrive_in_each_member_s_daytime_tokyo_and_los_angeles(harness: Harness) -> None:
+    hana = harness.member("hana", locale="ja")  # no nudge zone: her Discord locale suggests Asia/Tokyo
+    lee = harness.member("lee")
+    await lee.slash("nudges start", time="10:00", timezone="America/Los_Angeles")
+    # 15:00 UTC: midnight in Tokyo, 07:00 in Los Angeles. A week later at the same instant is night for both.
+    zones = {hana.user_id: ZoneInfo("Asia/Tokyo"), lee.user_id: ZoneInfo("America/Los_Angeles")}
+    for member, company in ((hana, "Acme"), (lee, "Globex")):
+        await member.click(await draft(harness, member, company), "I sent it")
+    await harness.advance(6 * DAY)
+    arrived: dict[int, str] = {}
+    for _ in range(48):
+        await harness.advance(timedelta(hours=1))
+        for member in (hana, lee):
+            asks = [dm for dm in member.dms() if dm.buttons() and dm.find_button("They replied")]
+            if asks and member.user_id not in arrived:
+                arrived[member.user_id] = harness.clock.now().astimezone(zones[member.user_id]).strftime("%H:%M")
+    assert set(arrived) == {hana.user_id, lee.user_id}
+    assert all("09:00" <= local <= "20:00" for local in arrived.values()), arrived

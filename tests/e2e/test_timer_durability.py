@@ -17,6 +17,13 @@ from emulator import EmulatedMessage, SimulatedMember
 from tests.harness import Harness, kill_hard, plaintext
 
 DAY = timedelta(days=1)
+
+
+@pytest.fixture(autouse=True)
+def new_york_morning(harness: Harness) -> None:
+    """Start at 10:00 in New York, the zone the emulator's en-US locale suggests, so feedback DMs due a whole
+    number of days (or minutes) later fall in the member's daytime and are not moved."""
+    harness.clock.advance(timedelta(hours=6))
 COMPANIES = ("Acme", "Globex", "Initech")
 MESSAGES_ROUTE = r"^/channels/\d+/messages$"
 MISSING_ACCESS = {"code": 50001, "message": "Missing Access"}
