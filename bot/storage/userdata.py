@@ -119,7 +119,7 @@ class ErasureReport:
 
     @property
     def total(self) -> int:
-        """Rows removed directly (cascaded child rows are not counted separately)."""
+        """Rows removed, cascaded child rows included (the same rows `MemberData.counts` counts)."""
         return sum(self.deleted.values())
 
 
@@ -326,10 +326,23 @@ class MemberData:
         if coverage.uncovered:
             log.error("tables without data-rights support (not deleted from): %s", ", ".join(coverage.uncovered))
         personal = set(coverage.personal)
+        tables = {table.name: table for table in schema}
         deleted: dict[str, int] = {}
         async with self._database.transaction() as tx:
             # Checked at COMMIT instead of per statement, so the order of deletes can't trip a reference.
             await tx.execute("PRAGMA defer_foreign_keys = ON")
+            # Rows that go by cascade are counted first, so "N records deleted" counts what `counts` showed.
+            for name in coverage.children:
+                condition = owner_condition(name, tables)
+                if condition is None:
+                    continue
+                count = int(
+                    await tx.fetchval(
+                        f"SELECT COUNT(*) FROM {_quote(name)} WHERE {condition}", {"user_id": user_id}  # noqa: S608
+                    ) or 0
+                )
+                if count:
+                    deleted[name] = count
             for name in deletion_order(schema):
                 if name not in personal:
                     continue  # cascade children go with their parents
@@ -338,7 +351,7 @@ class MemberData:
                 )
                 if count:
                     deleted[name] = count
-        log.info("deleted %d row(s) about a member across %d table(s)", sum(deleted.values()), len(deleted))
+        log.info("deleted %d rows about a member across %d tables", sum(deleted.values()), len(deleted))
         await self._database.scrub()
         return deleted
 
@@ -348,6 +361,9 @@ async def erase_member(
 ) -> ErasureReport:
     """Run the erasure hooks (e.g. take posted wins down), delete every row, then forget cached state."""
     report = ErasureReport()
+    # Hooks may remove rows themselves (a digest's quote of the member goes with the edit): count before them,
+    # so "N records deleted" counts the same rows /mydata delete said it would.
+    before = await data.counts(user_id)
     for name, hook in list(hooks.items()):
         try:
             outcome = await asyncio.wait_for(hook(user_id), HOOK_TIMEOUT_SECONDS)
@@ -359,6 +375,7 @@ async def erase_member(
             for kind, count in outcome.removed.items():
                 report.removed[kind] = report.removed.get(kind, 0) + count
             report.still_up.extend(outcome.still_up)
-    report.deleted = await data.delete(user_id)
+    deleted = await data.delete(user_id)
+    report.deleted = {name: max(deleted.get(name, 0), before.get(name, 0)) for name in {*deleted, *before}}
     forget(user_id)
     return report

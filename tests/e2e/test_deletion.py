@@ -7,12 +7,13 @@ REST faults injected, forged custom ids pressed.
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import timedelta
 from typing import Any
 
 from emulator import EmulatedMessage, SimulatedMember
 from emulator import permissions as perms
-from tests.e2e.mydata_helpers import rows
+from tests.e2e.mydata_helpers import Marker, rows, seed_member
 from tests.e2e.test_mydata import rows_mentioning
 from tests.e2e.wins_helpers import log_rejection, posts, set_up_wins_channel, share, stored_wins
 from tests.harness import Harness
@@ -371,3 +372,24 @@ async def test_a_member_can_delete_one_vent_reflection_request_answer_or_win(har
     text = (gone.message if gone.message is not None and not gone.deferred else await gone.followup()).text()
     assert "couldn't find that win" in text
     assert len(rows(harness, "SELECT * FROM checkins")) == 1  # everything else stays
+
+
+async def test_the_records_counted_before_deleting_are_the_records_said_deleted(harness: Harness) -> None:
+    await set_up_wins_channel(harness)
+    admin = harness.member("digest-admin", admin=True)
+    await admin.slash("setup digest", state="on", weekday="Sunday", time="18:00", timezone="Europe/London")
+    alex = harness.member("alex")
+    await seed_member(harness, alex, Marker("alex"))
+    harness.clock.advance(DAY)
+    assert await wins_cog(harness).post_digest(harness.guild_id, harness.clock.now()) is not None
+    await alex.slash("rejected", company="Initech")
+    [checkin] = rows(harness, "SELECT MAX(id) AS id FROM checkins WHERE user_id = ?", (alex.user_id,))
+    drafted = await alex.slash("feedback draft", rejection=str(checkin["id"]), interviewer="Sam Rivera")
+    await alex.click(drafted.message, "Remind me in 2 days")
+    await harness.advance(3 * DAY)  # a reminder DM carrying the draft: erasure deletes it, and its record
+    asked = await alex.slash("mydata delete")
+    before = re.search(r"Right now that's (\d+) records", asked.message.text())
+    assert before is not None, asked.message.text()
+    done = await alex.click(asked.message, "Delete everything")
+    final = done.message if done.message is not None and not done.deferred else await done.followup()
+    assert f"{before.group(1)} records" in final.text(), (before.group(0), final.text())
