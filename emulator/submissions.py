@@ -76,9 +76,9 @@ def modal_submission(
             if f.required and not text:
                 raise OptionError(f"modal field {f.label or f.custom_id!r} is required")
             if text and (f.min_length is not None and len(text) < f.min_length):
-                raise OptionError(f"modal field {f.custom_id!r} needs at least {f.min_length} characters")
+                raise OptionError(f"modal field {f.custom_id!r} needs at least {_characters(f.min_length)}")
             if f.max_length is not None and len(text) > f.max_length:
-                raise OptionError(f"modal field {f.custom_id!r} allows at most {f.max_length} characters")
+                raise OptionError(f"modal field {f.custom_id!r} allows at most {_characters(f.max_length)}")
             filled[f.custom_id] = text
         else:
             vals = [] if value is None else list(value) if isinstance(value, (list, tuple)) else [value]
@@ -128,3 +128,8 @@ def modal_submission(
         if candidate is not None and not candidate.deleted:
             message = candidate
     return chan, data, message
+
+
+def _characters(count: int) -> str:
+    """'1 character', '5 characters' (the emulator stands apart from the bot, so not bot.content.plural)."""
+    return f"{count} character" if count == 1 else f"{count} characters"

@@ -222,7 +222,7 @@ def state_line(request: FeedbackRequest) -> str:
 def closed_counts(counts: dict[str, int]) -> list[str]:
     """The closed requests by outcome, e.g. ["2 replied", "1 set aside"]."""
     labels = texts()["list"]
-    return [labels[state].format(count=counts[state]) for state in CLOSED_STATES if counts.get(state)]
+    return [plural(labels[state], counts[state]) for state in CLOSED_STATES if counts.get(state)]
 
 
 def already(request: FeedbackRequest) -> str:

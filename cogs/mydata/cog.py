@@ -37,7 +37,9 @@ async def build_export(bot: BouncebackBot, user_id: int) -> dict[str, Any]:
     body = await member_data(bot).export(user_id, text["sections"], text["section_fallback"])
     return {
         "about": text["export_about"],
-        "how_to_delete": text["export_how_to_delete"].format(days=bot.settings.vent_retention_days),
+        "how_to_delete": text["export_how_to_delete"].format(
+            after=plural(text["export_vent_days"], bot.settings.vent_retention_days)
+        ),
         **body,
     }
 

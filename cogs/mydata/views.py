@@ -138,7 +138,7 @@ class VentKeepButton(MyDataButton, prefix="vent:keep", fields=("checkin_id", "ow
     def build(self, custom_id: str) -> discord.ui.Button[Any]:
         """Says how many more days."""
         text = vent_words()
-        label = text["keep_button"].format(days=text["extra_days"])
+        label = plural(text["keep_button"], int(text["extra_days"]))
         return discord.ui.Button(label=label, style=discord.ButtonStyle.primary, custom_id=custom_id)
 
     async def pressed(self, interaction: Interaction) -> None:

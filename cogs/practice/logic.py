@@ -54,11 +54,25 @@ def quote(snippet: str, limit: int = 40) -> str:
     return f"“{cleaned}”"
 
 
-def _fill(template: str, finding: Finding) -> str:
+# Which number in a finding is said with which noun (data/practice.toml [counted]).
+COUNTED = {"words": "words", "i": "times", "we": "times"}
+MAX_EVIDENCE = 5
+
+
+def _fill(template: str, finding: Finding, counted: Mapping[str, Mapping[str, str]]) -> str:
     counts: Mapping[str, int] = finding.values.get("counts", {})
-    shown = [quote(item) + (f" ×{counts[item]}" if counts.get(item, 1) > 1 else "") for item in finding.evidence[:5]]
+    listed, rest = finding.evidence[:MAX_EVIDENCE], finding.evidence[MAX_EVIDENCE:]
+    shown = [quote(item) + (f" ×{counts[item]}" if counts.get(item, 1) > 1 else "") for item in listed]
+    # The phrases left out are still counted, so "I counted 6" never sits above five listed.
+    hidden = sum(counts.get(item, 1) for item in rest)
     values = {key: value for key, value in finding.values.items() if key != "counts"}
-    return template.format(evidence=", ".join(shown), **values)
+    for key, noun in COUNTED.items():
+        if isinstance(values.get(key), int):
+            values[key] = plural(counted[noun], values[key])
+    if finding.code == "hedging":
+        values["hedges"] = plural(counted["hedges"], int(values["count"]))
+    more = plural(counted["more"], hidden) if hidden else ""
+    return template.format(evidence=", ".join(shown), more=more, **values)
 
 
 def render_structure(analysis: Analysis, wording: Mapping[str, Any]) -> tuple[str, str]:
@@ -85,19 +99,22 @@ def render(analysis: Analysis, wording: Mapping[str, Any], *, max_improvements: 
     """Turn an analysis into the member's feedback, each point explained, using the wording from data/practice.toml."""
     templates: Mapping[str, str] = wording["findings"]
     title, structure = render_structure(analysis, wording)
-    strengths = [f"• {_fill(templates[f.code], f)}" for f in analysis.strengths if f.code in templates]
+    counted = wording["counted"]
+    strengths = [f"• {_fill(templates[f.code], f, counted)}" for f in analysis.strengths if f.code in templates]
     improvements = analysis.improvements
-    shown = [f"• {_fill(templates[f.code], f)}" for f in improvements[:max_improvements] if f.code in templates]
+    shown = [
+        f"• {_fill(templates[f.code], f, counted)}" for f in improvements[:max_improvements] if f.code in templates
+    ]
     hidden = len(improvements) - max_improvements
     if hidden > 0:
         shown.append(plural(wording["more_points"], hidden))
     minutes = analysis.spoken_minutes
     if minutes < 1.5:
         # Seconds, to the nearest ten: "about 50 seconds" reads more naturally than "0.8 minutes".
-        spoken = wording["spoken_seconds"].format(seconds=max(10, round(minutes * 6) * 10))
+        spoken = plural(wording["spoken_seconds"], max(10, round(minutes * 6) * 10))
     else:
         spoken = wording["spoken_minutes"].format(minutes=f"{minutes:.1f}".rstrip("0").rstrip("."))
-    summary = wording["summary_line"].format(words=analysis.words, spoken=spoken)
+    summary = plural(wording["summary_line"], analysis.words, spoken=spoken)
     return Feedback(
         summary=summary,
         structure_title=title,

@@ -46,7 +46,7 @@ def streak_text(streak: Streak) -> str:
     text = words()["streak"]
     if not streak.active:
         return str(text["none"])
-    value = text["one"] if streak.days == 1 else text["many"].format(days=streak.days)
+    value = plural({"one": text["one"], "other": text["other"]}, streak.days)
     if streak.graces_used:
         value += text["grace"]
     if streak.checked_in_today:
@@ -62,7 +62,7 @@ def since_text(last: datetime, now: datetime, data: ProgressData) -> str:
     text = words()["since"]
     if days <= 0:
         return str(text["today"])
-    return str(text["one"] if days == 1 else text["many"].format(days=days))
+    return plural({"one": text["one"], "other": text["other"]}, days)
 
 
 def chart_input(data: ProgressData, now: datetime) -> ChartInput:

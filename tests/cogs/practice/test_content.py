@@ -17,9 +17,10 @@ BANNED = ("everything happens for a reason", "stay positive", "good vibes only",
 # Placeholders each templated line may use (the code passes exactly these).
 PLACEHOLDERS: dict[str, set[str]] = {
     "from_review": set(),
-    "summary_line": {"words", "spoken"},
+    "summary_line": {"count", "spoken"},
     "spoken_minutes": {"minutes"},
-    "spoken_seconds": {"seconds"},
+    "spoken_seconds": {"count"},
+    "counted": {"count"},
     "more_points": {"count"},
     "rated_low": {"rating", "when"},
     "rated_ok": {"rating"},
@@ -28,7 +29,7 @@ PLACEHOLDERS: dict[str, set[str]] = {
     "mock_question_title": {"position", "planned"},
     "strongest_line": {"number", "question", "reasons"},
 }
-FINDING_PLACEHOLDERS = {"evidence", "words", "low", "high", "i", "we", "count", "found"}
+FINDING_PLACEHOLDERS = {"evidence", "more", "words", "low", "high", "i", "we", "hedges", "found"}
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +62,7 @@ def all_texts(data: dict[str, Any]) -> list[str]:
 def test_templated_lines_use_only_known_placeholders(data: dict[str, Any]) -> None:
     for key, allowed in PLACEHOLDERS.items():
         # A line with plural forms is a table of them ('one', 'other'); each form may use the same placeholders.
-        forms = data[key].values() if isinstance(data[key], dict) else [data[key]]
+        forms = all_texts({key: data[key]})
         for template in forms:
             assert fields_of(template) <= allowed, key
     for code, template in data["findings"].items():

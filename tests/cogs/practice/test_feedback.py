@@ -286,3 +286,18 @@ def test_self_labels_with_a_word_in_between_still_read_as_generic() -> None:
 def test_growing_up_somewhere_is_not_a_result() -> None:
     assert rules.analyse("I grew up near your office.", "motivation").star["result"] == ()
     assert rules.analyse("Sales grew by a third.", "behavioural").star["result"] == ("grew",)
+
+
+def test_counts_meet_their_nouns_in_the_right_form_and_add_up(wording: dict[str, object]) -> None:
+    one = logic.render(rules.analyse("Teamwork.", "behavioural"), wording)
+    assert one.summary.startswith("About 1 word,") and "1 words" not in one.summary
+    hedges = ["I think", "maybe", "perhaps", "probably", "sort of", "kind of", "I guess"]
+    text = " ".join(f"{hedge} we shipped the report on time." for hedge in hedges)
+    feedback = logic.render(rules.analyse(text, "behavioural"), wording, max_improvements=10)
+    found = rules.analyse(text, "behavioural").hedges
+    total = sum(found.values())
+    assert f"I counted {total} softening phrases" in feedback.improvements
+    if len(found) > logic.MAX_EVIDENCE:
+        hidden = sum(sorted(found.values())[: len(found) - logic.MAX_EVIDENCE])
+        assert f" and {hidden} more." in feedback.improvements
+    assert "'I' 1 times" not in feedback.strengths + feedback.improvements
