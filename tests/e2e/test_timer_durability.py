@@ -9,14 +9,25 @@ import sqlite3
 import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.clock import from_iso
+from bot.timezones import LOCALE_ZONES
 from emulator import EmulatedMessage, SimulatedMember
 from tests.harness import Harness, kill_hard, plaintext
 
 DAY = timedelta(days=1)
+
+
+def daytime_locale() -> str:
+    """A Discord locale whose zone is in the middle of its day right now, for tests on the real clock."""
+    now = datetime.now(UTC)
+    for locale, zone in LOCALE_ZONES.items():
+        if 10 <= now.astimezone(ZoneInfo(zone)).hour < 18:
+            return locale
+    raise AssertionError("some zone is always in daytime")  # pragma: no cover
 
 
 @pytest.fixture(autouse=True)
@@ -185,7 +196,7 @@ async def test_kill_9_between_the_dm_and_the_click(harness: Harness, tmp_path: P
     """A real `python -m bot` process: timers survive SIGKILL, overdue ones are caught up, old DM buttons work."""
     await harness.stop()  # the subprocesses own the database from here on
     log_path = tmp_path / "bot.log"
-    alex = harness.member("alex")
+    alex = harness.member("alex", locale=daytime_locale())  # the real clock: follow-ups wait for daytime
     processes: list[subprocess.Popen[bytes]] = []
     try:
         # 1. A bot whose clock never ticks after start-up: "I sent it" stores timers due in 0.3 s, then it dies.
