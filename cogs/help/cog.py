@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import BouncebackBot, Interaction
-from bot.content import load_content
+from bot.content import load_content, plural
 from bot.ui import CALM, reply
 
 FIELD_LIMIT = 1024
@@ -38,7 +38,8 @@ class Help(commands.Cog):
         )
         embed.add_field(name=text["commands_heading"], value=commands_text[:FIELD_LIMIT] or text["no_commands"],
                         inline=False)
-        privacy = text["privacy"].format(days=self.bot.settings.vent_retention_days)
+        days = plural(load_content("common")["units"]["days"], self.bot.settings.vent_retention_days)
+        privacy = text["privacy"].format(days=days)
         embed.add_field(name=text["privacy_heading"], value=privacy, inline=False)
         embed.add_field(name=text["not_therapy_heading"], value=text["not_therapy"], inline=False)
         await reply(interaction, embed=embed)
