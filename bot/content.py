@@ -25,6 +25,19 @@ def load_content(name: str, data_dir: Path = DATA_DIR) -> dict[str, Any]:
         return tomllib.load(handle)
 
 
+def command_words(name: str) -> dict[str, Any]:
+    """One slash command's words in data/commands.toml, by its qualified name ("feedback draft").
+
+    Read at import time by the cogs' decorators: `description`, and where the command has them `options`
+    (option name -> description) and `choices` (option name -> choice value -> name). A group's words hold its
+    subcommands' too.
+    """
+    words: dict[str, Any] = load_content("commands")
+    for part in name.split():
+        words = words[part]
+    return words
+
+
 class WordingPicker:
     """Chooses among wording variants so a member never gets the same one twice in a row."""
 

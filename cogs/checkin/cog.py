@@ -9,11 +9,14 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import ASSESSES_OWN_TEXT, BouncebackBot, Interaction
+from bot.content import command_words
 from bot.retention import VENT_WARNING_KIND
 from bot.storage.checkins import STAGES
 from bot.ui import NO_MENTIONS, WARM
 from cogs.checkin.logic import MAX_FIELD, messages, where_text, words
 from cogs.checkin.views import FeelingSelect, IntensityButton, VentButton, feeling_view
+
+REJECTED = command_words("rejected")
 
 
 def clean_option(text: str | None) -> str | None:
@@ -47,15 +50,8 @@ class CheckinCog(commands.Cog):
         await self.bot.scheduler.cancel_timers(VENT_WARNING_KIND, user_id=owner_id, payload_match=match)
         return found, []
 
-    @app_commands.command(
-        name="rejected", description="Had a rejection? Check in privately and take the next step",
-        extras={ASSESSES_OWN_TEXT: True},
-    )
-    @app_commands.describe(
-        company="The company (optional, only you will see it)",
-        role="The role you went for (optional)",
-        stage="How far you got",
-    )
+    @app_commands.command(name="rejected", description=REJECTED["description"], extras={ASSESSES_OWN_TEXT: True})
+    @app_commands.describe(**REJECTED["options"])
     @app_commands.choices(stage=[app_commands.Choice(name=label, value=key) for key, label in STAGES.items()])
     async def rejected(
         self,

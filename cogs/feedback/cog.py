@@ -12,6 +12,7 @@ from discord.ext import commands
 from bot.client import BouncebackBot, Interaction
 from bot.clock import discord_timestamp
 from bot.components import StaticView
+from bot.content import command_words
 from bot.delivery import DeliveryOutcome
 from bot.scheduling import Timer
 from bot.text import parse_id
@@ -44,6 +45,7 @@ log = logging.getLogger(__name__)
 
 MAX_CHOICES = 25
 STEP_KEY = "feedback"
+FEEDBACK = command_words("feedback")
 
 
 async def checkin_choices(bot: BouncebackBot, user_id: int, current: str) -> list[app_commands.Choice[str]]:
@@ -61,7 +63,7 @@ async def checkin_choices(bot: BouncebackBot, user_id: int, current: str) -> lis
 class FeedbackCog(commands.Cog):
     """`/feedback draft`, `/feedback list`, the "Ask for feedback" next step, and the feedback timers."""
 
-    feedback = app_commands.Group(name="feedback", description="Ask an interviewer for feedback and keep track of it")
+    feedback = app_commands.Group(name="feedback", description=FEEDBACK["description"])
 
     def __init__(self, bot: BouncebackBot) -> None:
         self.bot = bot
@@ -92,13 +94,8 @@ class FeedbackCog(commands.Cog):
                 await self.bot.scheduler.cancel_timers(kind, user_id=owner_id, payload_match=match, tx=tx)
         return found, []
 
-    @feedback.command(name="draft", description="Write a polite request for feedback after a rejection")
-    @app_commands.describe(
-        rejection="Which rejection? Your recent ones are listed",
-        interviewer="The interviewer's name, for the greeting (optional)",
-        tone="How it should sound (warm if you don't pick)",
-        sign_as="Your name, to sign the message with (remembered for next time)",
-    )
+    @feedback.command(name="draft", description=FEEDBACK["draft"]["description"])
+    @app_commands.describe(**FEEDBACK["draft"]["options"])
     @app_commands.choices(tone=[app_commands.Choice(name=texts()["tones"][tone], value=tone) for tone in TONES])
     async def draft(
         self,
@@ -122,7 +119,7 @@ class FeedbackCog(commands.Cog):
         """The member's recent check-ins."""
         return await checkin_choices(self.bot, interaction.user.id, current)
 
-    @feedback.command(name="list", description="Your feedback requests and where each one stands")
+    @feedback.command(name="list", description=FEEDBACK["list"]["description"])
     async def list_requests(self, interaction: Interaction) -> None:
         """Open requests with their state and next date; closed ones as a count."""
         user_id = interaction.user.id

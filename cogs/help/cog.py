@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import BouncebackBot, Interaction
-from bot.content import load_content, plural
+from bot.content import command_words, load_content, plural
 from bot.ui import CALM, reply
 
 FIELD_LIMIT = 1024
@@ -26,7 +26,7 @@ class Help(commands.Cog):
     def __init__(self, bot: BouncebackBot) -> None:
         self.bot = bot
 
-    @app_commands.command(name="help", description="What Bounceback does, how it keeps your privacy, where to get help")
+    @app_commands.command(name="help", description=command_words("help")["description"])
     async def help(self, interaction: Interaction) -> None:
         """Explain the bot in a few lines."""
         text = words()

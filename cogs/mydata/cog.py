@@ -18,7 +18,7 @@ from discord.ext import commands
 
 from bot.client import BouncebackBot, Interaction
 from bot.clock import discord_timestamp
-from bot.content import plural
+from bot.content import command_words, plural
 from bot.delivery import DeliveryOutcome
 from bot.retention import VENT_WARNING_KIND, kept_vent, schedule_vent_warning
 from bot.scheduling import Timer
@@ -29,6 +29,7 @@ from cogs.mydata.views import DYNAMIC_ITEMS, delete_view, member_data, vent_keep
 log = logging.getLogger(__name__)
 
 EXPORT_COOLDOWN_SECONDS = 60
+MYDATA = command_words("mydata")
 
 
 async def build_export(bot: BouncebackBot, user_id: int) -> dict[str, Any]:
@@ -47,7 +48,7 @@ async def build_export(bot: BouncebackBot, user_id: int) -> dict[str, Any]:
 class MyDataCog(commands.Cog, name="MyData"):
     """A member's data rights, and the day-before DM before a kept vent is cleared (the purge itself is core)."""
 
-    mydata = app_commands.Group(name="mydata", description="Export or delete everything Bounceback keeps about you")
+    mydata = app_commands.Group(name="mydata", description=MYDATA["description"])
 
     def __init__(self, bot: BouncebackBot) -> None:
         self.bot = bot
@@ -107,7 +108,7 @@ class MyDataCog(commands.Cog, name="MyData"):
         """Forget the member's last export time too."""
         self.export_cooldown.forget(user_id)
 
-    @mydata.command(name="export", description="Get a file with everything Bounceback keeps about you")
+    @mydata.command(name="export", description=MYDATA["export"]["description"])
     async def export(self, interaction: Interaction) -> None:
         """Send the member, privately, a JSON file of everything stored about them."""
         user_id = interaction.user.id
@@ -121,7 +122,7 @@ class MyDataCog(commands.Cog, name="MyData"):
         filename = f"bounceback-data-{self.bot.now():%Y-%m-%d}.json"
         await reply(interaction, words()["export_message"], file=discord.File(io.BytesIO(payload), filename=filename))
 
-    @mydata.command(name="delete", description="Delete everything Bounceback keeps about you (asks first)")
+    @mydata.command(name="delete", description=MYDATA["delete"]["description"])
     async def delete(self, interaction: Interaction) -> None:
         """Ask for confirmation, showing what will go and that posted wins are taken down."""
         text = words()

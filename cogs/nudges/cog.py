@@ -13,7 +13,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import BouncebackBot, Interaction
-from bot.content import plural
+from bot.content import command_words, plural
 from bot.delivery import DeliveryOutcome, DeliveryResult
 from bot.errors import classify
 from bot.timezones import (
@@ -38,13 +38,14 @@ log = logging.getLogger(__name__)
 TICK_JOB_ID = "nudges-tick"
 MAX_PAUSE_DAYS = 60
 PREVIEW_COOLDOWN = 30.0
+NUDGES = command_words("nudges")
 TIME_SUGGESTIONS = [f"{hour:02d}:{minute:02d}" for hour in range(6, 23) for minute in (0, 30)]
 
 
 class NudgesCog(commands.Cog):
     """Daily nudges: the commands, the buttons, and the round that sends what is due."""
 
-    nudges = app_commands.Group(name="nudges", description="A short, kind nudge by DM each day at a time you choose")
+    nudges = app_commands.Group(name="nudges", description=NUDGES["description"])
 
     def __init__(self, bot: BouncebackBot) -> None:
         self.bot = bot
@@ -156,12 +157,8 @@ class NudgesCog(commands.Cog):
 
     # ------------------------------------------------------------------ commands
 
-    @nudges.command(name="start", description="Get a short, kind nudge by DM every day at a time you choose")
-    @app_commands.describe(
-        time="Local time each day, 24-hour HH:MM (e.g. 08:30)",
-        timezone="Your time zone: start typing a city, like London or New York",
-        days="How many days (default 14; 0 = until you stop them)",
-    )
+    @nudges.command(name="start", description=NUDGES["start"]["description"])
+    @app_commands.describe(**NUDGES["start"]["options"])
     async def start_command(
         self, interaction: Interaction, time: app_commands.Range[str, 1, 10], timezone: app_commands.Range[str, 1, 64],
         days: app_commands.Range[int, 0, MAX_DAYS] | None = None,
@@ -184,7 +181,7 @@ class NudgesCog(commands.Cog):
         options += [t for t in TIME_SUGGESTIONS if t.startswith(typed.zfill(2) if len(typed) == 1 else typed)]
         return [app_commands.Choice(name=t, value=t) for t in dict.fromkeys(options)][:25]
 
-    @nudges.command(name="status", description="When your next nudge comes, and how many are left")
+    @nudges.command(name="status", description=NUDGES["status"]["description"])
     async def status_command(self, interaction: Interaction) -> None:
         """Show the schedule privately."""
         await reply(interaction, embed=await self.status_embed(interaction.user.id))
@@ -216,8 +213,8 @@ class NudgesCog(commands.Cog):
         embed.add_field(name=text["dms"], value=dms_closed_help() if unreachable else text["reaching"], inline=False)
         return embed
 
-    @nudges.command(name="pause", description="No nudges for a few days")
-    @app_commands.describe(days="How many days to pause for")
+    @nudges.command(name="pause", description=NUDGES["pause"]["description"])
+    @app_commands.describe(**NUDGES["pause"]["options"])
     async def pause_command(
         self, interaction: Interaction, days: app_commands.Range[int, 1, MAX_PAUSE_DAYS]
     ) -> None:
@@ -228,12 +225,12 @@ class NudgesCog(commands.Cog):
             return
         await reply(interaction, plural(words()["pause"]["done"], days, when=when_text(subscription.next_due_at)))
 
-    @nudges.command(name="stop", description="Stop your daily nudges")
+    @nudges.command(name="stop", description=NUDGES["stop"]["description"])
     async def stop_command(self, interaction: Interaction) -> None:
         """Stop nudges."""
         await reply(interaction, await self.stop_text(interaction.user.id))
 
-    @nudges.command(name="preview", description="Get one nudge now by DM, to see what they're like")
+    @nudges.command(name="preview", description=NUDGES["preview"]["description"])
     @app_commands.checks.cooldown(1, PREVIEW_COOLDOWN, key=lambda interaction: interaction.user.id)
     async def preview_command(self, interaction: Interaction) -> None:
         """Send one nudge now (it does not count towards the run)."""

@@ -9,8 +9,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import BouncebackBot, Interaction
+from bot.content import command_words
 from bot.ui import refuse_if_not_owner, report_error
-from cogs.practice.analysis import OWN_CATEGORY
+from cogs.practice.analysis import CATEGORIES, OWN_CATEGORY
 from cogs.practice.embeds import words
 from cogs.practice.store import MAX_PLANNED
 from cogs.practice.views import (
@@ -25,12 +26,10 @@ from cogs.practice.views import (
 )
 
 MODAL_ID = re.compile(re.escape(MODAL_PREFIX) + r":(?P<turn_id>\d+):(?P<owner_id>\d+)")
+PRACTICE = command_words("practice")
 CATEGORY_CHOICES = [
-    app_commands.Choice(name="Behavioural", value="behavioural"),
-    app_commands.Choice(name="Motivation", value="motivation"),
-    app_commands.Choice(name="Situational", value="situational"),
-    app_commands.Choice(name="Technical (general)", value="technical"),
-    app_commands.Choice(name="My hard questions", value=OWN_CATEGORY),
+    app_commands.Choice(name=PRACTICE["choices"]["category"][value], value=value)
+    for value in (*CATEGORIES, OWN_CATEGORY)
 ]
 
 
@@ -72,11 +71,8 @@ class PracticeCog(commands.Cog):
         except Exception as error:
             await report_error(interaction, error)
 
-    @app_commands.command(name="practice", description="Practise interview questions and get feedback on your answers")
-    @app_commands.describe(
-        category="Which kind of question (your own hard questions come first when you have some)",
-        questions="How many questions in a row: more than one makes a mock interview with a summary",
-    )
+    @app_commands.command(name="practice", description=PRACTICE["description"])
+    @app_commands.describe(**PRACTICE["options"])
     @app_commands.choices(category=CATEGORY_CHOICES)
     async def practice(
         self,

@@ -11,6 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import BouncebackBot, Interaction
+from bot.content import command_words
 from bot.ui import MemberCooldown, cooldown_text, reply
 from cogs.progress.charts import render_progress_chart_async
 from cogs.progress.store import ProgressRepository
@@ -52,7 +53,7 @@ class ProgressCog(commands.Cog):
         """Forget when the member last drew their chart, too."""
         self.cooldown.forget(user_id)
 
-    @app_commands.command(name="progress", description="Your private progress: shots taken, streak, wins and a chart")
+    @app_commands.command(name="progress", description=command_words("progress")["description"])
     async def progress(self, interaction: Interaction) -> None:
         """Show the member's dashboard (only to them), with a chart of how their check-ins felt."""
         user_id = interaction.user.id

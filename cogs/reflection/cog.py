@@ -6,6 +6,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import BouncebackBot, Interaction
+from bot.content import command_words
 from bot.text import parse_id
 from bot.ui import NextStep, reply
 from cogs.reflection.logic import choice_label, plain, words
@@ -14,6 +15,7 @@ from cogs.reflection.views import ReflectionModal
 
 NEW = "new"
 MAX_CHOICES = 25
+REFLECT = command_words("reflect")
 
 
 async def reflect_on_checkin(interaction: Interaction, checkin_id: int, owner_id: int) -> None:
@@ -48,8 +50,8 @@ class ReflectionCog(commands.Cog):
         """"Delete this" on a reflection: its hard questions go with it."""
         return await self.store.delete(reflection_id, owner_id), []
 
-    @app_commands.command(name="reflect", description="Look back on a rejection: what was hard, what went well")
-    @app_commands.describe(rejection="Which rejection? Your recent ones are listed; or pick \"A new one\"")
+    @app_commands.command(name="reflect", description=REFLECT["description"])
+    @app_commands.describe(**REFLECT["options"])
     async def reflect(self, interaction: Interaction, rejection: str) -> None:
         """Open the reflection modal for the chosen check-in, or for a new one."""
         value = rejection.strip()

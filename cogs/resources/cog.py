@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import BouncebackBot, Interaction
-from bot.content import load_content
+from bot.content import command_words, load_content
 from bot.support import default_region, find_region, helplines_embed, regions, resolve_region_and_source
 from bot.text import visible
 from bot.ui import reply
@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 
 # Which line says where the helplines shown came from.
 NOTE_FOR_SOURCE = {"country": "picked_saved", "timezone": "picked_zone", "locale": "picked", "default": "no_country"}
+RESOURCES = command_words("resources")
 
 
 class Resources(commands.Cog):
@@ -27,8 +28,8 @@ class Resources(commands.Cog):
     def __init__(self, bot: BouncebackBot) -> None:
         self.bot = bot
 
-    @app_commands.command(name="resources", description="Helplines and support links, shown only to you")
-    @app_commands.describe(country="Your country, e.g. UK, United States, India (optional)")
+    @app_commands.command(name="resources", description=RESOURCES["description"])
+    @app_commands.describe(**RESOURCES["options"])
     async def resources(self, interaction: Interaction, country: app_commands.Range[str, 1, 60] | None = None) -> None:
         """Show a country's helplines: the one named, else the one the member's Discord language points to."""
         country = visible(country) or None  # blank or invisible input reads as no country at all

@@ -10,6 +10,7 @@ from discord.ext import commands
 
 from bot.care import words as care_words
 from bot.client import BouncebackBot, Interaction
+from bot.content import command_words
 from bot.storage.guild_settings import (
     WEEKDAYS,
     WINS_CHANNEL_NEEDS,
@@ -35,6 +36,8 @@ from cogs.setup.logic import (
 log = logging.getLogger(__name__)
 
 MAX_CHOICES = 25
+SETUP = command_words("setup")
+ON_OFF = ("on", "off")
 
 
 async def channel_check(guild: discord.Guild, channel_id: int) -> PermissionGaps:
@@ -51,9 +54,7 @@ async def channel_check(guild: discord.Guild, channel_id: int) -> PermissionGaps
 
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
-class ServerSetup(
-    commands.GroupCog, name="Setup", group_name="setup", group_description="Server settings for Bounceback (admins)"
-):
+class ServerSetup(commands.GroupCog, name="Setup", group_name="setup", group_description=SETUP["description"]):
     """Server settings; only members with Manage Server see or can use these commands."""
 
     def __init__(self, bot: BouncebackBot) -> None:
@@ -61,8 +62,8 @@ class ServerSetup(
         self.settings = GuildSettingsRepository(bot.database)
         super().__init__()
 
-    @app_commands.command(name="wins-channel", description="Choose the channel where members' wins are posted")
-    @app_commands.describe(channel="The channel for wins")
+    @app_commands.command(name="wins-channel", description=SETUP["wins-channel"]["description"])
+    @app_commands.describe(**SETUP["wins-channel"]["options"])
     @app_commands.checks.has_permissions(manage_guild=True)
     async def wins_channel(self, interaction: Interaction, channel: discord.TextChannel) -> None:
         """Save the wins channel and say whether the bot can post there (and which permission is missing)."""
@@ -73,16 +74,15 @@ class ServerSetup(
         lead = words()["wins_channel"]["saved"].format(channel=channel.mention)
         await reply(interaction, f"{lead}\n\n{permission_report(channel.id, gaps)}")
 
-    @app_commands.command(name="digest", description="Turn the weekly wins digest on or off, and choose when")
-    @app_commands.describe(
-        state="On or off",
-        weekday="Which day it goes out (default: as before, or Friday)",
-        time="Local time, e.g. 17:00 or 5pm (default: as before, or 17:00)",
-        timezone="Your server's time zone: a city such as London, or e.g. Europe/London (default: as before, or UTC)",
-        checkins_line="Say how many members checked in that week (never when fewer than 5; default: as before, or on)",
+    @app_commands.command(name="digest", description=SETUP["digest"]["description"])
+    @app_commands.describe(**SETUP["digest"]["options"])
+    @app_commands.choices(
+        state=[app_commands.Choice(name=SETUP["digest"]["choices"]["state"][value], value=value) for value in ON_OFF],
+        checkins_line=[
+            app_commands.Choice(name=SETUP["digest"]["choices"]["checkins_line"][value], value=value)
+            for value in ON_OFF
+        ],
     )
-    @app_commands.choices(state=[app_commands.Choice(name=value, value=value) for value in ("on", "off")])
-    @app_commands.choices(checkins_line=[app_commands.Choice(name=value, value=value) for value in ("on", "off")])
     @app_commands.choices(weekday=[app_commands.Choice(name=name, value=index) for index, name in enumerate(WEEKDAYS)])
     @app_commands.checks.has_permissions(manage_guild=True)
     async def digest(
@@ -131,13 +131,8 @@ class ServerSetup(
         found = search_zones(current, now=self.bot.now(), locale=str(interaction.locale), limit=MAX_CHOICES)
         return [app_commands.Choice(name=suggestion.label, value=suggestion.name) for suggestion in found]
 
-    @app_commands.command(
-        name="support-channel", description="Where members can ask a moderator to reach out (private channel)"
-    )
-    @app_commands.describe(
-        channel="A private channel only moderators can see (leave both empty to turn this off)",
-        role="The moderators' role to mention with each request",
-    )
+    @app_commands.command(name="support-channel", description=SETUP["support-channel"]["description"])
+    @app_commands.describe(**SETUP["support-channel"]["options"])
     @app_commands.checks.has_permissions(manage_guild=True)
     async def support_channel(
         self, interaction: Interaction, channel: discord.TextChannel | None = None, role: discord.Role | None = None
@@ -174,7 +169,7 @@ class ServerSetup(
             lines.append(text["public_warning"].format(channel=channel.mention))
         await reply(interaction, "\n\n".join(lines))
 
-    @app_commands.command(name="show", description="See this server's Bounceback settings")
+    @app_commands.command(name="show", description=SETUP["show"]["description"])
     @app_commands.checks.has_permissions(manage_guild=True)
     async def show(self, interaction: Interaction) -> None:
         """The wins channel (and whether the bot can post there) and the digest schedule."""

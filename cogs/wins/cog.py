@@ -10,7 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import ASSESSES_OWN_TEXT, BouncebackBot, Interaction
-from bot.content import load_content
+from bot.content import command_words, load_content
 from bot.storage.checkins import Checkin
 from bot.storage.guild_settings import GuildSettingsRepository
 from bot.storage.userdata import ErasureOutcome
@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 TAKEDOWN_JOB_ID = "win-takedowns"
 TAKEDOWN_RETRY_MINUTES = 15
+WIN = command_words("win")
 
 
 class Wins(commands.Cog, name=COG_NAME):
@@ -55,16 +56,9 @@ class Wins(commands.Cog, name=COG_NAME):
         self.digests.cancel_all()
         self.bot.scheduler.cancel_job(TAKEDOWN_JOB_ID)
 
-    @app_commands.command(
-        name="win", description="Share a win with the server — big or small (you'll see a preview)",
-        extras={ASSESSES_OWN_TEXT: True},
-    )
+    @app_commands.command(name="win", description=WIN["description"], extras={ASSESSES_OWN_TEXT: True})
     @app_commands.guild_only()
-    @app_commands.describe(
-        text="Your win, in your words (leave empty to pick up a saved draft)",
-        category="What kind of win it is",
-        anonymous="Post as “A member” instead of with your name",
-    )
+    @app_commands.describe(**WIN["options"])
     @app_commands.choices(
         category=[app_commands.Choice(name=c["label"], value=c["key"]) for c in load_content("wins")["categories"]]
     )
