@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import discord
 
 from bot.care import words as care_words
-from bot.client import Interaction
+from bot.client import BouncebackBot, Interaction
 from bot.clock import discord_timestamp
 from bot.components import OwnedButton, StaticView
 from bot.scale import MOOD_LABELS
@@ -218,9 +218,9 @@ class StartModal(BaseModal):
         for field in (self.at, self.zone, self.days):
             self.add_item(field)
 
-    async def on_submit(self, interaction: Interaction) -> None:  # type: ignore[override]
+    async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
         """Start the nudges, or explain what to fix (after support, if what was typed needs care)."""
-        bot = interaction.client
+        bot: BouncebackBot = interaction.client  # typed here: Modal.on_submit takes any client
         assessment = await bot.care.assess(interaction, interaction.user.id, self.at.value, self.zone.value)
         if assessment.needs_care:
             care = await bot.care.reply_parts(interaction, assessment)

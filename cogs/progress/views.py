@@ -228,9 +228,9 @@ class FillInModal(BaseModal):
         self.add_item(discord.ui.Label(text=text["feeling_label"], component=self.feeling))
         self.add_item(discord.ui.Label(text=text["intensity_label"], component=self.intensity))
 
-    async def on_submit(self, interaction: Interaction) -> None:  # type: ignore[override]
+    async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
         """Store the filled-in day and show the streak it keeps."""
-        bot = interaction.client
+        bot: BouncebackBot = interaction.client  # typed here: Modal.on_submit takes any client
         chosen = self.feeling.values[0] if self.feeling.values else None
         feeling = chosen if chosen in feelings() else None
         try:
