@@ -11,14 +11,14 @@ import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from cryptography.fernet import Fernet
 
 from bot.client import BouncebackBot
 from bot.clock import ManualClock
 from bot.config import PROJECT_ROOT, Settings
-from emulator import DiscordEmulator, SimulatedMember
+from emulator import DiscordEmulator, EmulatedMessage, InteractionResult, SimulatedMember
 
 TEST_KEY = Fernet.generate_key().decode()
 # A Thursday, 09:00 UTC: far from DST changes unless a test moves it.
@@ -137,6 +137,20 @@ def kill_hard(process: subprocess.Popen[bytes]) -> None:
     process.wait(timeout=10)
 
 
+@overload
+def plaintext(token: str) -> str: ...
+
+
+@overload
+def plaintext(token: None) -> None: ...
+
+
 def plaintext(token: str | None) -> str | None:
     """Decrypt a column the bot stored encrypted with the test key (for reading the database file directly)."""
     return None if token is None else Fernet(TEST_KEY.encode()).decrypt(token.encode()).decode()
+
+
+def message_of(result: InteractionResult) -> EmulatedMessage:
+    """The message the bot answered `result` with; fails the test, naming the interaction, when there is none."""
+    assert result.message is not None, f"no response message for {result!r}"
+    return result.message
