@@ -240,9 +240,9 @@ class Crawler:
                     survey.components.setdefault((sighting.custom_id, sighting.label), sighting)
                     children.append(action)
             for action in children:
-                key = (action.kind, action.target, action.label)
-                if key not in seen and len(route) < MAX_DEPTH:
-                    seen.add(key)
+                node = (action.kind, action.target, action.label)
+                if node not in seen and len(route) < MAX_DEPTH:
+                    seen.add(node)
                     queue.append([*route, action])
         return survey
 

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from emulator import EmulatedMessage, SimulatedMember
 from emulator.state import ChannelRecord
-from tests.harness import Harness
+from tests.harness import Harness, message_of
 
 DAY = timedelta(days=1)
 
@@ -54,10 +54,10 @@ async def log_rejection(
     member: SimulatedMember, feeling: str, level: int, **options: str
 ) -> tuple[int, EmulatedMessage]:
     """/rejected, feeling and intensity; return the check-in id and the final message."""
-    start = await member.slash("rejected", **options)
-    picked = await member.select(start.message, "checkin:feeling", [feeling])
-    button = next(b for b in picked.message.buttons() if (b.custom_id or "").endswith(f":{level}"))
-    final = await member.click(picked.message, button.custom_id or "")
+    start = await member.slash("rejected", options=options)
+    picked = await member.select(message_of(start), "checkin:feeling", [feeling])
+    button = next(b for b in message_of(picked).buttons() if (b.custom_id or "").endswith(f":{level}"))
+    final = await member.click(message_of(picked), button.custom_id or "")
     assert final.message is not None
     return int((button.custom_id or "").split(":")[2]), final.message
 
@@ -96,12 +96,12 @@ async def seed_member(harness: Harness, member: SimulatedMember, marker: Marker)
 
     if loaded(harness, "win"):
         preview = await member.slash("win", text=marker.text("win", "got a second interview"), category="interview")
-        await (await member.click(preview.message, "Post")).followup()
+        await (await member.click(message_of(preview), "Post")).followup()
         await member.slash("win", text=marker.text("windraft", "finished my portfolio"), category="other")
 
     if loaded(harness, "practice"):
         asked = await member.slash("practice", category="behavioural")
-        opened = await member.click(asked.message, "Answer")
+        opened = await member.click(message_of(asked), "Answer")
         assert opened.modal is not None
         feedback = await member.submit_modal(opened.modal, {
             "answer": marker.text("answer", "In my last role I led a migration and cut costs by 20 percent")

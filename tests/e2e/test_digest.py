@@ -9,7 +9,7 @@ from emulator import EmulatedMessage
 from emulator import permissions as perms
 from emulator.state import ChannelRecord
 from tests.e2e.wins_helpers import log_rejection, posts, set_up_wins_channel, share
-from tests.harness import Harness
+from tests.harness import Harness, message_of
 
 DAY = timedelta(days=1)
 
@@ -51,7 +51,7 @@ async def test_digest_counts_a_seeded_week_and_shares_nothing_private(harness: H
     await share(bob, "Bob's quiet win, shared anonymously.", anonymous=True)
     await share(cara, "Cara's win that she later took down.")
     [cara_post] = [p for p in posts(harness, channel) if "Cara's" in p.text()]
-    await cara.click((await cara.click(cara_post, "Remove")).message, "Yes, take it down")
+    await cara.click(message_of(await cara.click(cara_post, "Remove")), "Yes, take it down")
     await harness.member("eve").slash("win", text="Eve's draft that was never posted.")
     alex_post = next(p for p in posts(harness, channel) if "second-round" in p.text())
     await cara.click(alex_post, "win:cheer:")

@@ -11,7 +11,7 @@ import pytest
 
 from bot.crypto import EncryptionKeyError, load_cipher
 from tests.e2e.mydata_helpers import Marker, finish_feedback, loaded, rows, seed_member, set_up_wins_channel
-from tests.harness import Harness
+from tests.harness import Harness, message_of
 
 
 def database_bytes(harness: Harness) -> bytes:
@@ -106,9 +106,9 @@ async def test_a_dev_key_lets_the_bot_run_and_encrypt(harness: Harness, tmp_path
     alex = harness.member("alex")
     words = Marker("alex")
     start = await alex.slash("rejected")
-    picked = await alex.select(start.message, "checkin:feeling", ["sad"])
-    final = await alex.click(picked.message, next(b.custom_id or "" for b in picked.message.buttons()))
-    opened = await alex.click(final.message, "Vent privately")
+    picked = await alex.select(message_of(start), "checkin:feeling", ["sad"])
+    final = await alex.click(message_of(picked), next(b.custom_id or "" for b in message_of(picked).buttons()))
+    opened = await alex.click(message_of(final), "Vent privately")
     assert opened.modal is not None
     await alex.submit_modal(opened.modal, {"vent": words.text("vent", "dev mode"), "keep": ["yes"]})
     assert words.written["vent"].encode() not in database_bytes(harness)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 
 from emulator import EmulatedMessage, SimulatedMember
-from tests.harness import Harness, plaintext
+from tests.harness import Harness, message_of, plaintext
 
 
 def stored_checkins(harness: Harness) -> list[tuple[str | None, str | None, int | None]]:
@@ -24,7 +24,7 @@ def stored_checkins(harness: Harness) -> list[tuple[str | None, str | None, int 
 async def start_and_pick(member: SimulatedMember, company: str) -> EmulatedMessage:
     """First two steps: /rejected and a feeling; returns the message with the intensity buttons."""
     start = await member.slash("rejected", company=company)
-    picked = await member.select(start.message, "checkin:feeling", ["disappointed"])
+    picked = await member.select(message_of(start), "checkin:feeling", ["disappointed"])
     assert picked.message is not None
     return picked.message
 

@@ -98,9 +98,12 @@ async def test_kill_9_at_random_points_of_a_nudge_round(harness: Harness, tmp_pa
         for _ in range(KILLS):
             process = await spawn_connected(harness, log_path, **SLOW_ROUND)
             so_far = sum(nudge_count(m) for m in members)
-            await harness.emulator.wait_until(  # this process is dispatching: now pick a random moment
-                lambda so_far=so_far: sum(nudge_count(m) for m in members) > so_far or None, 30, "a nudge"
-            )
+
+            def more_nudges(so_far: int = so_far) -> bool | None:
+                return sum(nudge_count(m) for m in members) > so_far or None
+
+            # This process is dispatching: now pick a random moment.
+            await harness.emulator.wait_until(more_nudges, 30, "a nudge")
             await asyncio.sleep(rng.uniform(0.0, 0.8))
             await kill_and_wait(harness, process)
             delivered.append(sum(1 for m in members if nudge_count(m)))

@@ -14,7 +14,7 @@ from typing import Any
 from emulator import SimulatedMember
 from emulator.ratelimit import DEFAULT_ROUTE_LIMITS, GlobalLimiter, RouteLimiter
 from tests.e2e.wins_helpers import posts, set_up_wins_channel, stored_wins
-from tests.harness import Harness
+from tests.harness import Harness, message_of
 
 MESSAGES = ("POST", "/channels/{channel_id}/messages")
 MESSAGES_PATH = r"^/channels/\d+/messages$"
@@ -105,7 +105,7 @@ async def test_a_500_on_a_win_post_is_retried_and_the_win_goes_up_once(harness: 
     alex = harness.member("alex")
     preview = await alex.slash("win", text="Finished a take-home I was proud of.", category="learned")
     harness.emulator.fail_next("POST", rf"^/channels/{channel.id}/messages$", status=500)
-    confirmation = await (await alex.click(preview.message, "Post")).followup(timeout=10)
+    confirmation = await (await alex.click(message_of(preview), "Post")).followup(timeout=10)
     assert f"<#{channel.id}>" in confirmation.content
     assert len(posts(harness, channel)) == 1
     assert stored_wins(harness)[0]["state"] == "posted"
@@ -118,14 +118,14 @@ async def test_discord_unavailable_during_a_win_post_keeps_the_draft_and_says_so
     text = "Sent three applications after a rough week."
     preview = await alex.slash("win", text=text, category="applied_again")
     harness.emulator.fail_next("POST", rf"^/channels/{channel.id}/messages$", status=503)
-    told = await (await alex.click(preview.message, "Post")).followup()
+    told = await (await alex.click(message_of(preview), "Post")).followup()
     assert "Discord had a problem" in told.content and "try again" in told.content
     assert "reference" not in told.content  # not reported as the bot's own bug
-    assert [b.label for b in preview.message.buttons()] == ["Post", "Edit", "Cancel"]  # the preview still waits
+    assert [b.label for b in message_of(preview).buttons()] == ["Post", "Edit", "Cancel"]  # the preview still waits
     assert posts(harness, channel) == []
     assert stored_wins(harness)[0]["state"] == "draft"
 
-    again = await (await alex.click(preview.message, "Post")).followup()
+    again = await (await alex.click(message_of(preview), "Post")).followup()
     assert f"<#{channel.id}>" in again.content
     [post] = posts(harness, channel)
     assert post.embeds[0]["description"] == text
@@ -195,7 +195,7 @@ async def test_wins_posted_at_once_respect_the_channel_bucket(harness: Harness) 
                 for i, m in enumerate(members)]
     harness.emulator.route_limiter = RouteLimiter(dict(DEFAULT_ROUTE_LIMITS), enforce=True)  # 5 posts/s per channel
     reset_counters(harness)
-    clicks = await asyncio.gather(*(m.click(p.message, "Post") for m, p in zip(members, previews, strict=True)))
+    clicks = await asyncio.gather(*(m.click(message_of(p), "Post") for m, p in zip(members, previews, strict=True)))
     confirmations = await asyncio.gather(*(c.followup(timeout=10) for c in clicks))
     assert all(f"<#{channel.id}>" in c.content for c in confirmations)
     assert sorted(p.embeds[0]["description"] for p in posts(harness, channel)) == sorted(

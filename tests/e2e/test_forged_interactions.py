@@ -29,7 +29,7 @@ from tests.e2e.interaction_crawler import (
     shape,
 )
 from tests.e2e.wins_helpers import set_up_wins_channel
-from tests.harness import Harness
+from tests.harness import Harness, message_of
 
 WATCHED_LOGGERS = ("bot", "cogs", "discord", "asyncio", "emulator")
 # Words only the crawl's members wrote (see interaction_crawler): none may reach another member.
@@ -198,7 +198,7 @@ async def test_buttons_of_deleted_data_answer_politely(world: World) -> None:
         owner = sightings[0].owner
         assert owner is not None
         asked = await owner.slash("mydata delete")
-        confirmed = await final(world, owner, await owner.click(asked.message, "Delete everything"))
+        confirmed = await final(world, owner, await owner.click(message_of(asked), "Delete everything"))
         assert "deleted" in visible_reply(confirmed).lower(), visible_reply(confirmed)
         for sighting in sightings:
             pressed += 1

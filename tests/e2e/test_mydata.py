@@ -21,7 +21,7 @@ from tests.e2e.mydata_helpers import (
     seed_member,
     set_up_wins_channel,
 )
-from tests.harness import Harness
+from tests.harness import Harness, message_of
 
 ISO_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 
@@ -43,7 +43,7 @@ def rows_mentioning(harness: Harness, user_id: int) -> dict[str, list[dict[str, 
         connection.row_factory = sqlite3.Row
         for table, columns in table_columns(connection).items():
             checks = [f'CAST("{column}" AS TEXT) LIKE ?' for column in columns]
-            params = [f"%{user_id}%"] * len(columns)
+            params: list[str | int] = [f"%{user_id}%"] * len(columns)
             if "user_id" in columns:
                 checks.append('"user_id" = ?')
                 params.append(user_id)
@@ -178,13 +178,13 @@ async def test_delete_removes_every_row_about_the_member_everywhere(harness: Har
 
     asked = await alex.slash("mydata delete")
     assert asked.ephemeral
-    text = asked.message.text()
+    text = message_of(asked).text()
     assert "can't be undone" in text and "taken down from the wins channel" in text
-    buttons = {b.label: b for b in asked.message.buttons()}
+    buttons = {b.label: b for b in message_of(asked).buttons()}
     assert buttons["Delete everything"].style == 4  # red
     assert "Cancel" in buttons
 
-    done = await alex.click(asked.message, "Delete everything")
+    done = await alex.click(message_of(asked), "Delete everything")
     final = done.message if done.message is not None and not done.deferred else await done.followup()
     assert "Everything is deleted" in final.text()
     assert final.buttons() == []
@@ -207,27 +207,27 @@ async def test_delete_removes_every_row_about_the_member_everywhere(harness: Har
 async def test_delete_can_be_cancelled_expires_and_is_only_for_its_owner(harness: Harness) -> None:
     alex, bob = harness.member("alex"), harness.member("bob")
     nothing = await alex.slash("mydata delete")
-    assert "nothing to delete" in nothing.message.text() and nothing.message.buttons() == []
+    assert "nothing to delete" in message_of(nothing).text() and message_of(nothing).buttons() == []
 
     await log_rejection(alex, "sad", 3)
     before = rows_mentioning(harness, alex.user_id)
     asked = await alex.slash("mydata delete")
-    refused = await bob.click(asked.message, "Delete everything")
-    assert refused.ephemeral and "belongs to someone else" in refused.message.text()
-    cancelled = await alex.click(asked.message, "Cancel")
-    assert "Nothing was deleted" in cancelled.message.text() and cancelled.message.buttons() == []
+    refused = await bob.click(message_of(asked), "Delete everything")
+    assert refused.ephemeral and "belongs to someone else" in message_of(refused).text()
+    cancelled = await alex.click(message_of(asked), "Cancel")
+    assert "Nothing was deleted" in message_of(cancelled).text() and message_of(cancelled).buttons() == []
     assert rows_mentioning(harness, alex.user_id) == before
 
     stale = await alex.slash("mydata delete")
     harness.clock.advance(timedelta(minutes=16))
-    expired = await alex.click(stale.message, "Delete everything")
-    assert "expired" in expired.message.text()
+    expired = await alex.click(message_of(stale), "Delete everything")
+    assert "expired" in message_of(expired).text()
     assert rows_mentioning(harness, alex.user_id) == before
 
     await harness.restart()  # the confirmation's buttons still work after a restart
     fresh = await alex.slash("mydata delete")
     await harness.restart()
-    await alex.click(fresh.message, "Delete everything")
+    await alex.click(message_of(fresh), "Delete everything")
     await harness.emulator.wait_until(
         lambda: rows_mentioning(harness, alex.user_id) == {} or None, what="alex's rows to be deleted"
     )

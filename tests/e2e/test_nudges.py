@@ -405,7 +405,7 @@ async def test_daily_nudges_button_after_rejected_opens_a_start_form(harness: Ha
     start_result = await alex.slash("rejected")
     picked = await alex.select(_message(start_result), "checkin:feeling", ["sad"])
     three = next(b for b in _message(picked).buttons() if b.custom_id and b.custom_id.endswith(":3"))
-    steps = _message(await alex.click(_message(picked), three.custom_id))
+    steps = _message(await alex.click(_message(picked), three.custom_id or ""))
     await harness.restart()
     opened = await alex.click(steps, "Daily nudges")
     assert opened.modal is not None

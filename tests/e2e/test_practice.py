@@ -11,7 +11,7 @@ from cogs.practice import questions
 from cogs.practice.store import PracticeStore
 from cogs.practice.views import StartButton
 from emulator import EmulatedMessage, InteractionResult, SimulatedMember
-from tests.harness import Harness
+from tests.harness import Harness, message_of
 
 STRONG = (
     "In my last role at a logistics company, our warehouse team was missing about 15% of same-day shipments because "
@@ -38,7 +38,7 @@ def rows(harness: Harness, sql: str, params: tuple[object, ...] = ()) -> list[sq
 
 def question_of(message: EmulatedMessage) -> str:
     """The question text in a question message (the bold line of its description)."""
-    description = message.embeds[0]["description"]
+    description: str = message.embeds[0]["description"]
     bold = [part for part in description.split("\n\n") if part.startswith("**") and part.endswith("**")]
     assert bold, description
     return bold[-1].strip("*")
@@ -68,7 +68,7 @@ async def test_single_question_answer_feedback_and_rating(harness: Harness) -> N
     alex = harness.member("alex")
     asked = await alex.slash("practice", category="behavioural")
     assert asked.ephemeral and asked.latency is not None and asked.latency < 3
-    question = asked.message
+    question = message_of(asked)
     assert question.embeds[0]["title"] == "Practice question"
     assert "What a strong answer covers" in question.text()
     assert [b.label for b in question.buttons()] == ["Answer"]
@@ -95,8 +95,8 @@ async def test_single_question_answer_feedback_and_rating(harness: Harness) -> N
     assert labels[5:] == ["Try again", "Next question", "Done", "Delete this"]
 
     rated = await alex.click(reply, "4")
-    assert "4/5" in rated.message.text()
-    chosen = [b for b in rated.message.buttons() if b.style == 3]
+    assert "4/5" in message_of(rated).text()
+    chosen = [b for b in message_of(rated).buttons() if b.style == 3]
     assert [b.label for b in chosen] == ["4"]
 
     (stored,) = rows(harness, "SELECT * FROM practice_answers")
@@ -110,12 +110,12 @@ async def test_single_question_answer_feedback_and_rating(harness: Harness) -> N
 async def test_vague_and_we_only_answers_get_specific_advice(harness: Harness) -> None:
     alex = harness.member("alex")
     asked = await alex.slash("practice", category="behavioural")
-    vague = (await answer(alex, asked.message, VAGUE)).message
+    vague = message_of(await answer(alex, message_of(asked), VAGUE))
     advice = field(vague, "To work on")
     assert "Pick one real time" in advice and "“always”" in advice
     assert "Tell it as a story" in advice
 
-    again = (await answer(alex, vague, ONLY_WE, button="Try again")).message
+    again = message_of(await answer(alex, vague, ONLY_WE, button="Try again"))
     assert "Say what you did" in field(again, "To work on")
     attempts = rows(harness, "SELECT turn_id FROM practice_answers ORDER BY id")
     assert len(attempts) == 2 and attempts[0]["turn_id"] == attempts[1]["turn_id"]
@@ -124,14 +124,14 @@ async def test_vague_and_we_only_answers_get_specific_advice(harness: Harness) -
 async def test_someone_else_cannot_answer_my_question(harness: Harness) -> None:
     alex, bob = harness.member("alex"), harness.member("bob")
     asked = await alex.slash("practice")
-    refused = await bob.click(asked.message, "Answer")
+    refused = await bob.click(message_of(asked), "Answer")
     assert refused.modal is None and refused.ephemeral
-    assert "someone else" in refused.message.text()
+    assert "someone else" in message_of(refused).text()
 
 
 async def test_mock_interview_of_three_ends_with_a_summary(harness: Harness) -> None:
     alex = harness.member("alex")
-    message = (await alex.slash("practice", category="behavioural", questions=3)).message
+    message = message_of(await alex.slash("practice", category="behavioural", questions=3))
     asked: list[str] = []
     for number, (text, rating) in enumerate(((VAGUE, "2"), (STRONG, "5 · solid"), (ONLY_WE, None)), start=1):
         assert message.embeds[0]["title"] == f"Question {number} of 3"
@@ -139,19 +139,19 @@ async def test_mock_interview_of_three_ends_with_a_summary(harness: Harness) -> 
         # The strong answer names what it answers, as a candidate would: an answer to another question is never
         # the strongest (see test_an_answer_to_another_question_is_said_so_and_never_ranked_strongest).
         said = f"You asked: {asked[-1]} {text}" if text == STRONG else text
-        feedback = (await answer(alex, message, said)).message
+        feedback = message_of(await answer(alex, message, said))
         if rating is not None:
-            feedback = (await alex.click(feedback, rating)).message
+            feedback = message_of(await alex.click(feedback, rating))
         labels = [b.label for b in feedback.buttons()]
         if number < 3:
             assert "Next question" in labels
-            message = (await alex.click(feedback, "Next question")).message
+            message = message_of(await alex.click(feedback, "Next question"))
         else:
             assert "Next question" not in labels and "Done" in labels
             assert "last question" in feedback.text()
     assert len(set(asked)) == 3
 
-    summary = (await alex.click(feedback, "Done")).message
+    summary = message_of(await alex.click(feedback, "Done"))
     assert summary.ephemeral
     embed = summary.embeds[0]
     assert embed["title"] == "How your mock interview went"
@@ -169,36 +169,36 @@ async def test_mock_interview_of_three_ends_with_a_summary(harness: Harness) -> 
 
 async def test_next_question_pressed_twice_asks_only_once(harness: Harness) -> None:
     alex = harness.member("alex")
-    message = (await alex.slash("practice", category="technical", questions=2)).message
-    feedback = (await answer(alex, message, STRONG)).message
-    first = (await alex.click(feedback, "Next question")).message
-    second = (await alex.click(feedback, "Next question")).message
+    message = message_of(await alex.slash("practice", category="technical", questions=2))
+    feedback = message_of(await answer(alex, message, STRONG))
+    first = message_of(await alex.click(feedback, "Next question"))
+    second = message_of(await alex.click(feedback, "Next question"))
     assert question_of(first) == question_of(second)
     assert len(rows(harness, "SELECT * FROM practice_turns")) == 2
 
 
 async def test_a_low_rated_question_comes_back_later(harness: Harness) -> None:
     alex = harness.member("alex")
-    first = (await alex.slash("practice", category="motivation")).message
+    first = message_of(await alex.slash("practice", category="motivation"))
     hard = question_of(first)
-    feedback = (await answer(alex, first, VAGUE)).message
-    rated = (await alex.click(feedback, "1 · shaky")).message
+    feedback = message_of(await answer(alex, first, VAGUE))
+    rated = message_of(await alex.click(feedback, "1 · shaky"))
     assert "come back" in rated.text()
     await alex.click(rated, "Done")
     bot = harness.running
     assert await PracticeStore(bot.database, bot.cipher).due_for_review(alex.user_id, bot.now()) == []
 
-    not_yet = (await alex.slash("practice", category="motivation")).message
+    not_yet = message_of(await alex.slash("practice", category="motivation"))
     assert question_of(not_yet) != hard
 
     await harness.advance(timedelta(days=1, minutes=1))
     due = await PracticeStore(bot.database, bot.cipher).due_for_review(alex.user_id, bot.now())
     assert [item.last_rating for item in due] == [1]
-    back = (await alex.slash("practice", category="motivation")).message
+    back = message_of(await alex.slash("practice", category="motivation"))
     assert question_of(back) == hard
     assert "Back for another go: this one felt hard last time" in back.embeds[0]["description"]
 
-    solid = (await alex.click((await answer(alex, back, STRONG)).message, "4")).message
+    solid = message_of(await alex.click(message_of(await answer(alex, back, STRONG)), "4"))
     assert "4/5" in solid.text()
     assert await PracticeStore(bot.database, bot.cipher).due_for_review(alex.user_id, bot.now()) == []
 
@@ -206,35 +206,36 @@ async def test_a_low_rated_question_comes_back_later(harness: Harness) -> None:
 async def test_practise_a_question_after_rejected(harness: Harness) -> None:
     alex = harness.member("alex")
     start = await alex.slash("rejected", company="Acme")
-    picked = await alex.select(start.message, "checkin:feeling", ["disappointed"])
-    three = next(b for b in picked.message.buttons() if b.custom_id.endswith(":3"))
-    final = (await alex.click(picked.message, three.custom_id)).message
+    picked = await alex.select(message_of(start), "checkin:feeling", ["disappointed"])
+    three = next(b for b in message_of(picked).buttons() if (b.custom_id or "").endswith(":3"))
+    final = message_of(await alex.click(message_of(picked), three.custom_id or ""))
     step = next(b for b in final.buttons() if b.label == "Practise a question")
+    assert step.custom_id is not None
     assert step.custom_id.startswith("next:practice:") and step.custom_id.endswith(f":{alex.user_id}")
     practice = await alex.click(final, step.custom_id)
     assert practice.ephemeral
-    assert practice.message.embeds[0]["title"] == "Practice question"
+    assert message_of(practice).embeds[0]["title"] == "Practice question"
     (session,) = rows(harness, "SELECT * FROM practice_sessions")
     assert session["source"] == "next_step" and session["checkin_id"] is not None
 
 
 async def test_buttons_keep_working_after_a_restart(harness: Harness) -> None:
     alex, bob = harness.member("alex"), harness.member("bob")
-    question = (await alex.slash("practice", questions=2)).message
+    question = message_of(await alex.slash("practice", questions=2))
     await harness.restart()
-    feedback = (await answer(alex, question, STRONG)).message
+    feedback = message_of(await answer(alex, question, STRONG))
     await harness.restart()
     refused = await bob.click(feedback, "2")
-    assert "someone else" in refused.message.text()
-    rated = (await alex.click(feedback, "2")).message
+    assert "someone else" in message_of(refused).text()
+    rated = message_of(await alex.click(feedback, "2"))
     assert "2/5" in rated.text()
-    following = (await alex.click(rated, "Next question")).message
+    following = message_of(await alex.click(rated, "Next question"))
     assert following.embeds[0]["title"] == "Question 2 of 2"
 
 
 async def test_my_hard_questions_come_from_a_reflection(harness: Harness) -> None:
     alex = harness.member("alex")
-    nothing_yet = (await alex.slash("practice", category="My hard questions")).message
+    nothing_yet = message_of(await alex.slash("practice", category="My hard questions"))
     assert "haven't noted any hard questions yet" in nothing_yet.text()
     assert question_of(nothing_yet) in {q.text for q in questions.bank().values()}
 
@@ -243,12 +244,12 @@ async def test_my_hard_questions_come_from_a_reflection(harness: Harness) -> Non
     hard = "- Why are you leaving your current job?\n- Tell me about a time you failed"
     await alex.submit_modal(opened.modal, {"hard": hard, "went_well": "I kept calm", "where": "Analyst at Acme"})
 
-    first = (await alex.slash("practice", category="My hard questions", questions=2)).message
+    first = message_of(await alex.slash("practice", category="My hard questions", questions=2))
     assert "from your own reflections" in first.embeds[0]["description"]
     assert "If it's a 'tell me about a time' question" in field(first, "What a strong answer covers")
-    feedback = (await answer(alex, first, STRONG)).message
+    feedback = message_of(await answer(alex, first, STRONG))
     assert "✅ **Result**" in field(feedback, "STAR")
-    second = (await alex.click(feedback, "Next question")).message
+    second = message_of(await alex.click(feedback, "Next question"))
     asked = {question_of(first), question_of(second)}
     assert asked == {"Why are you leaving your current job?", "Tell me about a time you failed"}
 
@@ -257,7 +258,7 @@ async def test_my_hard_questions_come_from_a_reflection(harness: Harness) -> Non
     another = (await alex.slash("reflect", rejection="new")).modal
     assert another is not None
     await alex.submit_modal(another, {"hard": "What's your biggest weakness?", "went_well": "ok"})
-    anything = (await alex.slash("practice")).message
+    anything = message_of(await alex.slash("practice"))
     assert question_of(anything) == "What's your biggest weakness?"
     assert [r["question_key"].startswith("hard:") for r in rows(harness, "SELECT * FROM practice_turns")] == [
         False, True, True, True,
@@ -266,36 +267,36 @@ async def test_my_hard_questions_come_from_a_reflection(harness: Harness) -> Non
 
 async def test_an_answer_typed_across_a_restart_still_arrives(harness: Harness) -> None:
     alex = harness.member("alex")
-    question = (await alex.slash("practice", category="situational")).message
+    question = message_of(await alex.slash("practice", category="situational"))
     opened = await alex.click(question, "Answer")
     assert opened.modal is not None
     await harness.restart()
     feedback = await alex.submit_modal(opened.modal, {"answer": STRONG})
-    assert feedback.ephemeral and "Your approach" in feedback.message.text()
+    assert feedback.ephemeral and "Your approach" in message_of(feedback).text()
     assert len(rows(harness, "SELECT * FROM practice_answers WHERE user_id = ?", (alex.user_id,))) == 1
 
 
 async def test_try_again_opens_with_the_last_answer_filled_in(harness: Harness) -> None:
     alex = harness.member("alex")
-    question = (await alex.slash("practice")).message
-    feedback = (await answer(alex, question, VAGUE)).message
+    question = message_of(await alex.slash("practice"))
+    feedback = message_of(await answer(alex, question, VAGUE))
     retry = await alex.click(feedback, "Try again")
     assert retry.modal is not None and retry.modal.field("answer").value == VAGUE
 
 
 async def test_crisis_words_in_an_answer_lead_with_support(harness: Harness) -> None:
     alex = harness.member("alex")
-    question = (await alex.slash("practice")).message
-    reply = (await answer(alex, question, "Honestly I want to kill myself after this.")).message
+    question = message_of(await alex.slash("practice"))
+    reply = message_of(await answer(alex, question, "Honestly I want to kill myself after this."))
     assert reply.embeds[0]["title"] == "Before anything else"
     assert "findahelpline.com" in reply.text()
 
 
 async def test_a_due_question_offered_by_dm_starts_from_its_button(harness: Harness) -> None:
     alex = harness.member("alex")
-    first = (await alex.slash("practice", category="technical")).message
+    first = message_of(await alex.slash("practice", category="technical"))
     hard = question_of(first)
-    await alex.click((await answer(alex, first, VAGUE)).message, "2")
+    await alex.click(message_of(await answer(alex, first, VAGUE)), "2")
     await harness.advance(timedelta(days=3))
     bot = harness.running
     (due,) = await PracticeStore(bot.database, bot.cipher).due_for_review(alex.user_id, bot.now())
@@ -307,7 +308,7 @@ async def test_a_due_question_offered_by_dm_starts_from_its_button(harness: Harn
     offer = await alex.wait_for_dm(lambda message: "another go" in message.text())
     await harness.restart()
     started = await alex.click(offer, "Practise it now")
-    assert started.ephemeral and question_of(started.message) == hard == questions.bank()[due.question_key].text
+    assert started.ephemeral and question_of(message_of(started)) == hard == questions.bank()[due.question_key].text
 
 
 OFF_TOPIC = (
@@ -335,19 +336,19 @@ async def test_an_answer_to_another_question_is_said_so_and_never_ranked_stronge
     await alex.submit_modal(
         opened.modal, {"hard": "\n".join(f"- {q}" for q in OWN_QUESTIONS), "went_well": "I kept calm"}
     )
-    message = (await alex.slash("practice", category="My hard questions", questions=2)).message
+    message = message_of(await alex.slash("practice", category="My hard questions", questions=2))
     first_question = question_of(message)
     # The first gets a polished story about baking: complete STAR, figures, but about something else entirely.
-    off = (await answer(alex, message, OFF_TOPIC)).message
+    off = message_of(await answer(alex, message, OFF_TOPIC))
     assert "Check it answers this question" in field(off, "To work on")
     assert "question's own words" in off.text()
-    second = (await alex.click(off, "Next question")).message
+    second = message_of(await alex.click(off, "Next question"))
     second_question = question_of(second)
     assert {first_question, second_question} == set(OWN_QUESTIONS)
-    on = (await answer(alex, second, OWN_QUESTIONS[second_question])).message
+    on = message_of(await answer(alex, second, OWN_QUESTIONS[second_question]))
     assert "Check it answers this question" not in on.text()
 
-    summary = (await alex.click(on, "Done")).message
+    summary = message_of(await alex.click(on, "Done"))
     strongest = field(summary, "Strongest answer")
     assert strongest.startswith(f"Question 2: “{second_question}”"), strongest
 

@@ -7,7 +7,7 @@ import struct
 from datetime import timedelta
 
 from emulator import EmulatedMessage, SimulatedMember
-from tests.harness import Harness
+from tests.harness import Harness, message_of
 
 DAY = timedelta(days=1)
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -31,10 +31,10 @@ def field(message: EmulatedMessage, name_part: str) -> str:
 
 async def log_rejection(member: SimulatedMember, feeling: str, level: int, **options: str) -> int:
     """/rejected, then the feeling and the intensity; return the stored check-in id."""
-    start = await member.slash("rejected", **options)
-    picked = await member.select(start.message, "checkin:feeling", [feeling])
-    button = next(b for b in picked.message.buttons() if (b.custom_id or "").endswith(f":{level}"))
-    final = await member.click(picked.message, button.custom_id or "")
+    start = await member.slash("rejected", options=options)
+    picked = await member.select(message_of(start), "checkin:feeling", [feeling])
+    button = next(b for b in message_of(picked).buttons() if (b.custom_id or "").endswith(f":{level}"))
+    final = await member.click(message_of(picked), button.custom_id or "")
     checkin_id = int((button.custom_id or "").split(":")[2])
     assert final.message is not None
     return checkin_id
@@ -92,10 +92,10 @@ async def test_a_seasoned_member_sees_their_figures_an_observation_and_a_chart(h
     await harness.advance(DAY)
     await log_rejection(alex, "motivated", 2, company="Initech", stage="onsite")
     preview = await alex.slash("win", text="Booked two more interviews this week", category="interview")
-    await (await alex.click(preview.message, "Post")).followup()
+    await (await alex.click(message_of(preview), "Post")).followup()
     for checkin_id in (first, second):
         draft = await alex.slash("feedback draft", rejection=str(checkin_id))
-        await alex.click(draft.message, "I sent it")
+        await alex.click(message_of(draft), "I sent it")
 
     message = await open_progress(alex)
     assert "3 rejections logged" in field(message, "Shots taken")
@@ -134,19 +134,19 @@ async def test_a_missed_day_can_be_filled_in_afterwards_and_keeps_the_streak(har
     assert button.label == "Fill in yesterday"
 
     refused = await bob.click(message, "Fill in yesterday")
-    assert refused.ephemeral and "someone else" in refused.message.text()
+    assert refused.ephemeral and "someone else" in message_of(refused).text()
 
     await harness.restart()  # the button still works afterwards
     opened = await alex.click(message, "Fill in yesterday")
     assert opened.modal is not None and opened.modal.title == "How was yesterday?"
     saved = await alex.submit_modal(opened.modal, {"feeling": ["numb"], "intensity": ["2"]})
     assert saved.ephemeral
-    assert "Saved how yesterday felt" in saved.message.text() and "3 days" in saved.message.text()
+    assert "Saved how yesterday felt" in message_of(saved).text() and "3 days" in message_of(saved).text()
     stored = rows(harness, "SELECT day, feeling, intensity FROM mood_fillins WHERE user_id = ?", (alex.user_id,))
     assert [tuple(row) for row in stored] == [("2026-11-28", "numb", 2)]
 
     again = await alex.click(message, "Fill in yesterday")
-    assert again.modal is None and "already checked in" in again.message.text()
+    assert again.modal is None and "already checked in" in message_of(again).text()
     after = await open_progress(alex)
     assert field(after, "streak").startswith("3 days")
     assert after.buttons() == []
@@ -160,7 +160,7 @@ async def test_a_fill_in_button_from_days_ago_declines_kindly(harness: Harness) 
     message = await open_progress(alex)
     await harness.advance(DAY * 3)
     late = await alex.click(message, "Fill in")
-    assert late.modal is None and "too far back" in late.message.text()
+    assert late.modal is None and "too far back" in message_of(late).text()
     assert rows(harness, "SELECT * FROM mood_fillins") == []
 
 

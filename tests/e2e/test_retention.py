@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from bot.client import RETENTION_JOB
 from tests.e2e.mydata_helpers import Marker, keep_vent, log_rejection, rows
-from tests.harness import Harness
+from tests.harness import Harness, message_of
 
 DAY = timedelta(days=1)
 
@@ -67,7 +67,7 @@ async def test_keeping_a_vent_says_until_when_and_the_day_before_a_dm_offers_to_
     assert opened.modal is not None
     kept = await alex.submit_modal(opened.modal, {"vent": "alexvent quokka: a private vent", "keep": ["yes"]})
     expires = int((harness.clock.now() + DAY * 30).timestamp())
-    assert f"I'll keep it for 30 days, until <t:{expires}:D>" in kept.message.text()
+    assert f"I'll keep it for 30 days, until <t:{expires}:D>" in message_of(kept).text()
 
     await harness.advance(DAY * 29)  # the day before, 09:00 UTC: the warning waits for midday
     assert alex.dms() == []
@@ -76,9 +76,9 @@ async def test_keeping_a_vent_says_until_when_and_the_day_before_a_dm_offers_to_
     assert f"<t:{expires}:R>" in warning.text() and "quokka" not in warning.text()
     bob = harness.member("bob")
     refused = await bob.click(warning, "Keep it 30 more days")
-    assert "someone else" in refused.message.text()
+    assert "someone else" in message_of(refused).text()
     pressed = await alex.click(warning, "Keep it 30 more days")
-    assert "Kept." in pressed.message.text()
+    assert "Kept." in message_of(pressed).text()
 
     await harness.advance(DAY * 2)  # past the first date: still kept
     assert await harness.running.run_retention() == 0

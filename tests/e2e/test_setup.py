@@ -12,14 +12,17 @@ import pytest
 
 from emulator import CommandNotVisible
 from emulator import permissions as perms
-from tests.harness import Harness
+from tests.harness import Harness, message_of
 
 
 def guild_settings_row(harness: Harness) -> sqlite3.Row | None:
     """The server's settings row, read straight from the database file."""
     with sqlite3.connect(harness.database_path) as connection:
         connection.row_factory = sqlite3.Row
-        return connection.execute("SELECT * FROM guild_settings WHERE guild_id = ?", (harness.guild_id,)).fetchone()
+        row: sqlite3.Row | None = connection.execute(
+            "SELECT * FROM guild_settings WHERE guild_id = ?", (harness.guild_id,)
+        ).fetchone()
+        return row
 
 
 async def rescheduled(harness: Harness, action: Callable[[], Awaitable[Any]]) -> Any:
@@ -50,7 +53,7 @@ async def test_setup_refuses_a_plain_member_even_if_the_command_reaches_the_bot(
         bob.slash("setup digest", state="on", bypass_visibility=True),
     ):
         refused = await run
-        assert refused.ephemeral and "Manage Server" in refused.message.text()
+        assert refused.ephemeral and "Manage Server" in message_of(refused).text()
     assert guild_settings_row(harness) is None
 
 
@@ -59,12 +62,12 @@ async def test_admin_sets_the_wins_channel_and_sees_it(harness: Harness) -> None
     admin = harness.member("admin", admin=True)
     result = await admin.slash("setup wins-channel", channel=channel)
     assert result.ephemeral
-    assert f"<#{channel.id}>" in result.message.text() and "All set" in result.message.text()
+    assert f"<#{channel.id}>" in message_of(result).text() and "All set" in message_of(result).text()
     row = guild_settings_row(harness)
     assert row is not None and row["wins_channel_id"] == channel.id
 
     shown = await admin.slash("setup show")
-    text = shown.message.text()
+    text = message_of(shown).text()
     assert shown.ephemeral and f"<#{channel.id}>" in text and "All set" in text
     assert "Weekly digest" in text and "Off." in text
 
@@ -80,18 +83,18 @@ async def test_wins_channel_names_the_permission_the_bot_is_missing(harness: Har
     no_reactions = emulator.create_text_channel(harness.guild_id, "no-react", {bot_id: (0, perms.ADD_REACTIONS)})
     admin = harness.member("admin", admin=True)
 
-    text = (await admin.slash("setup wins-channel", channel=no_send)).message.text()
+    text = message_of(await admin.slash("setup wins-channel", channel=no_send)).text()
     assert "missing **Send Messages**" in text and "Embed Links" not in text
-    text = (await admin.slash("setup wins-channel", channel=no_embeds)).message.text()
+    text = message_of(await admin.slash("setup wins-channel", channel=no_embeds)).text()
     assert "missing **Embed Links**" in text
-    text = (await admin.slash("setup wins-channel", channel=hidden)).message.text()
+    text = message_of(await admin.slash("setup wins-channel", channel=hidden)).text()
     assert "**View Channel**" in text
-    text = (await admin.slash("setup wins-channel", channel=no_reactions)).message.text()
+    text = message_of(await admin.slash("setup wins-channel", channel=no_reactions)).text()
     assert "I can post" in text and "**Add Reactions**" in text
 
     # Fixed later by an admin: /setup show reads the permissions fresh.
     await emulator.set_channel_permission(no_reactions.id, bot_id)
-    assert "All set" in (await admin.slash("setup show")).message.text()
+    assert "All set" in message_of(await admin.slash("setup show")).text()
 
 
 async def test_setup_show_notices_a_deleted_channel(harness: Harness) -> None:
@@ -99,7 +102,7 @@ async def test_setup_show_notices_a_deleted_channel(harness: Harness) -> None:
     admin = harness.member("admin", admin=True)
     await admin.slash("setup wins-channel", channel=channel)
     await harness.emulator.delete_channel(channel.id)
-    assert "deleted" in (await admin.slash("setup show")).message.text()
+    assert "deleted" in message_of(await admin.slash("setup show")).text()
 
 
 async def test_digest_on_schedules_a_weekly_job_in_the_servers_time_zone(harness: Harness) -> None:
@@ -146,11 +149,11 @@ async def test_digest_job_is_rebuilt_from_the_database_after_a_restart(harness: 
 async def test_digest_refuses_impossible_times_and_unknown_zones_kindly(harness: Harness) -> None:
     admin = harness.member("admin", admin=True)
     refused = await admin.slash("setup digest", state="on", timezone="Atlantis")
-    assert "“Atlantis”" in refused.message.text() and "Nothing was changed" in refused.message.text()
-    assert "London" in refused.message.text()
+    assert "“Atlantis”" in message_of(refused).text() and "Nothing was changed" in message_of(refused).text()
+    assert "London" in message_of(refused).text()
     refused = await admin.slash("setup digest", state="on", time="25:00")
-    assert "“25:00”" in refused.message.text() and "5pm" in refused.message.text()
-    assert "Nothing was changed" in refused.message.text()
+    assert "“25:00”" in message_of(refused).text() and "5pm" in message_of(refused).text()
+    assert "Nothing was changed" in message_of(refused).text()
     assert guild_settings_row(harness) is None
     assert f"digest:{harness.guild_id}" not in harness.running.scheduler.job_names()
 
@@ -175,7 +178,7 @@ async def test_digest_reads_times_and_zones_the_way_nudges_do(
     # /nudges accepts exactly the same words.
     member = harness.member("member")
     nudges = await member.slash("nudges start", time=time, timezone=timezone)
-    shown = (await nudges.wait_final() if nudges.deferred else nudges.message).text()
+    shown = (await nudges.wait_final() if nudges.deferred else message_of(nudges)).text()
     assert "You're all set" in shown and stored[1] in shown
 
 

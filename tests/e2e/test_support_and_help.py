@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.wins_helpers import log_rejection
-from tests.harness import Harness
+from tests.harness import Harness, message_of
 
 # Discord language -> the country's name, one of its helpline numbers and its emergency number.
 BY_LOCALE = {
@@ -24,7 +24,7 @@ async def test_resources_for_a_known_country(harness: Harness) -> None:
     alex = harness.member("alex")
     result = await alex.slash("resources", country="UK")
     assert result.ephemeral
-    text = result.message.text()
+    text = message_of(result).text()
     assert "United Kingdom" in text
     assert "116 123" in text
     assert "findahelpline.com" in text
@@ -36,9 +36,9 @@ async def test_resources_without_a_country_follows_the_discord_language(harness:
     member = harness.member(f"member-{locale}", locale=locale)
     result = await member.slash("resources")
     assert result.ephemeral
-    embed = result.message.embeds[0]
+    embed = message_of(result).embeds[0]
     assert embed["title"] == f"Support — {name}"
-    text = result.message.text()
+    text = message_of(result).text()
     assert helpline in text
     assert f"call {emergency}" in embed["description"]
     assert "/resources country:" in embed["description"], "says how to pick another country"
@@ -48,7 +48,7 @@ async def test_resources_without_a_country_follows_the_discord_language(harness:
 async def test_an_explicit_country_beats_the_language(harness: Harness) -> None:
     ana = harness.member("ana", locale="pt-BR")
     result = await ana.slash("resources", country="Ireland")
-    text = result.message.text()
+    text = message_of(result).text()
     assert "Ireland" in text and "1800 247 247" in text and "188" not in text
     assert "language" not in text
 
@@ -56,18 +56,18 @@ async def test_an_explicit_country_beats_the_language(harness: Harness) -> None:
 async def test_a_language_with_no_single_country_gets_international_lines(harness: Harness) -> None:
     lucia = harness.member("lucia", locale="es-419")
     result = await lucia.slash("resources")
-    embed = result.message.embeds[0]
+    embed = message_of(result).embeds[0]
     assert embed["title"] == "Support — International"
     assert "/resources country:" in embed["description"]
-    assert "findahelpline.com" in result.message.text()
+    assert "findahelpline.com" in message_of(result).text()
 
 
 async def test_resources_default_and_unknown_country(harness: Harness) -> None:
     alex = harness.member("alex")
     default = await alex.slash("resources")
-    assert "findahelpline.com" in default.message.text()
+    assert "findahelpline.com" in message_of(default).text()
     unknown = await alex.slash("resources", country="Atlantis")
-    text = unknown.message.text()
+    text = message_of(unknown).text()
     assert "Atlantis" in text and "international" in text.lower()
     assert "findahelpline.com" in text
 
@@ -83,7 +83,7 @@ async def test_help_explains_privacy_and_not_therapy(harness: Harness) -> None:
     alex = harness.member("alex")
     result = await alex.slash("help")
     assert result.ephemeral
-    text = result.message.text()
+    text = message_of(result).text()
     assert "/rejected" in text and "/resources" in text
     assert "not therapy" in text.lower()
     assert "privacy" in text.lower()
@@ -91,11 +91,11 @@ async def test_help_explains_privacy_and_not_therapy(harness: Harness) -> None:
 
 async def test_help_describes_data_rights_as_the_code_does(harness: Harness) -> None:
     alex = harness.member("alex")
-    text = (await alex.slash("help")).message.text()
+    text = message_of(await alex.slash("help")).text()
     assert "one click" not in text
     # /mydata delete asks first: the command, then the confirmation button, whose label /help names.
     await log_rejection(alex)
-    confirm = (await alex.slash("mydata delete")).message
+    confirm = message_of(await alex.slash("mydata delete"))
     labels = [button.label for button in confirm.buttons()]
     assert "Delete everything" in labels and "**Delete everything**" in text and "asks first" in text
     assert "/mydata export" in text

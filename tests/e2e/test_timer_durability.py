@@ -16,7 +16,7 @@ import pytest
 from bot.clock import from_iso
 from bot.timezones import LOCALE_ZONES
 from emulator import EmulatedMessage, SimulatedMember
-from tests.harness import Harness, kill_hard, plaintext
+from tests.harness import Harness, kill_hard, message_of, plaintext
 
 DAY = timedelta(days=1)
 
@@ -86,11 +86,12 @@ async def answer_all_three(harness: Harness, member: SimulatedMember, dms: dict[
     opened = await member.click(dms["Acme"], "They replied")
     assert opened.modal is not None
     thanks = await member.submit_modal(opened.modal, {"note": "Loved the portfolio; wanted more SQL depth."})
-    assert "Thank you" in thanks.message.text() or "Kept" in thanks.message.text() or "Saved" in thanks.message.text()
+    thanked = message_of(thanks).text()
+    assert "Thank you" in thanked or "Kept" in thanked or "Saved" in thanked
     later = await member.click(dms["Globex"], "Not yet")
-    assert "again" in later.message.text()
+    assert "again" in message_of(later).text()
     closed = await member.click(dms["Initech"], "No reply")
-    assert "closed" in closed.message.text().lower()
+    assert "closed" in message_of(closed).text().lower()
     assert states(harness) == {"Acme": "replied", "Globex": "sent", "Initech": "no_reply"}
     assert len(rows(harness, "SELECT * FROM feedback_notes")) == 1
 
@@ -111,7 +112,7 @@ async def test_a_timer_due_while_the_bot_was_down_is_delivered_at_start(harness:
     await alex.slash("rejected", company="Acme", role="Analyst")
     choices = await alex.autocomplete("feedback draft", "rejection", "")
     drafted = await alex.slash("feedback draft", rejection=choices[0]["value"])
-    await alex.click(drafted.message, "Remind me")
+    await alex.click(message_of(drafted), "Remind me")
     await harness.stop()
     harness.clock.advance(3 * DAY)
     assert alex.dms() == []
@@ -119,7 +120,7 @@ async def test_a_timer_due_while_the_bot_was_down_is_delivered_at_start(harness:
     reminder = await alex.wait_for_dm(timeout=5)
     assert "Acme" in reminder.text() and reminder.find_button("I sent it")
     sent = await alex.click(reminder, "I sent it")
-    assert "<t:" in sent.message.text()
+    assert "<t:" in message_of(sent).text()
 
 
 async def test_a_failing_timer_is_retried_with_backoff_then_recorded_as_failed(
@@ -130,7 +131,7 @@ async def test_a_failing_timer_is_retried_with_backoff_then_recorded_as_failed(
     await alex.slash("rejected", company="Acme")
     choices = await alex.autocomplete("feedback draft", "rejection", "")
     drafted = await alex.slash("feedback draft", rejection=choices[0]["value"])
-    await alex.click(drafted.message, "Remind me")
+    await alex.click(message_of(drafted), "Remind me")
     harness.emulator.fail_next("POST", MESSAGES_ROUTE, status=403, times=3, body=MISSING_ACCESS)
     caplog.set_level(logging.INFO)
 
@@ -160,7 +161,7 @@ async def test_a_failed_attempt_is_retried_and_then_delivered(harness: Harness) 
     await alex.slash("rejected", company="Acme")
     choices = await alex.autocomplete("feedback draft", "rejection", "")
     drafted = await alex.slash("feedback draft", rejection=choices[0]["value"])
-    await alex.click(drafted.message, "Remind me")
+    await alex.click(message_of(drafted), "Remind me")
     harness.emulator.fail_next("POST", MESSAGES_ROUTE, status=403, times=1, body=MISSING_ACCESS)
     await harness.advance(2 * DAY)
     assert alex.dms() == []

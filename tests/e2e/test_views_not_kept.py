@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from tests.harness import Harness
+from tests.harness import Harness, message_of
 
 
 def kept_views(harness: Harness) -> int:
@@ -27,10 +27,10 @@ async def test_everyday_flows_leave_no_views_behind(harness: Harness) -> None:
     baseline = kept_views(harness)
 
     start = await alex.slash("rejected", company="Acme", role="Analyst")
-    picked = await alex.select(start.message, "checkin:feeling", ["frustrated"])
-    three = next(b for b in picked.message.buttons() if b.custom_id.endswith(":3"))
-    await alex.click(picked.message, three.custom_id)
-    checkin_id = int(three.custom_id.split(":")[2])
+    picked = await alex.select(message_of(start), "checkin:feeling", ["frustrated"])
+    three = next(b.custom_id for b in message_of(picked).buttons() if b.custom_id and b.custom_id.endswith(":3"))
+    await alex.click(message_of(picked), three)
+    checkin_id = int(three.split(":")[2])
 
     await alex.slash("feedback draft", rejection=str(checkin_id))
     await alex.slash("practice")

@@ -17,7 +17,7 @@ from tests.e2e.wins_helpers import (
     share,
     stored_wins,
 )
-from tests.harness import Harness
+from tests.harness import Harness, message_of
 
 COOLDOWN = timedelta(seconds=300)
 
@@ -35,16 +35,16 @@ async def test_preview_shows_exactly_what_will_be_posted_and_posts_only_on_click
     alex = harness.member("alex")
     preview = await alex.slash("win", text="Got through to the final round!", category="interview")
     assert preview.ephemeral and preview.latency is not None and preview.latency < 3
-    shown = preview.message.embeds[0]
+    shown = message_of(preview).embeds[0]
     assert shown["author"]["name"] == "alex"
     assert shown["title"] == "📅 Got an interview"
     assert shown["description"] == "Got through to the final round!"
-    assert f"<#{channel.id}>" in preview.message.content
-    assert [b.label for b in preview.message.buttons()] == ["Post", "Edit", "Cancel"]
+    assert f"<#{channel.id}>" in message_of(preview).content
+    assert [b.label for b in message_of(preview).buttons()] == ["Post", "Edit", "Cancel"]
     assert posts(harness, channel) == []
     assert stored_wins(harness)[0]["state"] == "draft"
 
-    clicked = await alex.click(preview.message, "Post")
+    clicked = await alex.click(message_of(preview), "Post")
     confirmation = await clicked.followup()
     assert "It's up" in confirmation.text() or "Posted" in confirmation.text() or "Done" in confirmation.text()
     assert [b.label for b in confirmation.buttons()] == ["Delete this"]
@@ -72,8 +72,8 @@ async def test_anonymous_win_says_a_member_and_nothing_else_about_the_author(har
     alex = harness.member("alex")
     preview = await alex.slash("win", text="Asked for feedback for the first time.", category="asked_feedback",
                                anonymous=True)
-    assert preview.message.embeds[0]["author"] == {"name": "A member"}
-    await (await alex.click(preview.message, "Post")).followup()
+    assert message_of(preview).embeds[0]["author"] == {"name": "A member"}
+    await (await alex.click(message_of(preview), "Post")).followup()
     [post] = posts(harness, channel)
     assert post.embeds[0]["author"] == {"name": "A member"}
     assert "alex" not in str(post.payload())
@@ -86,8 +86,8 @@ async def test_mentions_in_a_win_ping_nobody(harness: Harness) -> None:
     alex, bob = harness.member("alex"), harness.member("bob")
     text = f"@everyone @here <@&{role.id}> <@{bob.user_id}> <@!{bob.user_id}> I got the offer!!"
     preview = await alex.slash("win", text=text, category="offer")
-    assert preview.message.allowed_mentions == {"parse": []}
-    clicked = await alex.click(preview.message, "Post")
+    assert message_of(preview).allowed_mentions == {"parse": []}
+    clicked = await alex.click(message_of(preview), "Post")
     await clicked.followup()
     [post] = posts(harness, channel)
     assert post.embeds[0]["description"] == text
@@ -105,7 +105,7 @@ async def test_cheers_count_once_per_member_and_keep_working_after_a_restart(har
     assert not first.ephemeral
     assert cheer_label(post) == "Cheer · 1"
     again = await bob.click(post, "win:cheer:")
-    assert again.ephemeral and "already cheered" in again.message.text()
+    assert again.ephemeral and "already cheered" in message_of(again).text()
     assert cheer_label(post) == "Cheer · 1"
 
     await harness.restart()
@@ -123,7 +123,7 @@ async def test_the_author_cannot_cheer_their_own_win_and_is_told_kindly(harness:
     named, anonymous = posts(harness, channel)
     for post in (named, anonymous):
         own = await alex.click(post, "win:cheer:")
-        assert own.ephemeral and "your own win" in own.message.text()
+        assert own.ephemeral and "your own win" in message_of(own).text()
         assert cheer_label(post) == "Cheer · 0"
     await bob.click(named, "win:cheer:")
     assert cheer_label(named) == "Cheer · 1"
@@ -137,18 +137,18 @@ async def test_author_can_take_a_win_down_and_others_are_refused(harness: Harnes
     [post] = posts(harness, channel)
 
     refused = await bob.click(post, "Remove")
-    assert refused.ephemeral and "Only the person who shared" in refused.message.text()
+    assert refused.ephemeral and "Only the person who shared" in message_of(refused).text()
     assert not post.deleted
 
     asked = await alex.click(post, "Remove")
-    assert asked.ephemeral and "can't be undone" in asked.message.text()
+    assert asked.ephemeral and "can't be undone" in message_of(asked).text()
     # Someone else can't press the author's private confirmation either.
-    stolen = await bob.click(asked.message, "Yes, take it down")
-    assert "belongs to someone else" in stolen.message.text()
+    stolen = await bob.click(message_of(asked), "Yes, take it down")
+    assert "belongs to someone else" in message_of(stolen).text()
     assert not post.deleted
-    done = await alex.click(asked.message, "Yes, take it down")
-    assert "taken down" in done.message.text()
-    assert post.deleted
+    done = await alex.click(message_of(asked), "Yes, take it down")
+    assert "taken down" in message_of(done).text()
+    assert harness.emulator.message(post.id).deleted  # looked up again: mypy keeps `not post.deleted` from above
     row = stored_wins(harness)[0]
     assert row["state"] == "removed" and row["removed_at"]
 
@@ -160,7 +160,7 @@ async def test_a_moderator_can_take_a_win_down(harness: Harness) -> None:
     await share(alex, "Got a phone screen booked.", category="interview")
     [post] = posts(harness, channel)
     asked = await moderator.click(post, "Remove")
-    await moderator.click(asked.message, "Yes, take it down")
+    await moderator.click(message_of(asked), "Yes, take it down")
     assert post.deleted
     assert stored_wins(harness)[0]["state"] == "removed"
 
@@ -168,7 +168,7 @@ async def test_a_moderator_can_take_a_win_down(harness: Harness) -> None:
 async def test_no_wins_channel_keeps_the_draft_until_one_is_set(harness: Harness) -> None:
     alex = harness.member("alex")
     preview = await alex.slash("win", text="Rewrote my CV and it finally feels like me.", category="learned")
-    clicked = await alex.click(preview.message, "Post")
+    clicked = await alex.click(message_of(preview), "Post")
     kept = await clicked.followup()
     assert "hasn't chosen a wins channel" in kept.content
     assert "/setup wins-channel" not in kept.content  # that hint is for admins
@@ -177,14 +177,14 @@ async def test_no_wins_channel_keeps_the_draft_until_one_is_set(harness: Harness
 
     admin = harness.member("admin", admin=True)
     admin_preview = await admin.slash("win", text="Ran my first mock-interview evening.")
-    admin_kept = await (await admin.click(admin_preview.message, "Post")).followup()
+    admin_kept = await (await admin.click(message_of(admin_preview), "Post")).followup()
     assert "/setup wins-channel" in admin_kept.content
 
     channel = harness.emulator.create_text_channel(harness.guild_id, "wins")
     await admin.slash("setup wins-channel", channel=channel)
     saved = await alex.slash("win")  # no text: pick the saved draft back up
-    assert saved.message.embeds[0]["description"] == "Rewrote my CV and it finally feels like me."
-    await (await alex.click(saved.message, "Post")).followup()
+    assert message_of(saved).embeds[0]["description"] == "Rewrote my CV and it finally feels like me."
+    await (await alex.click(message_of(saved), "Post")).followup()
     [post] = posts(harness, channel)
     assert post.embeds[0]["description"] == "Rewrote my CV and it finally feels like me."
     assert stored_wins(harness)[0]["state"] == "posted"
@@ -196,7 +196,7 @@ async def test_missing_permission_keeps_the_draft_and_names_it(harness: Harness)
     await emulator.set_channel_permission(channel.id, emulator.bot_user_id, deny=perms.SEND_MESSAGES)
     alex = harness.member("alex")
     preview = await alex.slash("win", text="Said yes to a coffee chat with a recruiter.", category="other")
-    kept = await (await alex.click(preview.message, "Post")).followup()
+    kept = await (await alex.click(message_of(preview), "Post")).followup()
     assert "Send Messages" in kept.content and "draft is saved" in kept.content
     assert posts(harness, channel) == []
     assert stored_wins(harness)[0]["state"] == "draft"
@@ -223,7 +223,7 @@ async def test_deleted_wins_channel_keeps_the_draft(harness: Harness) -> None:
     await harness.emulator.delete_channel(channel.id)
     alex = harness.member("alex")
     preview = await alex.slash("win", text="Applied to two places I'm excited about.", category="applied_again")
-    kept = await (await alex.click(preview.message, "Post")).followup()
+    kept = await (await alex.click(message_of(preview), "Post")).followup()
     assert "disappeared" in kept.content
     assert stored_wins(harness)[0]["state"] == "draft"
 
@@ -233,7 +233,7 @@ async def test_cooldown_is_explained_and_the_draft_waits(harness: Harness) -> No
     alex = harness.member("alex")
     await share(alex, "First win of the day.")
     preview = await alex.slash("win", text="Second win of the day.")
-    held = await (await alex.click(preview.message, "Post")).followup()
+    held = await (await alex.click(message_of(preview), "Post")).followup()
     ready_at = int((harness.clock.now() + COOLDOWN).timestamp())
     assert "shared a win very recently" in held.content and f"<t:{ready_at}:R>" in held.content
     # Why it waits comes first; the preview's "nothing goes out until you press Post" would be wrong here.
@@ -251,18 +251,18 @@ async def test_edit_changes_words_category_and_anonymity_before_posting(harness:
     channel = await set_up_wins_channel(harness)
     alex = harness.member("alex")
     preview = await alex.slash("win", text="Got feedbak!")
-    opened = await alex.click(preview.message, "Edit")
+    opened = await alex.click(message_of(preview), "Edit")
     assert opened.modal is not None
     assert opened.modal.field("text").value == "Got feedbak!"
     edited = await alex.submit_modal(
         opened.modal, {"text": "Got feedback, and it was kind.", "category": ["got_feedback"], "anonymous": ["yes"]}
     )
     assert edited.message is preview.message
-    embed = preview.message.embeds[0]
+    embed = message_of(preview).embeds[0]
     assert (embed["description"], embed["title"], embed["author"]) == (
         "Got feedback, and it was kind.", "💡 Got feedback", {"name": "A member"}
     )
-    await (await alex.click(preview.message, "Post")).followup()
+    await (await alex.click(message_of(preview), "Post")).followup()
     [post] = posts(harness, channel)
     assert post.embeds[0]["author"] == {"name": "A member"}
     row = stored_wins(harness)[0]
@@ -273,8 +273,8 @@ async def test_cancel_throws_the_draft_away(harness: Harness) -> None:
     channel = await set_up_wins_channel(harness)
     alex = harness.member("alex")
     preview = await alex.slash("win", text="Not ready to share this yet.")
-    cancelled = await alex.click(preview.message, "Cancel")
-    assert "nothing was posted" in cancelled.message.text()
+    cancelled = await alex.click(message_of(preview), "Cancel")
+    assert "nothing was posted" in message_of(cancelled).text()
     assert stored_wins(harness) == [] and posts(harness, channel) == []
 
 
@@ -284,8 +284,8 @@ async def test_win_without_text_opens_a_modal_when_there_is_no_draft(harness: Ha
     opened = await alex.slash("win")
     assert opened.modal is not None
     shown = await alex.submit_modal(opened.modal, {"text": "Helped a friend prep for their interview."})
-    assert shown.ephemeral and shown.message.embeds[0]["description"] == "Helped a friend prep for their interview."
-    await (await alex.click(shown.message, "Post")).followup()
+    assert shown.ephemeral and message_of(shown).embeds[0]["description"] == "Helped a friend prep for their interview."
+    await (await alex.click(message_of(shown), "Post")).followup()
     assert len(posts(harness, channel)) == 1
 
 
@@ -293,8 +293,8 @@ async def test_someone_else_cannot_post_my_draft(harness: Harness) -> None:
     channel = await set_up_wins_channel(harness)
     alex, bob = harness.member("alex"), harness.member("bob")
     preview = await alex.slash("win", text="Mine to share.")
-    refused = await bob.click(preview.message, "Post")
-    assert "someone else" in refused.message.text()
+    refused = await bob.click(message_of(preview), "Post")
+    assert "someone else" in message_of(refused).text()
     assert posts(harness, channel) == [] and stored_wins(harness)[0]["state"] == "draft"
 
 
@@ -342,10 +342,10 @@ async def test_share_from_a_helpful_nudge_prefills_a_preview_and_posts_from_the_
     nudge = await alex.wait_for_dm()
 
     preview = await alex.click(nudge, "Share as a win")
-    assert "Kept turning up for my job search" in preview.message.embeds[0]["description"]
-    assert "Job Seekers" in preview.message.content
+    assert "Kept turning up for my job search" in message_of(preview).embeds[0]["description"]
+    assert "Job Seekers" in message_of(preview).content
     assert posts(harness, channel) == []
-    await (await alex.click(preview.message, "Post")).followup()
+    await (await alex.click(message_of(preview), "Post")).followup()
     [post] = posts(harness, channel)
     assert post.embeds[0]["author"]["name"] == "alex"
     row = stored_wins(harness)[0]
@@ -353,7 +353,7 @@ async def test_share_from_a_helpful_nudge_prefills_a_preview_and_posts_from_the_
 
     bob = harness.member("bob")
     refused = await bob.click(nudge, "Share as a win")
-    assert "someone else" in refused.message.text()
+    assert "someone else" in message_of(refused).text()
 
 
 async def test_share_from_a_reflection_prefills_what_went_well(harness: Harness) -> None:
@@ -363,11 +363,11 @@ async def test_share_from_a_reflection_prefills_what_went_well(harness: Harness)
     opened = await alex.click(final, "Reflect now")
     assert opened.modal is not None
     reflected = await alex.submit_modal(opened.modal, {"went_well": "I explained my portfolio clearly and calmly."})
-    preview = await alex.click(reflected.message, "Share as a win")
-    assert preview.message.embeds[0]["description"] == "I explained my portfolio clearly and calmly."
-    assert preview.message.embeds[0]["title"] == "📚 Learned something"
+    preview = await alex.click(message_of(reflected), "Share as a win")
+    assert message_of(preview).embeds[0]["description"] == "I explained my portfolio clearly and calmly."
+    assert message_of(preview).embeds[0]["title"] == "📚 Learned something"
     assert posts(harness, channel) == []
-    await (await alex.click(preview.message, "Post")).followup()
+    await (await alex.click(message_of(preview), "Post")).followup()
     assert stored_wins(harness)[0]["source"] == "reflection"
     assert len(posts(harness, channel)) == 1
 
@@ -376,7 +376,7 @@ async def test_crisis_words_in_a_win_lead_the_preview_with_support(harness: Harn
     await set_up_wins_channel(harness)
     alex = harness.member("alex")
     preview = await alex.slash("win", text="Got an interview but honestly I want to kill myself.")
-    assert preview.message.embeds[0]["title"] == "Before anything else"
+    assert message_of(preview).embeds[0]["title"] == "Before anything else"
 
 
 async def test_erasure_takes_posts_down_and_withdraws_cheers(harness: Harness) -> None:
@@ -408,7 +408,7 @@ async def test_preview_buttons_still_work_after_a_restart(harness: Harness) -> N
     alex = harness.member("alex")
     preview = await alex.slash("win", text="Wrote to a hiring manager directly.")
     await harness.restart()
-    await (await alex.click(preview.message, "Post")).followup()
+    await (await alex.click(message_of(preview), "Post")).followup()
     assert len(posts(harness, channel)) == 1
 
 
@@ -425,12 +425,12 @@ async def test_sharing_from_a_dm_asks_which_server_when_there_are_several(harnes
 
     await nudge_with_share_button(harness, alex.user_id)
     preview = await alex.click(await alex.wait_for_dm(), "Share as a win")
-    assert "more than one server" in preview.message.content
-    [where] = preview.message.selects()
+    assert "more than one server" in message_of(preview).content
+    [where] = message_of(preview).selects()
     assert {o["label"] for o in where.options} == {"Job Seekers", "Elsewhere"}
-    chosen = await alex.select(preview.message, "Choose a server", [str(other.id)])
-    assert "Elsewhere" in chosen.message.content and preview.message.selects() == []
-    await (await alex.click(preview.message, "Post")).followup()
+    chosen = await alex.select(message_of(preview), "Choose a server", [str(other.id)])
+    assert "Elsewhere" in message_of(chosen).content and message_of(preview).selects() == []
+    await (await alex.click(message_of(preview), "Post")).followup()
     assert posts(harness, home) == [] and len(posts(harness, other_wins)) == 1
     assert stored_wins(harness)[0]["guild_id"] == other.id
 
@@ -439,12 +439,12 @@ async def test_sharing_from_a_dm_with_no_wins_channel_anywhere_keeps_the_draft(h
     alex = harness.member("alex")
     await nudge_with_share_button(harness, alex.user_id)
     preview = await alex.click(await alex.wait_for_dm(), "Share as a win")
-    assert "couldn't find a server of yours" in preview.message.content
-    kept = await (await alex.click(preview.message, "Post")).followup()
+    assert "couldn't find a server of yours" in message_of(preview).content
+    kept = await (await alex.click(message_of(preview), "Post")).followup()
     assert "draft is saved" in kept.content
     [row] = stored_wins(harness)
     assert (row["state"], row["guild_id"]) == ("draft", None)
     # Later, in the server, /win picks it up.
     await set_up_wins_channel(harness)
     saved = await alex.slash("win")
-    assert "Kept turning up" in saved.message.embeds[0]["description"]
+    assert "Kept turning up" in message_of(saved).embeds[0]["description"]

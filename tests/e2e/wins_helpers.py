@@ -6,7 +6,7 @@ import sqlite3
 
 from emulator import EmulatedMessage, InteractionResult, SimulatedMember
 from emulator.state import ChannelRecord
-from tests.harness import Harness
+from tests.harness import Harness, message_of
 
 
 def stored_wins(harness: Harness) -> list[sqlite3.Row]:
@@ -38,8 +38,8 @@ def posts(harness: Harness, channel: ChannelRecord) -> list[EmulatedMessage]:
 
 async def share(member: SimulatedMember, text: str, **options: object) -> tuple[EmulatedMessage, InteractionResult]:
     """/win, then Post; return the (edited) preview and the click's result."""
-    preview = await member.slash("win", text=text, **options)
-    clicked = await member.click(preview.message, "Post")
+    preview = await member.slash("win", options={"text": text, **options})
+    clicked = await member.click(message_of(preview), "Post")
     return await clicked.followup(), clicked
 
 
@@ -50,8 +50,8 @@ def cheer_label(message: EmulatedMessage) -> str:
 
 async def log_rejection(member: SimulatedMember, **options: object) -> EmulatedMessage:
     """/rejected, a feeling and an intensity: one shot taken. Returns the final check-in message."""
-    start = await member.slash("rejected", **options)
-    picked = await member.select(start.message, "checkin:feeling", ["disappointed"])
-    button = next(b for b in picked.message.buttons() if (b.custom_id or "").endswith(":3"))
-    final = await member.click(picked.message, button.custom_id or "")
-    return final.message
+    start = await member.slash("rejected", options=options)
+    picked = await member.select(message_of(start), "checkin:feeling", ["disappointed"])
+    button = next(b for b in message_of(picked).buttons() if (b.custom_id or "").endswith(":3"))
+    final = await member.click(message_of(picked), button.custom_id or "")
+    return message_of(final)
