@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
+from pydantic import SecretStr
 
 from bot.clock import ManualClock, to_iso
 from bot.config import Settings, cleartext_endpoints
@@ -63,7 +64,7 @@ async def add_checkin(db: Database, cipher: TextCipher, user_id: int, vent: str,
 
 
 def test_environment_is_unset_by_default() -> None:
-    settings = Settings(_env_file=None, discord_token="a-real-looking-token-123456")  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, discord_token=SecretStr("a-real-looking-token-123456"))  # type: ignore[call-arg]
     assert settings.environment is None
 
 
@@ -302,7 +303,10 @@ async def test_debug_logging_keeps_library_loggers_that_print_data_quiet(
 def endpoint_settings(api: str | None, gateway: str | None) -> Settings:
     """Settings with only the proxy URLs of interest."""
     return Settings(  # type: ignore[call-arg]
-        _env_file=None, discord_token="a-real-looking-token-123456", discord_api_base=api, discord_gateway_url=gateway
+        _env_file=None,
+        discord_token=SecretStr("a-real-looking-token-123456"),
+        discord_api_base=api,
+        discord_gateway_url=gateway,
     )
 
 

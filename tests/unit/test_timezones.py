@@ -30,8 +30,8 @@ SYDNEY = ZoneInfo("Australia/Sydney")
 LORD_HOWE = ZoneInfo("Australia/Lord_Howe")
 
 
-def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def names(query: str, **kwargs: object) -> list[str]:

@@ -12,9 +12,9 @@ def settings(weekday: int, at: str, zone: str) -> GuildSettings:
     return GuildSettings(guild_id=1, digest_enabled=True, digest_weekday=weekday, digest_time=at, digest_timezone=zone)
 
 
-def utc(*args: int) -> datetime:
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
     """An aware UTC datetime."""
-    return datetime(*args, tzinfo=UTC)
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 SUNDAY, MONDAY, FRIDAY = 6, 0, 4
