@@ -43,11 +43,13 @@ async def one_round(checkins: int, guild_ready_timeout: float) -> dict[str, Any]
             await harness.start()
             warm = time.perf_counter() - started
             member = harness.member("alex")
-            latencies, walls = [], []
+            latencies: list[float] = []
+            walls: list[float] = []
             for number in range(checkins):
                 before = time.perf_counter()
                 result = await member.slash("rejected", company=f"Company {number}", stage="onsite")
                 walls.append(time.perf_counter() - before)
+                assert result.latency is not None, result
                 latencies.append(result.latency)
             await harness.stop()
     return {"cold_start_s": cold, "restart_s": warm, "rejected_latency_median_s": statistics.median(latencies),
