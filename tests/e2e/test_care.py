@@ -14,7 +14,7 @@ import pytest
 
 from emulator import EmulatedMessage, SimulatedMember
 from tests.e2e.wins_helpers import log_rejection, posts, set_up_wins_channel
-from tests.harness import Harness
+from tests.harness import Harness, message_of
 
 CRISIS_HEADING = "Before anything else"
 CONCERN_HEADING = "Can I ask you something?"
@@ -37,55 +37,55 @@ def rows(harness: Harness, sql: str, params: tuple[object, ...] = ()) -> list[sq
 # ---------------------------------------------------------------- one function per place a member writes
 
 async def via_rejected_options(harness: Harness, member: SimulatedMember, text: str) -> EmulatedMessage:
-    return (await member.slash("rejected", company=text[:100])).message
+    return message_of(await member.slash("rejected", company=text[:100]))
 
 
 async def via_vent(harness: Harness, member: SimulatedMember, text: str) -> EmulatedMessage:
     final = await log_rejection(member)
     opened = await member.click(final, "Vent privately")
     assert opened.modal is not None
-    return (await member.submit_modal(opened.modal, {"vent": text, "keep": ["yes"]})).message
+    return message_of(await member.submit_modal(opened.modal, {"vent": text, "keep": ["yes"]}))
 
 
 async def via_reflection(harness: Harness, member: SimulatedMember, text: str) -> EmulatedMessage:
     opened = await member.slash("reflect", rejection="new")
     assert opened.modal is not None
-    return (await member.submit_modal(opened.modal, {"went_well": text})).message
+    return message_of(await member.submit_modal(opened.modal, {"went_well": text}))
 
 
 async def via_feedback_interviewer(harness: Harness, member: SimulatedMember, text: str) -> EmulatedMessage:
     await member.slash("rejected", company="Acme")
     checkin_id = rows(harness, "SELECT MAX(id) AS id FROM checkins")[0]["id"]
-    return (await member.slash("feedback draft", rejection=str(checkin_id), interviewer=text[:80])).message
+    return message_of(await member.slash("feedback draft", rejection=str(checkin_id), interviewer=text[:80]))
 
 
 async def via_feedback_reply(harness: Harness, member: SimulatedMember, text: str) -> EmulatedMessage:
     await member.slash("rejected", company="Initech")
     checkin_id = rows(harness, "SELECT MAX(id) AS id FROM checkins")[0]["id"]
     drafted = await member.slash("feedback draft", rejection=str(checkin_id))
-    await member.click(drafted.message, "I sent it")
+    await member.click(message_of(drafted), "I sent it")
     await harness.advance(7 * DAY + timedelta(hours=6))  # follow-ups wait for daytime (en-US: New York, 10:00)
     dm = await member.wait_for_dm()
     opened = await member.click(dm, "They replied")
     assert opened.modal is not None
-    return (await member.submit_modal(opened.modal, {"note": text})).message
+    return message_of(await member.submit_modal(opened.modal, {"note": text}))
 
 
 async def via_practice(harness: Harness, member: SimulatedMember, text: str) -> EmulatedMessage:
-    question = (await member.slash("practice")).message
+    question = message_of(await member.slash("practice"))
     opened = await member.click(question, "Answer")
     assert opened.modal is not None
-    return (await member.submit_modal(opened.modal, {"answer": text})).message
+    return message_of(await member.submit_modal(opened.modal, {"answer": text}))
 
 
 async def via_win(harness: Harness, member: SimulatedMember, text: str) -> EmulatedMessage:
-    return (await member.slash("win", text=text)).message
+    return message_of(await member.slash("win", text=text))
 
 
 async def via_win_form(harness: Harness, member: SimulatedMember, text: str) -> EmulatedMessage:
     opened = await member.slash("win")
     assert opened.modal is not None
-    return (await member.submit_modal(opened.modal, {"text": text})).message
+    return message_of(await member.submit_modal(opened.modal, {"text": text}))
 
 
 EntryPoint = Callable[[Harness, SimulatedMember, str], Awaitable[EmulatedMessage]]
@@ -104,7 +104,7 @@ ENTRY_POINTS: dict[str, EntryPoint] = {
 async def delete_everything(member: SimulatedMember) -> None:
     """/mydata delete, confirmed, waiting until it is done."""
     asked = await member.slash("mydata delete")
-    done = await member.click(asked.message, "Delete everything")
+    done = await member.click(message_of(asked), "Delete everything")
     if done.deferred:
         await done.followup()
 
@@ -157,13 +157,13 @@ async def test_job_hunting_idioms_get_the_ordinary_flow(harness: Harness, entry:
 async def test_a_crisis_win_cannot_be_posted_even_from_an_older_preview(harness: Harness) -> None:
     wins = await set_up_wins_channel(harness)
     alex = harness.member("alex")
-    preview = (await alex.slash("win", text="Got through a whole week of applications")).message
+    preview = message_of(await alex.slash("win", text="Got through a whole week of applications"))
     assert "Post" in " ".join(labels(preview))
     post_id = next(b.custom_id or "" for b in preview.buttons() if (b.custom_id or "").startswith("win:post:"))
     # The draft's text is edited to words of crisis, then the old preview's Post is pressed.
     edit = await alex.click(preview, "Edit")
     assert edit.modal is not None
-    held = (await alex.submit_modal(edit.modal, {"text": CRISIS_WORDS})).message
+    held = message_of(await alex.submit_modal(edit.modal, {"text": CRISIS_WORDS}))
     assert held.embeds[0]["title"] == CRISIS_HEADING
     assert not any("Post" in label for label in labels(held))
     # A replayed Post (a tampered client) still posts nothing.
@@ -177,15 +177,15 @@ async def test_not_safe_leads_to_the_crisis_path_and_safe_carries_on(harness: Ha
     alex = harness.member("alex")
     message = await via_vent(harness, alex, CONCERN_WORDS)
     unsafe = await alex.click(message, "I'm not safe right now")
-    assert unsafe.message.embeds[0]["title"] == CRISIS_HEADING
-    assert "A one-minute grounding exercise" in labels(unsafe.message)
-    grounding = await alex.click(unsafe.message, "A one-minute grounding exercise")
-    assert "five things you can see" in grounding.message.text()
-    talk = await alex.click(unsafe.message, "Talk to someone now")
-    assert "findahelpline.com" in talk.message.text()
+    assert message_of(unsafe).embeds[0]["title"] == CRISIS_HEADING
+    assert "A one-minute grounding exercise" in labels(message_of(unsafe))
+    grounding = await alex.click(message_of(unsafe), "A one-minute grounding exercise")
+    assert "five things you can see" in message_of(grounding).text()
+    talk = await alex.click(message_of(unsafe), "Talk to someone now")
+    assert "findahelpline.com" in message_of(talk).text()
     safe = await alex.click(message, "I'm safe, carry on")
-    assert "/resources" in safe.message.text()
-    assert_no_cheer(safe.message)
+    assert "/resources" in message_of(safe).text()
+    assert_no_cheer(message_of(safe))
 
 
 async def test_a_mood_of_one_from_a_nudge_is_a_concern(harness: Harness) -> None:
@@ -197,8 +197,8 @@ async def test_a_mood_of_one_from_a_nudge_is_a_concern(harness: Harness) -> None
     await nudges_cog.run_due_nudges()  # type: ignore[attr-defined]
     nudge = next(m for m in alex.dms() if "Log how I feel" in labels(m))
     levels = await alex.click(nudge, "Log how I feel")
-    one = next(b for b in levels.message.buttons() if (b.custom_id or "").endswith(":1"))
-    logged = await alex.click(levels.message, one.custom_id or "")
+    one = next(b for b in message_of(levels).buttons() if (b.custom_id or "").endswith(":1"))
+    logged = await alex.click(message_of(levels), one.custom_id or "")
     followup = await logged.followup()
     assert followup.embeds[0]["title"] == CONCERN_HEADING
     assert "I'm not safe right now" in labels(followup)
@@ -226,10 +226,10 @@ async def test_for_a_day_after_a_crisis_no_milestone_and_the_nudge_is_a_gentle_c
 async def test_a_5_of_5_sad_check_in_brings_no_milestone(harness: Harness) -> None:
     alex = harness.member("alex")
     start = await alex.slash("rejected")
-    picked = await alex.select(start.message, "checkin:feeling", ["sad"])
-    five = next(b for b in picked.message.buttons() if (b.custom_id or "").endswith(":5"))
-    final = await alex.click(picked.message, five.custom_id or "")
-    assert "Sad · 5/5" in final.message.text()
+    picked = await alex.select(message_of(start), "checkin:feeling", ["sad"])
+    five = next(b for b in message_of(picked).buttons() if (b.custom_id or "").endswith(":5"))
+    final = await alex.click(message_of(picked), five.custom_id or "")
+    assert "Sad · 5/5" in message_of(final).text()
     await harness.tick()
     assert alex.dms() == []  # the first-shot milestone waits for a better day
     harness.clock.advance(2 * DAY)
@@ -241,9 +241,9 @@ async def test_check_in_tomorrow_arrives_at_a_sensible_local_hour_across_a_resta
     alex = harness.member("alex", locale="en-US")  # no nudge zone: the language suggests America/New_York
     message = await via_vent(harness, alex, CRISIS_WORDS)
     planned = await alex.click(message, "Check in with me tomorrow")
-    assert "tomorrow" in planned.message.text()
+    assert "tomorrow" in message_of(planned).text()
     again = await alex.click(message, "Check in with me tomorrow")
-    assert "already" in again.message.text()
+    assert "already" in message_of(again).text()
     await harness.restart()
     # Thursday 09:00 UTC is 04:00 in New York; 10:00 there on Friday is 15:00 UTC.
     await harness.advance(timedelta(hours=29, minutes=59))
@@ -253,7 +253,7 @@ async def test_check_in_tomorrow_arrives_at_a_sensible_local_hour_across_a_resta
     assert dm.embeds[0]["title"] == "Checking in"
     assert labels(dm) == ["I'm okay", "Still finding it hard", "Talk to someone now"]
     hard = await alex.click(dm, "Still finding it hard")
-    assert "findahelpline.com" in hard.message.text()
+    assert "findahelpline.com" in message_of(hard).text()
     okay = await alex.click(dm, "I'm okay")
     assert "won't check in again" in (await okay.followup()).text()
     await harness.advance(3 * DAY)
@@ -286,14 +286,14 @@ async def test_ask_a_moderator_posts_only_the_request_across_a_restart(harness: 
     admin = harness.member("sam", admin=True)
     alex = harness.member("alex")
     before = await alex.slash("rejected", company=CRISIS_WORDS)
-    assert "Ask a moderator to reach out" not in labels(before.message)  # nothing to press until a server opts in
+    assert "Ask a moderator to reach out" not in labels(message_of(before))  # nothing to press until a server opts in
     saved = await admin.slash("setup support-channel", channel=private, role=mods)
-    assert "never their words" in saved.message.text() and "everyone in the server" not in saved.message.text()
+    assert "never their words" in message_of(saved).text() and "everyone in the server" not in message_of(saved).text()
     message = await via_vent(harness, alex, CRISIS_WORDS)
     assert "Ask a moderator to reach out" in labels(message)
     await harness.restart()
     asked = await alex.click(message, "Ask a moderator to reach out")
-    assert "only told them that you asked" in asked.message.text()
+    assert "only told them that you asked" in message_of(asked).text()
     requests = [m for m in emulator.channel_messages(private.id) if m.author_id == emulator.bot_user_id]
     assert len(requests) == 1
     posted = requests[0]
@@ -301,12 +301,12 @@ async def test_ask_a_moderator_posts_only_the_request_across_a_restart(harness: 
     assert "goodbye" not in posted.content.lower() and "letters" not in posted.content.lower()
     assert posted.mention_roles == [mods.id] and posted.mentions == [] and not posted.mention_everyone
     twice = await alex.click(message, "Ask a moderator to reach out")
-    assert "a little while ago" in twice.message.text()
+    assert "a little while ago" in message_of(twice).text()
     assert len([m for m in emulator.channel_messages(private.id) if m.author_id == emulator.bot_user_id]) == 1
     shown = await admin.slash("setup show")
-    assert "mod-support" in shown.message.text() or str(private.id) in shown.message.text()
+    assert "mod-support" in message_of(shown).text() or str(private.id) in message_of(shown).text()
     off = await admin.slash("setup support-channel")
-    assert "off" in off.message.text()
+    assert "off" in message_of(off).text()
     later = await via_vent(harness, alex, CRISIS_WORDS)
     assert "Ask a moderator to reach out" not in labels(later)
 
@@ -316,7 +316,7 @@ async def test_a_public_support_channel_gets_a_warning(harness: Harness) -> None
     public = harness.emulator.create_text_channel(harness.guild_id, "general-help")
     admin = harness.member("sam", admin=True)
     saved = await admin.slash("setup support-channel", channel=public, role=mods)
-    assert "everyone in the server can see" in saved.message.text()
+    assert "everyone in the server can see" in message_of(saved).text()
 
 
 @pytest.mark.parametrize(
@@ -331,8 +331,8 @@ async def test_any_other_text_option_is_read_before_the_command_runs(
     harness: Harness, command: str, options: dict[str, str]
 ) -> None:
     alex = harness.member("alex")
-    result = await alex.slash(command, **options)
-    assert result.message.embeds[0]["title"] == CRISIS_HEADING
+    result = await alex.slash(command, options=options)
+    assert message_of(result).embeds[0]["title"] == CRISIS_HEADING
     assert rows(harness, "SELECT * FROM nudge_subscriptions") == []
 
 
@@ -342,7 +342,7 @@ async def test_the_nudge_form_is_read_too(harness: Harness) -> None:
     opened = await alex.click(final, "Daily nudges")
     assert opened.modal is not None
     result = await alex.submit_modal(opened.modal, {"timezone": "i dont want to wake up tomorrow"})
-    assert result.message.embeds[0]["title"] == CRISIS_HEADING
+    assert message_of(result).embeds[0]["title"] == CRISIS_HEADING
     assert rows(harness, "SELECT * FROM nudge_subscriptions") == []
 
 
@@ -363,11 +363,11 @@ async def test_crisis_helplines_follow_country_then_time_zone_then_language(harn
     assert "TELL Lifeline" in message.text() and "call 119" in message.text()
     # A country given to /resources beats both, and is remembered.
     named = await kai.slash("resources", country="Germany")
-    assert "from now on" in named.message.text()
+    assert "from now on" in message_of(named).text()
     message = await via_vent(harness, kai, CRISIS_WORDS)
     assert "0800 111 0 111" in message.text() and "112" in message.text()
     again = await kai.slash("resources")
-    assert "the country you gave me before" in again.message.text()
+    assert "the country you gave me before" in message_of(again).text()
     # /mydata delete forgets the country with everything else.
     await delete_everything(kai)
     assert rows(harness, "SELECT * FROM member_context WHERE user_id = ?", (kai.user_id,)) == []

@@ -16,7 +16,7 @@ from emulator import permissions as perms
 from tests.e2e.mydata_helpers import Marker, rows, seed_member
 from tests.e2e.test_mydata import rows_mentioning
 from tests.e2e.wins_helpers import log_rejection, posts, set_up_wins_channel, share, stored_wins
-from tests.harness import Harness
+from tests.harness import Harness, message_of
 
 DAY = timedelta(days=1)
 COOLDOWN = timedelta(seconds=300)
@@ -32,7 +32,7 @@ def wins_cog(harness: Harness) -> Any:
 async def delete_everything(member: SimulatedMember) -> EmulatedMessage:
     """/mydata delete, confirm; return the final confirmation."""
     asked = await member.slash("mydata delete")
-    done = await member.click(asked.message, "Delete everything")
+    done = await member.click(message_of(asked), "Delete everything")
     return done.message if done.message is not None and not done.deferred else await done.followup()
 
 
@@ -65,7 +65,7 @@ async def test_a_win_the_bot_can_no_longer_delete_is_reported_kept_as_a_tombston
     await harness.restart()  # durable: the table, not memory
     await emulator.set_channel_permission(channel.id, emulator.bot_user_id)  # an admin gives access back
     assert await wins_cog(harness).retry_takedowns() == 1
-    assert post.deleted
+    assert emulator.message(post.id).deleted  # looked up again: mypy keeps `not post.deleted` from above
     assert rows(harness, "SELECT * FROM pending_takedowns") == []
 
 
@@ -172,7 +172,7 @@ async def test_erasure_deletes_the_dms_that_carried_the_members_words(harness: H
     await alex.slash("rejected", company="Acme", role="Data Analyst")
     [checkin] = rows(harness, "SELECT id FROM checkins WHERE user_id = ?", (alex.user_id,))
     drafted = await alex.slash("feedback draft", rejection=str(checkin["id"]), interviewer="Sam Rivera")
-    await alex.click(drafted.message, "Remind me in 2 days")
+    await alex.click(message_of(drafted), "Remind me in 2 days")
     await harness.advance(2 * DAY + timedelta(hours=6))  # the reminder waits for 10:00 in New York (en-US)
     reminder = await alex.wait_for_dm(lambda m: "Sam" in m.text())
     await alex.click(reminder, "I sent it")
@@ -194,7 +194,7 @@ async def test_posting_several_drafts_at_once_cannot_bypass_the_cooldown(harness
     channel = await set_up_wins_channel(harness)
     alex = harness.member("alex")
     previews = [await alex.slash("win", text=f"Draft number {i}.") for i in range(4)]
-    clicks = await asyncio.gather(*(alex.click(p.message, "Post") for p in previews))
+    clicks = await asyncio.gather(*(alex.click(message_of(p), "Post") for p in previews))
     answers = await asyncio.gather(*(c.followup() for c in clicks))
     assert len(posts(harness, channel)) == 1
     assert sum("shared a win very recently" in a.content for a in answers) == 3
@@ -209,11 +209,11 @@ async def test_the_server_picker_on_a_preview_never_shows_someone_elses_draft(ha
     alex_win = stored_wins(harness)[0]["id"]
     mine = await mallory.slash("win", text="Mallory's own draft.")
     forged = await mallory.click_custom_id(
-        mine.message, f"win:where:{alex_win}:{mallory.user_id}", component_type=3, values=[str(harness.guild_id)]
+        message_of(mine), f"win:where:{alex_win}:{mallory.user_id}", component_type=3, values=[str(harness.guild_id)]
     )
     assert forged.message is not None
     assert "salary" not in forged.message.text() and not forged.message.embeds
-    assert "salary" in secret.message.text()  # untouched for its owner
+    assert "salary" in message_of(secret).text()  # untouched for its owner
     assert stored_wins(harness)[0]["guild_id"] == harness.guild_id
 
 
@@ -221,20 +221,20 @@ async def test_masked_links_show_their_real_destination_and_invisible_wins_are_r
     channel = await set_up_wins_channel(harness)
     alex = harness.member("alex")
     preview = await alex.slash("win", text="Free nitro for everyone: [discord.com/gifts](https://evil.example/x)")
-    shown = preview.message.embeds[0]["description"]
+    shown = message_of(preview).embeds[0]["description"]
     assert "](" not in shown and "https://evil.example/x" in shown
-    await (await alex.click(preview.message, "Post")).followup()
+    await (await alex.click(message_of(preview), "Post")).followup()
     [post] = posts(harness, channel)
     assert post.embeds[0]["description"] == "Free nitro for everyone: discord.com/gifts (https://evil.example/x)"
 
     harness.clock.advance(COOLDOWN)
     for blank in ("\u200b\u200b", "\u3164", "\u2800 \u2800", "** **", "\u202e\u200f"):
         refused = await alex.slash("win", text=blank)
-        assert refused.ephemeral and "can't see any words" in refused.message.text(), blank
+        assert refused.ephemeral and "can't see any words" in message_of(refused).text(), blank
     opened = await alex.slash("win")
     assert opened.modal is not None
     refused = await alex.submit_modal(opened.modal, {"text": "\u200b\u3164"})
-    assert "can't see any words" in refused.message.text()
+    assert "can't see any words" in message_of(refused).text()
     assert len(stored_wins(harness)) == 1
 
 
@@ -243,14 +243,14 @@ async def test_odd_digit_strings_in_options_get_a_kind_answer(harness: Harness, 
     final = await log_rejection(alex)
     for value in ("²", "99999999999999999999999", "٣", "-1"):
         drafted = await alex.slash("feedback draft", rejection=value)
-        assert "couldn't find that rejection" in drafted.message.text(), value
+        assert "couldn't find that rejection" in message_of(drafted).text(), value
         reflected = await alex.slash("reflect", rejection=value)  # not an id: a reflection on a new rejection
         assert reflected.modal is not None, value
     for days in ("²", "٣٠", "¹²"):
         started = await alex.click(final, "Daily nudges")
         assert started.modal is not None
         told = await alex.submit_modal(started.modal, {"time": "09:00", "timezone": "Europe/London", "days": days})
-        assert "Days should be a number" in told.message.text()
+        assert "Days should be a number" in message_of(told).text()
     assert not [r for r in caplog.records if r.levelname == "ERROR"]
 
 
@@ -259,21 +259,21 @@ async def test_progress_and_export_cool_down_per_member_in_plain_words(harness: 
     await alex.slash("rejected", company="Acme")
     await (await alex.slash("progress")).wait_final()
     again = await alex.slash("progress")
-    assert again.ephemeral and "`/progress` is cooling down" in again.message.text()
-    assert "ready again in 20 seconds." in again.message.text()
-    assert again.message.attachments == []
+    assert again.ephemeral and "`/progress` is cooling down" in message_of(again).text()
+    assert "ready again in 20 seconds." in message_of(again).text()
+    assert message_of(again).attachments == []
     await (await bob.slash("progress")).wait_final()  # someone else isn't held up
     harness.clock.advance(timedelta(seconds=19))
     one = await alex.slash("progress")
-    assert "ready again in 1 second." in one.message.text()
+    assert "ready again in 1 second." in message_of(one).text()
     harness.clock.advance(timedelta(seconds=1))
     assert (await (await alex.slash("progress")).wait_final()).attachments
 
     await (await alex.slash("mydata export")).wait_final()
     held = await alex.slash("mydata export")
-    assert "`/mydata export` is cooling down" in held.message.text()
-    assert "ready again in 60 seconds." in held.message.text()
-    assert held.message.attachments == []
+    assert "`/mydata export` is cooling down" in message_of(held).text()
+    assert "ready again in 60 seconds." in message_of(held).text()
+    assert message_of(held).attachments == []
 
 
 # ---------------------------------------------------------------------------------------------- leaving a server
@@ -310,12 +310,12 @@ async def test_leaving_a_server_drops_its_settings_digests_and_wins_but_keeps_pr
 async def confirm_delete(member: SimulatedMember, message: EmulatedMessage, stranger: SimulatedMember) -> str:
     """'Delete this' (a stranger is refused at both steps), then 'Yes, delete it'; return what the member reads."""
     refused = await stranger.click(message, "Delete this")
-    assert "belongs to someone else" in refused.message.text()
+    assert "belongs to someone else" in message_of(refused).text()
     asked = await member.click(message, "Delete this")
-    assert asked.ephemeral and "can't be undone" in asked.message.text()
-    stolen = await stranger.click(asked.message, "Yes, delete it")
-    assert "belongs to someone else" in stolen.message.text()
-    done = await member.click(asked.message, "Yes, delete it")
+    assert asked.ephemeral and "can't be undone" in message_of(asked).text()
+    stolen = await stranger.click(message_of(asked), "Yes, delete it")
+    assert "belongs to someone else" in message_of(stolen).text()
+    done = await member.click(message_of(asked), "Yes, delete it")
     return (done.message if done.message is not None and not done.deferred else await done.followup()).text()
 
 
@@ -329,7 +329,7 @@ async def test_a_member_can_delete_one_vent_reflection_request_answer_or_win(har
     opened = await alex.click(final, "Vent privately")
     assert opened.modal is not None
     kept = await alex.submit_modal(opened.modal, {"vent": "a vent to delete", "keep": ["yes"]})
-    assert "Deleted. That vent is gone." in await confirm_delete(alex, kept.message, bob)
+    assert "Deleted. That vent is gone." in await confirm_delete(alex, message_of(kept), bob)
     assert rows(harness, "SELECT vent_encrypted FROM checkins")[0]["vent_encrypted"] is None
     assert rows(harness, "SELECT * FROM timers WHERE kind = 'vent_expiry_warning' AND state = 'pending'") == []
 
@@ -338,37 +338,37 @@ async def test_a_member_can_delete_one_vent_reflection_request_answer_or_win(har
     assert opened.modal is not None
     reflected = await alex.submit_modal(opened.modal, {"hard": "a hard question", "went_well": "went well"})
     await harness.restart()  # the buttons carry their state in their custom ids
-    assert "reflection" in await confirm_delete(alex, reflected.message, bob)
+    assert "reflection" in await confirm_delete(alex, message_of(reflected), bob)
     assert rows(harness, "SELECT * FROM reflections") == [] and rows(harness, "SELECT * FROM hard_questions") == []
 
     # A feedback request, from /feedback list (its follow-up timers are cancelled).
     drafted = await alex.slash("feedback draft", rejection=str(checkin["id"]))
-    await alex.click(drafted.message, "I sent it")
+    await alex.click(message_of(drafted), "I sent it")
     [request] = rows(harness, "SELECT id FROM feedback_requests")
     listed = await alex.slash("feedback list")
-    card = await alex.select(listed.message, "feedback:pick", [str(request["id"])])
-    assert "feedback request" in await confirm_delete(alex, card.message, bob)
+    card = await alex.select(message_of(listed), "feedback:pick", [str(request["id"])])
+    assert "feedback request" in await confirm_delete(alex, message_of(card), bob)
     assert rows(harness, "SELECT * FROM feedback_requests") == []
     assert rows(harness, "SELECT * FROM timers WHERE kind LIKE 'feedback%' AND state = 'pending'") == []
 
     # A practice answer, from its feedback.
     asked = await alex.slash("practice", category="behavioural")
-    opened = await alex.click(asked.message, "Answer")
+    opened = await alex.click(message_of(asked), "Answer")
     assert opened.modal is not None
     feedback = await alex.submit_modal(opened.modal, {"answer": "In my last role I led a migration."})
-    assert "practice answer" in await confirm_delete(alex, feedback.message, bob)
+    assert "practice answer" in await confirm_delete(alex, message_of(feedback), bob)
     assert rows(harness, "SELECT * FROM practice_answers") == []
 
     # A posted win, from the confirmation: the post comes down and the row goes.
     preview = await alex.slash("win", text="A win to delete later.")
-    posted = await (await alex.click(preview.message, "Post")).followup()
+    posted = await (await alex.click(message_of(preview), "Post")).followup()
     [post] = posts(harness, channel)
     assert "Deleted. That win is gone." in await confirm_delete(alex, posted, bob)
     assert post.deleted and stored_wins(harness) == []
 
     # Pressing again finds nothing, and says so.
     again = await alex.click(posted, "Delete this")
-    gone = await alex.click(again.message, "Yes, delete it")
+    gone = await alex.click(message_of(again), "Yes, delete it")
     text = (gone.message if gone.message is not None and not gone.deferred else await gone.followup()).text()
     assert "couldn't find that win" in text
     assert len(rows(harness, "SELECT * FROM checkins")) == 1  # everything else stays
@@ -385,11 +385,11 @@ async def test_the_records_counted_before_deleting_are_the_records_said_deleted(
     await alex.slash("rejected", company="Initech")
     [checkin] = rows(harness, "SELECT MAX(id) AS id FROM checkins WHERE user_id = ?", (alex.user_id,))
     drafted = await alex.slash("feedback draft", rejection=str(checkin["id"]), interviewer="Sam Rivera")
-    await alex.click(drafted.message, "Remind me in 2 days")
+    await alex.click(message_of(drafted), "Remind me in 2 days")
     await harness.advance(3 * DAY)  # a reminder DM carrying the draft: erasure deletes it, and its record
     asked = await alex.slash("mydata delete")
-    before = re.search(r"Right now that's (\d+) records", asked.message.text())
-    assert before is not None, asked.message.text()
-    done = await alex.click(asked.message, "Delete everything")
+    before = re.search(r"Right now that's (\d+) records", message_of(asked).text())
+    assert before is not None, message_of(asked).text()
+    done = await alex.click(message_of(asked), "Delete everything")
     final = done.message if done.message is not None and not done.deferred else await done.followup()
     assert f"{before.group(1)} records" in final.text(), (before.group(0), final.text())

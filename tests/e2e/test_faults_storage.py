@@ -17,7 +17,7 @@ import pytest
 
 from bot.scheduling import Timer
 from emulator import EmulatedMessage, InteractionResult, SimulatedMember
-from tests.harness import Harness, plaintext
+from tests.harness import Harness, message_of, plaintext
 
 NOT_SAVED = "not** saved"
 LONG_VENT = "It stung more than I expected, and I keep replaying the last question. " * 55  # ~3,900 characters
@@ -74,8 +74,8 @@ def assert_told_not_saved(result: InteractionResult | EmulatedMessage) -> None:
 async def feeling_and_level(member: SimulatedMember, message: EmulatedMessage, level: int) -> EmulatedMessage:
     """Pick a feeling, then an intensity; returns the final check-in message."""
     picked = await member.select(message, "checkin:feeling", ["frustrated"])
-    button = next(b for b in picked.message.buttons() if (b.custom_id or "").endswith(f":{level}"))
-    final = await member.click(picked.message, button.custom_id or "")
+    button = next(b for b in message_of(picked).buttons() if (b.custom_id or "").endswith(f":{level}"))
+    final = await member.click(message_of(picked), button.custom_id or "")
     assert final.message is not None
     return final.message
 
@@ -97,7 +97,7 @@ async def test_read_only_database_tells_the_member_and_the_same_command_works_af
     assert rows(harness, "SELECT * FROM checkins") == []
 
     again = await alex.slash("rejected", company="Acme")
-    final = await feeling_and_level(alex, again.message, 4)
+    final = await feeling_and_level(alex, message_of(again), 4)
     assert "Frustrated · 4/5" in final.text()
     stored = rows(harness, "SELECT * FROM checkins")
     assert [(plaintext(r["company_encrypted"]), r["intensity"]) for r in stored] == [("Acme", 4)]
@@ -107,9 +107,9 @@ async def test_read_only_during_a_button_and_a_modal_mid_flow(harness: Harness) 
     alex = harness.member("alex")
     start = await alex.slash("rejected", company="Globex")
     async with read_only(harness):
-        refused = await alex.select(start.message, "checkin:feeling", ["sad"])
+        refused = await alex.select(message_of(start), "checkin:feeling", ["sad"])
         assert_told_not_saved(refused)
-    final = await feeling_and_level(alex, start.message, 3)  # the same select works once writes are back
+    final = await feeling_and_level(alex, message_of(start), 3)  # the same select works once writes are back
 
     opened = await alex.click(final, "Vent privately")
     async with read_only(harness):
@@ -125,7 +125,7 @@ async def test_read_only_during_a_button_and_a_modal_mid_flow(harness: Harness) 
 async def test_disk_full_while_keeping_a_long_vent(harness: Harness, caplog: pytest.LogCaptureFixture) -> None:
     alex = harness.member("alex")
     start = await alex.slash("rejected", company="Initech")
-    final = await feeling_and_level(alex, start.message, 5)
+    final = await feeling_and_level(alex, message_of(start), 5)
     opened = await alex.click(final, "Vent privately")
     async with disk_full(harness):
         refused = await alex.submit_modal(opened, {"vent": LONG_VENT, "keep": ["yes"]})
@@ -161,7 +161,7 @@ async def test_the_timer_tick_and_the_nudge_tick_survive_and_catch_up(
     await alex.slash("rejected", company="Acme")
     choices = await alex.autocomplete("feedback draft", "rejection", "")
     drafted = await alex.slash("feedback draft", rejection=choices[0]["value"])
-    await alex.click(drafted.message, "Remind me")  # a durable timer
+    await alex.click(message_of(drafted), "Remind me")  # a durable timer
     harness.clock.advance(timedelta(hours=1))  # the reminder and a nudge are both due
 
     def logged(text: str) -> Callable[[], bool]:

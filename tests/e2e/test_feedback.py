@@ -11,7 +11,7 @@ import pytest
 
 from cogs.reflection.store import ReflectionStore
 from emulator import EmulatedMessage, SimulatedMember
-from tests.harness import Harness
+from tests.harness import Harness, message_of
 
 DAY = timedelta(days=1)
 
@@ -47,7 +47,7 @@ async def check_in(harness: Harness, member: SimulatedMember, company: str = "Ac
 async def draft(harness: Harness, member: SimulatedMember, company: str = "Acme", **options: str) -> EmulatedMessage:
     """Log a rejection and draft a feedback request for it; return the draft message."""
     checkin_id = await check_in(harness, member, company)
-    result = await member.slash("feedback draft", rejection=str(checkin_id), **options)
+    result = await member.slash("feedback draft", options={"rejection": str(checkin_id), **options})
     assert result.message is not None
     return result.message
 
@@ -66,10 +66,10 @@ async def test_draft_is_personalised_copyable_and_stored_privately(harness: Harn
     assert [choice["value"] for choice in choices] == [str(checkin_id)]
     result = await alex.slash("feedback draft", rejection=str(checkin_id), interviewer="Sam Rivera", tone="formal")
     assert result.ephemeral and result.latency is not None and result.latency < 3
-    text = result.message.text()
+    text = message_of(result).text()
     assert "**Subject**\n```\n" in text and "**Message**\n```\nDear Sam Rivera," in text
     assert "Data Analyst" in text and "Acme" in text
-    assert [button.label for button in result.message.buttons()] == ["I sent it", "Remind me in 2 days", "Not now"]
+    assert [button.label for button in message_of(result).buttons()] == ["I sent it", "Remind me in 2 days", "Not now"]
     row = rows(harness, "SELECT * FROM feedback_requests")[0]
     assert (row["user_id"], row["checkin_id"]) == (alex.user_id, checkin_id)
     assert (row["state"], row["tone"]) == ("drafted", "formal")
@@ -81,7 +81,7 @@ async def test_draft_without_a_name_and_an_unknown_rejection(harness: Harness) -
     message = await draft(harness, alex, "Globex", tone="brief")
     assert "```\nHi there," in message.text()
     missing = await alex.slash("feedback draft", rejection="Some company I never logged")
-    assert "couldn't find that rejection" in missing.message.text()
+    assert "couldn't find that rejection" in message_of(missing).text()
     assert len(rows(harness, "SELECT * FROM feedback_requests")) == 1
 
 
@@ -90,7 +90,7 @@ async def test_remind_me_sends_the_draft_again_when_due_with_the_same_buttons(ha
     message = await draft(harness, alex, interviewer="Sam")
     request_id = latest_request_id(harness)
     confirmed = await alex.click(message, "Remind me in 2 days")
-    assert "<t:" in confirmed.message.text()
+    assert "<t:" in message_of(confirmed).text()
     assert request_state(harness, request_id) == "remind"
     await harness.advance(DAY)
     assert alex.dms() == []
@@ -100,7 +100,7 @@ async def test_remind_me_sends_the_draft_again_when_due_with_the_same_buttons(ha
     assert [button.label for button in dm.buttons()] == ["I sent it", "Remind me in 2 days", "Not now"]
     assert request_state(harness, request_id) == "drafted"
     clicked = await alex.click(dm, "I sent it")
-    assert "check in" in clicked.message.text().lower() or "ask you" in clicked.message.text().lower()
+    assert "check in" in message_of(clicked).text().lower() or "ask you" in message_of(clicked).text().lower()
     assert request_state(harness, request_id) == "sent"
 
 
@@ -112,7 +112,7 @@ async def test_they_replied_notes_the_feedback_into_the_reflection(harness: Harn
     await alex.submit_modal(opened.modal, {"went_well": "Clear project story"})
     result = await alex.slash("feedback draft", rejection=str(checkin_id))
     changed = asyncio.ensure_future(harness.running.wait_for("feedback_state_changed", timeout=5))
-    await alex.click(result.message, "I sent it")
+    await alex.click(message_of(result), "I sent it")
     request_id = latest_request_id(harness)
     assert await changed == (alex.user_id, request_id, "sent")
     await harness.advance(6 * DAY)
@@ -125,7 +125,7 @@ async def test_they_replied_notes_the_feedback_into_the_reflection(harness: Harn
     assert modal.modal is not None
     note = "Strong SQL; they chose someone with more stakeholder experience."
     thanks = await alex.submit_modal(modal.modal, {"note": note})
-    assert "reflection" in thanks.message.text()
+    assert "reflection" in message_of(thanks).text()
     assert request_state(harness, request_id) == "replied"
     reflection_id = int(rows(harness, "SELECT id FROM reflections")[0]["id"])
     bot = harness.running
@@ -142,12 +142,12 @@ async def test_not_yet_asks_again_and_closes_gently_after_three_weeks(harness: H
     await harness.advance(7 * DAY)
     first = await alex.wait_for_dm()
     answer = await alex.click(first, "Not yet")
-    assert "again" in answer.message.text()
+    assert "again" in message_of(answer).text()
     await harness.advance(7 * DAY)
     second = await alex.wait_for_dm()
     assert second.find_button("Not yet")
     final = await alex.click(second, "Not yet")
-    assert "close" in final.message.text()
+    assert "close" in message_of(final).text()
     await harness.advance(6 * DAY)
     assert len(alex.dms()) == 2
     await harness.advance(DAY)
@@ -156,7 +156,7 @@ async def test_not_yet_asks_again_and_closes_gently_after_three_weeks(harness: H
     assert closing.buttons() == []
     assert request_state(harness, request_id) == "ghosted"
     late = await alex.click(second, "Not yet")
-    assert "already closed" in late.message.text()
+    assert "already closed" in message_of(late).text()
 
 
 async def test_an_unanswered_follow_up_is_asked_again_then_closed(harness: Harness) -> None:
@@ -177,7 +177,7 @@ async def test_no_reply_closes_it_and_nothing_more_arrives(harness: Harness) -> 
     request_id = await sent(harness, alex)
     await harness.advance(7 * DAY)
     answer = await alex.click(await alex.wait_for_dm(), "No reply")
-    assert "closed" in answer.message.text().lower()
+    assert "closed" in message_of(answer).text().lower()
     assert request_state(harness, request_id) == "no_reply"
     await harness.advance(30 * DAY)
     assert len(alex.dms()) == 1
@@ -186,33 +186,34 @@ async def test_no_reply_closes_it_and_nothing_more_arrives(harness: Harness) -> 
 async def test_not_now_and_the_list_with_its_picker(harness: Harness) -> None:
     alex = harness.member("alex")
     empty = await alex.slash("feedback list")
-    assert "haven't asked for feedback yet" in empty.message.text()
+    assert "haven't asked for feedback yet" in message_of(empty).text()
     aside = await draft(harness, alex, "Globex")
     answer = await alex.click(aside, "Not now")
-    assert "feedback list" in answer.message.text()
+    assert "feedback list" in message_of(answer).text()
     request_id = await sent(harness, alex, "Acme")
     listed = await alex.slash("feedback list")
-    text = listed.message.text()
+    text = message_of(listed).text()
     assert "Acme — Data Analyst" in text and "Sent" in text and "1 set aside" in text
     assert "Globex" not in text.split("Closed")[0]
-    card = await alex.select(listed.message, "feedback:pick", [str(request_id)])
-    assert [button.label for button in card.message.buttons()] == ["They replied", "Not yet", "No reply", "Delete this"]
-    await alex.click(card.message, "No reply")
+    card = await alex.select(message_of(listed), "feedback:pick", [str(request_id)])
+    labels = [button.label for button in message_of(card).buttons()]
+    assert labels == ["They replied", "Not yet", "No reply", "Delete this"]
+    await alex.click(message_of(card), "No reply")
     assert request_state(harness, request_id) == "no_reply"
 
 
 async def test_ask_for_feedback_button_after_rejected(harness: Harness) -> None:
     alex = harness.member("alex")
     start = await alex.slash("rejected", company="Hooli", role="Backend Engineer")
-    picked = await alex.select(start.message, "checkin:feeling", ["frustrated"])
-    four = next(b for b in picked.message.buttons() if b.custom_id and b.custom_id.endswith(":4"))
-    final = await alex.click(picked.message, four.custom_id)
-    labels = [button.label for button in final.message.buttons()]
+    picked = await alex.select(message_of(start), "checkin:feeling", ["frustrated"])
+    four = next(b for b in message_of(picked).buttons() if b.custom_id and b.custom_id.endswith(":4"))
+    final = await alex.click(message_of(picked), four.custom_id or "")
+    labels = [button.label for button in message_of(final).buttons()]
     assert labels.index("Reflect now") < labels.index("Ask for feedback")
-    opened = await alex.click(final.message, "Ask for feedback")
+    opened = await alex.click(message_of(final), "Ask for feedback")
     assert opened.modal is not None
     result = await alex.submit_modal(opened.modal, {"interviewer": "Robin", "tone": ["brief"]})
-    assert "Hi Robin," in result.message.text() and "Hooli" in result.message.text()
+    assert "Hi Robin," in message_of(result).text() and "Hooli" in message_of(result).text()
     assert rows(harness, "SELECT tone FROM feedback_requests")[0]["tone"] == "brief"
 
 
@@ -221,11 +222,11 @@ async def test_buttons_refuse_other_members_and_repeat_clicks_are_harmless(harne
     message = await draft(harness, alex)
     request_id = latest_request_id(harness)
     refused = await bob.click(message, "I sent it")
-    assert "someone else" in refused.message.text()
+    assert "someone else" in message_of(refused).text()
     assert request_state(harness, request_id) == "drafted"
     await alex.click(message, "I sent it")
     again = await alex.click(message, "I sent it")
-    assert "already" in again.message.text()
+    assert "already" in message_of(again).text()
     assert len(rows(harness, "SELECT * FROM timers WHERE kind = 'feedback_followup' AND state = 'pending'")) == 1
 
 
@@ -251,36 +252,36 @@ async def test_intro_fits_the_tone_company_named_once_and_a_clear_name_to_fill_i
     checkin_id = await check_in(harness, alex, "Acme")
     for tone in ("formal", "warm", "formal", "warm"):
         shown = await alex.slash("feedback draft", rejection=str(checkin_id), tone=tone)
-        text = shown.message.text()
+        text = message_of(shown).text()
         intro, body = text.split("**Subject**")[0], copyable_message(text)
         assert "short on purpose" not in intro and "short" not in intro.casefold(), intro
         assert body.count("Acme") == 1, body
         assert body.endswith("[Your name]") and "[Your name]" in intro
         assert ("formal" in intro) == (tone == "formal"), intro
     brief = await alex.slash("feedback draft", rejection=str(checkin_id), tone="brief")
-    brief_intro = brief.message.text().split("**Subject**")[0].casefold()
+    brief_intro = message_of(brief).text().split("**Subject**")[0].casefold()
     assert "short" in brief_intro or "brief" in brief_intro
-    assert "alex" not in copyable_message(brief.message.text()).casefold()
+    assert "alex" not in copyable_message(message_of(brief).text()).casefold()
 
 
 async def test_a_name_to_sign_with_is_given_once_and_remembered_privately(harness: Harness) -> None:
     alex = harness.member("alex")
     checkin_id = await check_in(harness, alex, "Acme")
     signed = await alex.slash("feedback draft", rejection=str(checkin_id), sign_as="Alex Morgan")
-    assert copyable_message(signed.message.text()).endswith("Alex Morgan")
-    assert "[Your name]" not in signed.message.text()
+    assert copyable_message(message_of(signed).text()).endswith("Alex Morgan")
+    assert "[Your name]" not in message_of(signed).text()
     later = await alex.slash("feedback draft", rejection=str(checkin_id), tone="formal")
-    assert copyable_message(later.message.text()).endswith("Alex Morgan")
+    assert copyable_message(message_of(later).text()).endswith("Alex Morgan")
     [row] = rows(harness, "SELECT * FROM feedback_signatures")
     assert row["user_id"] == alex.user_id and "Morgan" not in row["name_encrypted"]
     start = await alex.slash("rejected", company="Hooli")
-    picked = await alex.select(start.message, "checkin:feeling", ["frustrated"])
-    four = next(b for b in picked.message.buttons() if b.custom_id and b.custom_id.endswith(":4"))
-    final = await alex.click(picked.message, four.custom_id)
-    opened = await alex.click(final.message, "Ask for feedback")
+    picked = await alex.select(message_of(start), "checkin:feeling", ["frustrated"])
+    four = next(b for b in message_of(picked).buttons() if b.custom_id and b.custom_id.endswith(":4"))
+    final = await alex.click(message_of(picked), four.custom_id or "")
+    opened = await alex.click(message_of(final), "Ask for feedback")
     assert opened.modal is not None and opened.modal.field("sign_as").value == "Alex Morgan"
     renamed = await alex.submit_modal(opened.modal, {"sign_as": "A. Morgan"})
-    assert copyable_message(renamed.message.text()).endswith("A. Morgan")
+    assert copyable_message(message_of(renamed).text()).endswith("A. Morgan")
 
 
 async def test_a_draft_set_aside_is_reopened_from_the_list_while_another_request_is_open(harness: Harness) -> None:
@@ -288,16 +289,16 @@ async def test_a_draft_set_aside_is_reopened_from_the_list_while_another_request
     aside = await draft(harness, alex, "Globex")
     aside_id = latest_request_id(harness)
     said = await alex.click(aside, "Not now")
-    assert "/feedback list" in said.message.text()
+    assert "/feedback list" in message_of(said).text()
     await sent(harness, alex, "Acme")
     listed = await alex.slash("feedback list")
-    card = await alex.select(listed.message, "feedback:pick", [str(aside_id)])
-    text = card.message.text()
+    card = await alex.select(message_of(listed), "feedback:pick", [str(aside_id)])
+    text = message_of(card).text()
     assert "Globex" in text and "```" in text
-    assert [button.label for button in card.message.buttons()] == [
+    assert [button.label for button in message_of(card).buttons()] == [
         "I sent it", "Remind me in 2 days", "Not now", "Delete this",
     ]
-    await alex.click(card.message, "I sent it")
+    await alex.click(message_of(card), "I sent it")
     assert request_state(harness, aside_id) == "sent"
 
 

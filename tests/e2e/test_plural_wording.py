@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from tests.e2e.test_practice import answer
-from tests.harness import Harness
+from tests.harness import Harness, message_of
 
 HEDGES = ["I think", "maybe", "perhaps", "probably", "sort of", "kind of", "I guess"]
 
@@ -13,7 +13,7 @@ HEDGES = ["I think", "maybe", "perhaps", "probably", "sort of", "kind of", "I gu
 async def test_a_one_word_practice_answer_is_about_1_word(harness: Harness) -> None:
     alex = harness.member("alex")
     asked = await alex.slash("practice", category="behavioural")
-    reply = (await answer(alex, asked.message, "Teamwork")).message
+    reply = (await answer(alex, message_of(asked), "Teamwork")).message
     assert reply is not None
     text = reply.text()
     assert "About 1 word," in text and "1 words" not in text
@@ -29,7 +29,7 @@ async def test_the_softening_phrases_counted_are_the_ones_listed(harness: Harnes
         "I sort of ran it alongside the old process, and I kind of checked each figure by hand. "
         "I guess the result was that the report took 1 day instead of 5, and my manager adopted it for 3 teams."
     )
-    reply = (await answer(alex, asked.message, said)).message
+    reply = (await answer(alex, message_of(asked), said)).message
     assert reply is not None
     line = next(part for part in reply.text().split("\n") if "softening phrase" in part)
     counted = int(re.search(r"I counted (\d+) softening phrases", line).group(1))  # type: ignore[union-attr]

@@ -9,7 +9,7 @@ from datetime import timedelta
 from bot.ui import share_win_custom_id
 from cogs.reflection.store import ReflectionStore
 from emulator import EmulatedMessage, SimulatedMember
-from tests.harness import Harness, plaintext
+from tests.harness import Harness, message_of, plaintext
 
 CRISIS_HEADING = "Before anything else"
 ANSWERS = {
@@ -29,10 +29,10 @@ def rows(harness: Harness, sql: str) -> list[sqlite3.Row]:
 
 async def finished_check_in(member: SimulatedMember, **options: str) -> EmulatedMessage:
     """A whole /rejected check-in; returns the message carrying the next-step buttons."""
-    start = await member.slash("rejected", **options)
-    picked = await member.select(start.message, "checkin:feeling", ["disappointed"])
-    three = next(b for b in picked.message.buttons() if b.custom_id and b.custom_id.endswith(":3"))
-    final = await member.click(picked.message, three.custom_id)
+    start = await member.slash("rejected", options=options)
+    picked = await member.select(message_of(start), "checkin:feeling", ["disappointed"])
+    three = next(b for b in message_of(picked).buttons() if b.custom_id and b.custom_id.endswith(":3"))
+    final = await member.click(message_of(picked), three.custom_id or "")
     assert final.message is not None
     return final.message
 
@@ -64,7 +64,7 @@ async def test_reflection_is_stored_with_hard_questions_as_items_and_reflected_b
     assert len(opened.modal.fields) == 4
     result = await alex.submit_modal(opened.modal, ANSWERS)
     assert result.ephemeral
-    text = result.message.text()
+    text = message_of(result).text()
     # One concrete thing they did well and one next step, in their own words.
     assert "“My story about the data migration landed well”" in text
     assert "“Shorter answers on salary expectations”" in text
@@ -74,7 +74,7 @@ async def test_reflection_is_stored_with_hard_questions_as_items_and_reflected_b
     assert (reflection_row["user_id"], reflection_row["checkin_id"]) == (alex.user_id, checkin_id)
     assert "migration" not in reflection_row["went_well_encrypted"]
     assert await saved == (alex.user_id, reflection_row["id"])
-    share = result.message.find_button("Share as a win")
+    share = message_of(result).find_button("Share as a win")
     assert share.custom_id == share_win_custom_id("reflection", reflection_row["id"], alex.user_id)
 
     bot = harness.running
@@ -109,7 +109,7 @@ async def test_reflect_now_still_works_after_a_restart(harness: Harness) -> None
     opened = await alex.click(final, "Reflect now")
     assert opened.modal is not None
     result = await alex.submit_modal(opened.modal, {"went_well": "Good rapport with the panel"})
-    assert "Good rapport with the panel" in result.message.text()
+    assert "Good rapport with the panel" in message_of(result).text()
 
 
 async def test_someone_else_cannot_reflect_on_my_check_in(harness: Harness) -> None:
@@ -117,10 +117,10 @@ async def test_someone_else_cannot_reflect_on_my_check_in(harness: Harness) -> N
     final = await finished_check_in(alex, company="Initech")
     refused = await bob.click(final, "Reflect now")
     assert refused.modal is None
-    assert refused.ephemeral and "someone else" in refused.message.text()
+    assert refused.ephemeral and "someone else" in message_of(refused).text()
     checkin_id = rows(harness, "SELECT id FROM checkins")[0]["id"]
     other = await bob.slash("reflect", rejection=str(checkin_id))
-    assert other.modal is None and "couldn't find" in other.message.text()
+    assert other.modal is None and "couldn't find" in message_of(other).text()
 
 
 async def test_a_new_one_becomes_a_check_in_when_company_and_role_are_given(harness: Harness) -> None:
@@ -152,7 +152,7 @@ async def test_next_step_comes_from_a_hard_question_when_nothing_to_practise_was
     result = await alex.submit_modal(
         opened.modal, {"went_well": "Showed up despite nerves", "hard": "What is your biggest weakness?"}
     )
-    text = result.message.text()
+    text = message_of(result).text()
     assert "“Showed up despite nerves”" in text
     assert "“What is your biggest weakness?”" in text
     assert "1 hard question kept for practice" in text
@@ -165,7 +165,7 @@ async def test_crisis_words_lead_with_helplines(harness: Harness) -> None:
     result = await alex.submit_modal(
         opened.modal, {"went_well": "Nothing. I want to end my life.", "differently": "Not exist"}
     )
-    assert result.message.embeds[0]["title"] == CRISIS_HEADING
+    assert message_of(result).embeds[0]["title"] == CRISIS_HEADING
     assert len(rows(harness, "SELECT * FROM reflections")) == 1
 
 
@@ -183,10 +183,10 @@ async def test_an_empty_dismissive_or_negative_went_well_is_met_honestly_never_p
         opened = await alex.slash("reflect", rejection=str(checkin_id))
         assert opened.modal is not None
         result = await alex.submit_modal(opened.modal, {"went_well": answer} if answer else {})
-        text = result.message.text()
+        text = message_of(result).text()
         assert "technical interview" in text, answer  # the one small thing they did: the stage they reached
         assert "strength" not in text and "“" not in text and "did well" not in text, answer
-        labels = [button.label for button in result.message.buttons()]
+        labels = [button.label for button in message_of(result).buttons()]
         assert labels == ["Delete this"], answer
     assert len(rows(harness, "SELECT * FROM reflections")) == len(NOTHING_WENT_WELL)
 
@@ -196,14 +196,14 @@ async def test_without_a_stage_the_small_thing_is_showing_up_or_the_questions_na
     opened = await alex.slash("reflect", rejection="new")
     assert opened.modal is not None
     plain_answer = await alex.submit_modal(opened.modal, {"went_well": "Not much tbh"})
-    assert "you showed up" in plain_answer.message.text()
+    assert "you showed up" in message_of(plain_answer).text()
     again = await alex.slash("reflect", rejection="new")
     assert again.modal is not None
     with_questions = await alex.submit_modal(again.modal, {"went_well": "none", "hard": "Why should we hire you?"})
-    text = with_questions.message.text()
+    text = message_of(with_questions).text()
     assert "questions that felt hardest" in text and "“Why should we hire you?”" in text
     mixed = await alex.slash("reflect", rejection="new")
     assert mixed.modal is not None
     kind = await alex.submit_modal(mixed.modal, {"went_well": "I froze at first, but my project story landed"})
-    assert "“my project story landed”" in kind.message.text()
-    assert kind.message.find_button("Share as a win")
+    assert "“my project story landed”" in message_of(kind).text()
+    assert message_of(kind).find_button("Share as a win")
