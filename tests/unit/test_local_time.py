@@ -21,8 +21,8 @@ ZONES = [
 ]
 
 
-def at(zone: ZoneInfo, *parts: int) -> datetime:
-    return datetime(*parts, tzinfo=zone).astimezone(UTC)  # type: ignore[misc]
+def at(zone: ZoneInfo, year: int, month: int, day: int, hour: int, minute: int) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=zone).astimezone(UTC)
 
 
 def test_daytime_is_kept_as_it_is() -> None:

@@ -61,7 +61,7 @@ def lines(value: Any, path: str) -> Iterator[tuple[str, str, bool]]:
 
 
 def every_line() -> list[tuple[str, str, bool]]:
-    found = []
+    found: list[tuple[str, str, bool]] = []
     for path in sorted(DATA_DIR.glob("*.toml")):
         with path.open("rb") as handle:
             found.extend(lines(tomllib.load(handle), path.stem))
