@@ -30,6 +30,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -188,8 +189,8 @@ def train(features: Featurised, examples: Sequence[Example], chosen: Sequence[in
         weights, bias = train_head(features.rows(rows), np.asarray(row_labels), settings.l2, buckets, iterations)
         if vents:
             for number in vents:
-                own = list(features.rows_of[number])
-                rows.append(own[int(np.argmax(logits(features.rows(own), weights, bias)))])
+                windows = list(features.rows_of[number])
+                rows.append(windows[int(np.argmax(logits(features.rows(windows), weights, bias)))])
                 row_labels.append(1.0)
             weights, bias = train_head(features.rows(rows), np.asarray(row_labels), settings.l2, buckets, iterations)
         result.weights[head], result.biases[head] = weights, bias
@@ -370,7 +371,7 @@ def main(argv: list[str] | None = None) -> int:
     for head, threshold in zip(HEADS, (crisis_threshold, care_threshold), strict=True):
         scale, raw = quantise(trained.weights[head])
         heads.append((float(trained.biases[head]), scale, raw, threshold))
-    payload = {
+    payload: dict[str, Any] = {
         "format": FORMAT,
         "features": {"bits": spec.bits, "char_min": spec.char_min, "char_max": spec.char_max, "bigrams": True},
         "heads": {name: encode_head(*head) for name, head in zip(HEADS, heads, strict=True)},
