@@ -386,7 +386,8 @@ async def test_a_nudge_that_went_out_before_a_crash_is_not_sent_again(harness: H
     assert report.recovered_already_sent == 1
     assert len(nudges_for(alex)) == 1
     assert harness.emulator.stats.count("POST", "/channels/{channel_id}/messages") == 0
-    assert rows(harness, "SELECT status, message_id FROM nudge_ledger")[0]["message_id"] == sent.message.id  # type: ignore[union-attr]
+    assert sent.message is not None
+    assert rows(harness, "SELECT status, message_id FROM nudge_ledger")[0]["message_id"] == sent.message.id
 
 
 async def test_a_nudge_interrupted_before_sending_is_sent_after_restart(harness: Harness) -> None:

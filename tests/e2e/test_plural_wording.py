@@ -32,7 +32,9 @@ async def test_the_softening_phrases_counted_are_the_ones_listed(harness: Harnes
     reply = (await answer(alex, message_of(asked), said)).message
     assert reply is not None
     line = next(part for part in reply.text().split("\n") if "softening phrase" in part)
-    counted = int(re.search(r"I counted (\d+) softening phrases", line).group(1))  # type: ignore[union-attr]
+    match = re.search(r"I counted (\d+) softening phrases", line)
+    assert match is not None, line
+    counted = int(match.group(1))
     listed = line.split(": ", 1)[1].split(". ", 1)[0]
     shown = sum(int(times) if times else 1 for times in re.findall(r"”(?: ×(\d+))?", listed))
     more = re.search(r" and (\d+) more", listed)

@@ -88,14 +88,16 @@ async def test_only_the_newest_drafts_are_kept(repo: WinRepository) -> None:
     await repo.touch(drafts[3].id, ALEX, NOW + timedelta(hours=1))
     latest = await repo.latest_draft(ALEX, GUILD)
     assert latest is not None and latest.id == drafts[3].id
-    assert (await repo.latest_draft(ALEX, GUILD, exclude=drafts[3].id)).id == drafts[-1].id  # type: ignore[union-attr]
+    other = await repo.latest_draft(ALEX, GUILD, exclude=drafts[3].id)
+    assert other is not None and other.id == drafts[-1].id
 
 
 async def test_drafts_from_a_dm_are_offered_in_any_server_until_tied_to_one(repo: WinRepository) -> None:
     win = await repo.create_draft(
         user_id=ALEX, guild_id=None, category="other", text="from a DM", anonymous=False, source="nudge", now=NOW
     )
-    assert (await repo.latest_draft(ALEX, OTHER_GUILD)).id == win.id  # type: ignore[union-attr]
+    offered = await repo.latest_draft(ALEX, OTHER_GUILD)
+    assert offered is not None and offered.id == win.id
     await repo.set_guild(win.id, ALEX, GUILD, NOW)
     assert await repo.latest_draft(ALEX, OTHER_GUILD) is None
     assert await repo.latest_draft(BOB, GUILD) is None
