@@ -89,8 +89,11 @@ def own_memory() -> dict[str, int]:
     """Resident memory after a full collection, threads, and the Python heap as tracemalloc sees it (if tracing)."""
     gc.collect()
     process = psutil.Process()
-    info: dict[str, int] = {"rss": int(process.memory_info().rss), "threads": process.num_threads(),
-                            "gc_objects": len(gc.get_objects())}
+    info: dict[str, int] = {
+        "rss": int(process.memory_info().rss),
+        "threads": process.num_threads(),
+        "gc_objects": len(gc.get_objects()),
+    }
     if tracemalloc.is_tracing():
         info["traced"] = tracemalloc.get_traced_memory()[0]
     return info
@@ -98,8 +101,9 @@ def own_memory() -> dict[str, int]:
 
 def _view_kind(view: Any) -> str:
     """A view's class and what its custom ids start with, e.g. 'View[win:share, next:reflect]'."""
-    prefixes = sorted({":".join(str(getattr(item, "custom_id", "") or "").split(":")[:2])
-                       for item in view.walk_children()} - {""})
+    prefixes = sorted(
+        {":".join(str(getattr(item, "custom_id", "") or "").split(":")[:2]) for item in view.walk_children()} - {""}
+    )
     return f"{type(view).__qualname__}[{', '.join(prefixes)}]"
 
 
@@ -129,8 +133,11 @@ def build_bare_client(api_base: str, gateway_url: str, guild_ready_timeout: floa
     class BareBot(discord.Client):
         def __init__(self) -> None:
             super().__init__(
-                intents=intents, allowed_mentions=discord.AllowedMentions.none(), max_messages=None,
-                chunk_guilds_at_startup=False, member_cache_flags=discord.MemberCacheFlags.none(),
+                intents=intents,
+                allowed_mentions=discord.AllowedMentions.none(),
+                max_messages=None,
+                chunk_guilds_at_startup=False,
+                member_cache_flags=discord.MemberCacheFlags.none(),
                 guild_ready_timeout=guild_ready_timeout,
             )
             self.tree = app_commands.CommandTree(self)
@@ -143,7 +150,9 @@ def build_bare_client(api_base: str, gateway_url: str, guild_ready_timeout: floa
     @client.tree.command(name="rejected", description="Bare comparison command")
     @app_commands.choices(stage=[app_commands.Choice(name=key, value=key) for key in STAGE_CHOICES])
     async def rejected(
-        interaction: discord.Interaction, company: str | None = None, role: str | None = None,
+        interaction: discord.Interaction,
+        company: str | None = None,
+        role: str | None = None,
         stage: app_commands.Choice[str] | None = None,
     ) -> None:
         await interaction.response.send_message(BARE_REPLY, ephemeral=True)
@@ -158,9 +167,15 @@ def build_real_bot(args: argparse.Namespace) -> tuple[Any, Any]:
     from bot.config import Settings
 
     settings = Settings(  # type: ignore[call-arg]
-        _env_file=None, discord_token=args.token, database_path=Path(args.db), discord_api_base=args.api_base,
-        discord_gateway_url=args.gateway, encryption_key=args.key, timer_tick_seconds=3600,
-        guild_ready_timeout=args.guild_ready_timeout, log_level="WARNING",
+        _env_file=None,
+        discord_token=args.token,
+        database_path=Path(args.db),
+        discord_api_base=args.api_base,
+        discord_gateway_url=args.gateway,
+        encryption_key=args.key,
+        timer_tick_seconds=3600,
+        guild_ready_timeout=args.guild_ready_timeout,
+        log_level="WARNING",
     )
     clock = ManualClock(CLOCK_START)
     return BouncebackBot(settings, clock=clock), clock
@@ -182,8 +197,9 @@ def stdin_commands() -> asyncio.Queue[str]:
 
 async def child_main(args: argparse.Namespace) -> int:
     """A bot process under test: start, report ready, then obey commands on stdin."""
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: "
-                        "%(message)s")
+    logging.basicConfig(
+        level=logging.WARNING, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     if args.isolate:
         isolate_child()
     clock: Any = None
@@ -249,8 +265,10 @@ async def advance(bot: Any, clock: Any, seconds: float) -> dict[str, Any]:
     cog = bot.get_cog("NudgesCog")
     report = await cog.run_due_nudges() if cog is not None else None
     return {
-        "now": bot.now().isoformat(), "timers": timers,
-        "nudges_sent": getattr(report, "sent", 0), "nudges_retry": getattr(report, "retry", 0),
+        "now": bot.now().isoformat(),
+        "timers": timers,
+        "nudges_sent": getattr(report, "sent", 0),
+        "nudges_retry": getattr(report, "retry", 0),
         "nudges_skipped": getattr(report, "skipped", 0),
     }
 
@@ -343,19 +361,37 @@ def isolate_orchestrator() -> bool:
 
 
 async def spawn_bot(
-    kind: str, emulator: Any, *, database: Path, key: str, log_path: Path, guild_ready_timeout: float = 0.2,
-    timeout: float = 120.0, isolate: bool = False,
+    kind: str,
+    emulator: Any,
+    *,
+    database: Path,
+    key: str,
+    log_path: Path,
+    guild_ready_timeout: float = 0.2,
+    timeout: float = 120.0,
+    isolate: bool = False,
 ) -> BotProcess:
     """Start a bot process ("real" or "bare") against the emulator and wait until it is ready."""
     command = [
         # --name=value: a Fernet key may start with "-", which argparse would read as an option.
-        sys.executable, str(CHILD_SCRIPT), f"--child={kind}", f"--db={database}", f"--token={emulator.token}",
-        f"--api-base={emulator.api_base}", f"--gateway={emulator.gateway_url}", f"--key={key}",
-        f"--guild-ready-timeout={guild_ready_timeout}", *(["--isolate"] if isolate else []),
+        sys.executable,
+        str(CHILD_SCRIPT),
+        f"--child={kind}",
+        f"--db={database}",
+        f"--token={emulator.token}",
+        f"--api-base={emulator.api_base}",
+        f"--gateway={emulator.gateway_url}",
+        f"--key={key}",
+        f"--guild-ready-timeout={guild_ready_timeout}",
+        *(["--isolate"] if isolate else []),
     ]
     with log_path.open("ab") as log_file:
         process = await asyncio.create_subprocess_exec(
-            *command, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=log_file, cwd=ROOT,
+            *command,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=log_file,
+            cwd=ROOT,
         )
     try:
         ready = await read_event(process, timeout)
@@ -433,7 +469,8 @@ def table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
 def machine() -> dict[str, Any]:
     """What the figures were measured on."""
     return {
-        "python": sys.version.split()[0], "cpus": os.cpu_count(),
+        "python": sys.version.split()[0],
+        "cpus": os.cpu_count(),
         "load_average": [round(value, 2) for value in os.getloadavg()],
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
     }

@@ -103,10 +103,14 @@ async def fire(emulator: DiscordEmulator, crowd: list[SimulatedMember], wait_s: 
     began = time.perf_counter()
     # timeout=0 with expect_response=False returns as soon as the interaction is dispatched; the callbacks are
     # then collected below with one cheap poll instead of a thousand waiters woken on every emulator change.
-    results: list[InteractionResult] = list(await asyncio.gather(*(
-        member.slash("rejected", timeout=0, expect_response=False, options=options_for(index))
-        for index, member in enumerate(crowd)
-    )))
+    results: list[InteractionResult] = list(
+        await asyncio.gather(
+            *(
+                member.slash("rejected", timeout=0, expect_response=False, options=options_for(index))
+                for index, member in enumerate(crowd)
+            )
+        )
+    )
     dispatched = time.perf_counter() - began
     deadline = time.perf_counter() + wait_s
     while time.perf_counter() < deadline:
@@ -120,9 +124,14 @@ async def fire(emulator: DiscordEmulator, crowd: list[SimulatedMember], wait_s: 
     ephemeral = sum(1 for r in results if r.ephemeral)
     return {
         **latency_summary(latencies),
-        "answered": len(latencies), "late": late, "failed": failed, "unanswered": unanswered,
+        "answered": len(latencies),
+        "late": late,
+        "failed": failed,
+        "unanswered": unanswered,
         "over_3s": late + sum(1 for value in latencies if value > 3.0),
-        "ephemeral": ephemeral, "dispatch_s": dispatched, "round_s": time.perf_counter() - began,
+        "ephemeral": ephemeral,
+        "dispatch_s": dispatched,
+        "round_s": time.perf_counter() - began,
     }
 
 
@@ -138,8 +147,9 @@ async def settle(bot: BotProcess, quiet_s: float = 0.5, limit_s: float = 30.0) -
         last = now
 
 
-async def one_round(label: str, emulator: DiscordEmulator, crowd: list[SimulatedMember], bot: BotProcess,
-                    wait_s: float) -> dict[str, Any]:
+async def one_round(
+    label: str, emulator: DiscordEmulator, crowd: list[SimulatedMember], bot: BotProcess, wait_s: float
+) -> dict[str, Any]:
     """One burst against one bot, with the CPU both processes used."""
     await settle(bot)
     emulator.stats.reset()
@@ -165,8 +175,19 @@ async def one_round(label: str, emulator: DiscordEmulator, crowd: list[Simulated
 
 def summarise(rounds: list[dict[str, Any]]) -> dict[str, Any]:
     """Medians across rounds of one bot."""
-    keys = ["p50_ms", "p99_ms", "max_ms", "over_3s", "late", "unanswered", "failed", "bot_cpu_s",
-            "load_generator_cpu_s", "bot_requests", "dispatch_s"]
+    keys = [
+        "p50_ms",
+        "p99_ms",
+        "max_ms",
+        "over_3s",
+        "late",
+        "unanswered",
+        "failed",
+        "bot_cpu_s",
+        "load_generator_cpu_s",
+        "bot_requests",
+        "dispatch_s",
+    ]
     summary = {key: median_of(rounds, key) for key in keys}
     summary["worst_over_3s"] = max(int(r["over_3s"]) for r in rounds)
     summary["rounds"] = len(rounds)
@@ -182,11 +203,23 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     bare_world = await build_world(args.members)
     bots: list[BotProcess] = []
     try:
-        real = await spawn_bot("real", real_world[0], database=workdir / "real.sqlite3", key=new_key(),
-                               log_path=log_path, isolate=args.isolate)
+        real = await spawn_bot(
+            "real",
+            real_world[0],
+            database=workdir / "real.sqlite3",
+            key=new_key(),
+            log_path=log_path,
+            isolate=args.isolate,
+        )
         bots.append(real)
-        bare = await spawn_bot("bare", bare_world[0], database=workdir / "bare.sqlite3", key=new_key(),
-                               log_path=log_path, isolate=args.isolate)
+        bare = await spawn_bot(
+            "bare",
+            bare_world[0],
+            database=workdir / "bare.sqlite3",
+            key=new_key(),
+            log_path=log_path,
+            isolate=args.isolate,
+        )
         bots.append(bare)
         sides = {"bounceback": (real_world, real), "bare": (bare_world, bare)}
         if args.warmup:
@@ -203,28 +236,38 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 (emulator, crowd), bot = sides[label]
                 figures = await one_round(label, emulator, crowd, bot, args.wait)
                 rounds[label].append(figures)
-                print(f"  round {number + 1} {label:<10} p50 {figures['p50_ms']:7.1f} ms  p99 "
-                      f"{figures['p99_ms']:7.1f} ms  max {figures['max_ms']:7.1f} ms  over 3 s {figures['over_3s']}",
-                      file=sys.stderr)
+                print(
+                    f"  round {number + 1} {label:<10} p50 {figures['p50_ms']:7.1f} ms  p99 "
+                    f"{figures['p99_ms']:7.1f} ms  max {figures['max_ms']:7.1f} ms  over 3 s {figures['over_3s']}",
+                    file=sys.stderr,
+                )
         ours, bare_summary = summarise(rounds["bounceback"]), summarise(rounds["bare"])
         ratio = ours["p99_ms"] / bare_summary["p99_ms"] if bare_summary["p99_ms"] else math.nan
         # Each round's two bursts ran back to back, under the same machine load: their ratio is less noisy.
-        paired = [a["p99_ms"] / b["p99_ms"] for a, b in zip(rounds["bounceback"], rounds["bare"], strict=True)
-                  if b["p99_ms"]]
+        paired = [
+            a["p99_ms"] / b["p99_ms"] for a, b in zip(rounds["bounceback"], rounds["bare"], strict=True) if b["p99_ms"]
+        ]
         return {
             "benchmark": "burst",
-            "config": {"members": args.members, "rounds": args.rounds, "warmup": args.warmup, "isolated": args.isolate,
-                       "interaction_timeout_s": real_world[0].interaction_timeout,
-                       "measured": "bots in their own processes; latency from the emulator (dispatch to callback)",
-                       **machine()},
+            "config": {
+                "members": args.members,
+                "rounds": args.rounds,
+                "warmup": args.warmup,
+                "isolated": args.isolate,
+                "interaction_timeout_s": real_world[0].interaction_timeout,
+                "measured": "bots in their own processes; latency from the emulator (dispatch to callback)",
+                **machine(),
+            },
             "targets": TARGETS,
             "bounceback": ours,
             "bare": bare_summary,
             "p99_ratio": ratio,
             "p99_ratio_paired_median": statistics.median(paired) if paired else math.nan,
             "p50_ratio": ours["p50_ms"] / bare_summary["p50_ms"] if bare_summary["p50_ms"] else math.nan,
-            "meets_targets": {"p99_ratio": ratio <= TARGETS["p99_ratio"],
-                              "over_3s": ours["worst_over_3s"] == TARGETS["over_3s"]},
+            "meets_targets": {
+                "p99_ratio": ratio <= TARGETS["p99_ratio"],
+                "over_3s": ours["worst_over_3s"] == TARGETS["over_3s"],
+            },
             "rounds": rounds,
             "log": str(log_path),
         }
@@ -246,17 +289,28 @@ def report(results: dict[str, Any]) -> str:
         ["max (ms)", f"{ours['max_ms']:.1f}", f"{bare['max_ms']:.1f}", f"{ours['max_ms'] / bare['max_ms']:.2f}×"],
         ["p99 ratio, median of round pairs", "", "", f"{results['p99_ratio_paired_median']:.2f}×"],
         ["over 3 s (worst round)", str(ours["worst_over_3s"]), str(bare["worst_over_3s"]), ""],
-        ["bot CPU per burst (s)", f"{ours['bot_cpu_s']:.2f}", f"{bare['bot_cpu_s']:.2f}",
-         f"{ours['bot_cpu_s'] / bare['bot_cpu_s']:.2f}×" if bare["bot_cpu_s"] else ""],
+        [
+            "bot CPU per burst (s)",
+            f"{ours['bot_cpu_s']:.2f}",
+            f"{bare['bot_cpu_s']:.2f}",
+            f"{ours['bot_cpu_s'] / bare['bot_cpu_s']:.2f}×" if bare["bot_cpu_s"] else "",
+        ],
         ["REST requests per burst", f"{ours['bot_requests']:.0f}", f"{bare['bot_requests']:.0f}", ""],
     ]
     config = results["config"]
     pinned = ", load generator and bots pinned apart" if config["isolated"] else ""
-    heading = (f"/rejected burst: {config['members']:,} members at once, medians of {config['rounds']} rounds "
-               f"per bot ({config['cpus']} CPUs{pinned})")
+    heading = (
+        f"/rejected burst: {config['members']:,} members at once, medians of {config['rounds']} rounds "
+        f"per bot ({config['cpus']} CPUs{pinned})"
+    )
     met = ", ".join(f"{key} {'✓' if ok else '✗'}" for key, ok in results["meets_targets"].items())
-    return "\n".join([heading, table(["figure", "Bounceback", "bare discord.py", "ratio"], rows),
-                      f"targets: p99 ≤ {TARGETS['p99_ratio']}× bare, none over 3 s — {met}"])
+    return "\n".join(
+        [
+            heading,
+            table(["figure", "Bounceback", "bare discord.py", "ratio"], rows),
+            f"targets: p99 ≤ {TARGETS['p99_ratio']}× bare, none over 3 s — {met}",
+        ]
+    )
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -269,9 +323,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=None, help="folder for the JSON (default bench-results/)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (databases, bot logs)")
     parser.add_argument(
-        "--isolate", action=argparse.BooleanOptionalAction, default=True,
+        "--isolate",
+        action=argparse.BooleanOptionalAction,
+        default=True,
         help="pin the load generator (both emulators) to the first CPU and the bots to the others (default; needs "
-             "2+ CPUs): the emulator stands in for Discord, whose work never runs on the bot's CPU",
+        "2+ CPUs): the emulator stands in for Discord, whose work never runs on the bot's CPU",
     )
     return parser.parse_args(argv)
 

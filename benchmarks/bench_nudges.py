@@ -61,18 +61,65 @@ log = logging.getLogger("bench_nudges")
 T0 = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)  # the instant the due nudges fall due (far from DST changes)
 START_BEFORE = timedelta(hours=1)  # both bots start this long before T0
 QUIET_WINDOW = timedelta(hours=2)  # nobody else is due within this of T0's time of day
-TARGETS = {"extra_rss_mib": 30.0, "max_loop_stall_ms": 20.0, "budget_share": 0.95, "http_429": 0,
-           "rest_per_nudge": 1.0, "cold_start_s": 2.0}
+TARGETS = {
+    "extra_rss_mib": 30.0,
+    "max_loop_stall_ms": 20.0,
+    "budget_share": 0.95,
+    "http_429": 0,
+    "rest_per_nudge": 1.0,
+    "cold_start_s": 2.0,
+}
 ZONES = [
-    "Europe/London", "Europe/Dublin", "Europe/Lisbon", "Europe/Paris", "Europe/Berlin", "Europe/Madrid",
-    "Europe/Rome", "Europe/Amsterdam", "Europe/Stockholm", "Europe/Warsaw", "Europe/Athens", "Europe/Helsinki",
-    "Europe/Istanbul", "Europe/Moscow", "Africa/Lagos", "Africa/Cairo", "Africa/Nairobi", "Africa/Johannesburg",
-    "Asia/Dubai", "Asia/Karachi", "Asia/Kolkata", "Asia/Kathmandu", "Asia/Dhaka", "Asia/Bangkok",
-    "Asia/Singapore", "Asia/Shanghai", "Asia/Manila", "Asia/Tokyo", "Asia/Seoul", "Australia/Perth",
-    "Australia/Adelaide", "Australia/Sydney", "Pacific/Auckland", "Pacific/Honolulu", "America/Anchorage",
-    "America/Los_Angeles", "America/Vancouver", "America/Denver", "America/Phoenix", "America/Chicago",
-    "America/Mexico_City", "America/New_York", "America/Toronto", "America/Bogota", "America/Lima",
-    "America/Halifax", "America/Sao_Paulo", "America/Argentina/Buenos_Aires", "America/St_Johns", "UTC",
+    "Europe/London",
+    "Europe/Dublin",
+    "Europe/Lisbon",
+    "Europe/Paris",
+    "Europe/Berlin",
+    "Europe/Madrid",
+    "Europe/Rome",
+    "Europe/Amsterdam",
+    "Europe/Stockholm",
+    "Europe/Warsaw",
+    "Europe/Athens",
+    "Europe/Helsinki",
+    "Europe/Istanbul",
+    "Europe/Moscow",
+    "Africa/Lagos",
+    "Africa/Cairo",
+    "Africa/Nairobi",
+    "Africa/Johannesburg",
+    "Asia/Dubai",
+    "Asia/Karachi",
+    "Asia/Kolkata",
+    "Asia/Kathmandu",
+    "Asia/Dhaka",
+    "Asia/Bangkok",
+    "Asia/Singapore",
+    "Asia/Shanghai",
+    "Asia/Manila",
+    "Asia/Tokyo",
+    "Asia/Seoul",
+    "Australia/Perth",
+    "Australia/Adelaide",
+    "Australia/Sydney",
+    "Pacific/Auckland",
+    "Pacific/Honolulu",
+    "America/Anchorage",
+    "America/Los_Angeles",
+    "America/Vancouver",
+    "America/Denver",
+    "America/Phoenix",
+    "America/Chicago",
+    "America/Mexico_City",
+    "America/New_York",
+    "America/Toronto",
+    "America/Bogota",
+    "America/Lima",
+    "America/Halifax",
+    "America/Sao_Paulo",
+    "America/Argentina/Buenos_Aires",
+    "America/St_Johns",
+    "UTC",
 ]
 
 
@@ -149,8 +196,12 @@ class LoopProbe:
             "max_loop_cpu_ms": max(self.busy, default=0.0) * 1000,
             "max_own_ms": max(self.own, default=0.0) * 1000,
             "worst": [
-                {"at_s": round(at, 3), "lag_ms": round(lag * 1000, 1), "loop_cpu_ms": round(busy * 1000, 1),
-                 "process_cpu_ms": round(process * 1000, 1)}
+                {
+                    "at_s": round(at, 3),
+                    "lag_ms": round(lag * 1000, 1),
+                    "loop_cpu_ms": round(busy * 1000, 1),
+                    "process_cpu_ms": round(process * 1000, 1),
+                }
                 for at, lag, busy, process in sorted(self.worst, key=lambda w: -w[1])[:10]
             ],
             "gc_collections": len(self.collections),
@@ -225,9 +276,16 @@ async def child_main(args: argparse.Namespace) -> int:
     from bot.config import Settings
 
     settings = Settings(  # type: ignore[call-arg]
-        _env_file=None, discord_token=args.token, database_path=Path(args.db), discord_api_base=args.api_base,
-        discord_gateway_url=args.gateway, encryption_key=args.key, timer_tick_seconds=3600,
-        guild_ready_timeout=args.guild_ready_timeout, nudge_rate_per_second=args.rate, log_level="WARNING",
+        _env_file=None,
+        discord_token=args.token,
+        database_path=Path(args.db),
+        discord_api_base=args.api_base,
+        discord_gateway_url=args.gateway,
+        encryption_key=args.key,
+        timer_tick_seconds=3600,
+        guild_ready_timeout=args.guild_ready_timeout,
+        nudge_rate_per_second=args.rate,
+        log_level="WARNING",
     )
     clock = ManualClock(start_at)
     timings: dict[str, float] = {}
@@ -295,8 +353,14 @@ async def db_round(bot: Any, clock: Any) -> dict[str, Any]:
     elapsed = time.perf_counter() - began
     await asyncio.sleep(0.2)
     lag = await probe.stop()
-    return {"sent": report.sent, "closed": report.closed, "retry": report.retry, "skipped": report.skipped,
-            "elapsed_s": elapsed, "lag": lag}
+    return {
+        "sent": report.sent,
+        "closed": report.closed,
+        "retry": report.retry,
+        "skipped": report.skipped,
+        "elapsed_s": elapsed,
+        "lag": lag,
+    }
 
 
 @dataclass
@@ -352,9 +416,14 @@ async def add_naive_jobs(bot: Any, state: NaiveState) -> None:
     for row in rows:
         hour, minute = (int(part) for part in row["local_time"].split(":"))
         scheduler.add_job(
-            send_nudge, CronTrigger(hour=hour, minute=minute, timezone=ZoneInfo(row["timezone"])),
-            args=(row["user_id"], row["timezone"]), id=f"nudge-{row['user_id']}", misfire_grace_time=grace,
-            coalesce=True, max_instances=1, replace_existing=True,
+            send_nudge,
+            CronTrigger(hour=hour, minute=minute, timezone=ZoneInfo(row["timezone"])),
+            args=(row["user_id"], row["timezone"]),
+            id=f"nudge-{row['user_id']}",
+            misfire_grace_time=grace,
+            coalesce=True,
+            max_instances=1,
+            replace_existing=True,
         )
     state.jobs = len(rows)
     state.add_jobs_s = time.perf_counter() - began
@@ -368,8 +437,7 @@ async def naive_send(bot: Any, composer: Any, repository: Any, user_id: int, zon
     now = bot.now()
     local_date = now.astimezone(zone).date()
     nonce = f"m{base36(user_id)}{local_date:%Y%m%d}"  # not the db design's nonce: both runs share one emulator
-    sequence = int(await bot.database.fetchval(
-        "SELECT COUNT(*) FROM nudge_ledger WHERE user_id = ?", (user_id,)) or 0)
+    sequence = int(await bot.database.fetchval("SELECT COUNT(*) FROM nudge_ledger WHERE user_id = ?", (user_id,)) or 0)
     nudge_id = repository.nudge_for(user_id, sequence)
     stamp = to_iso(now)
     ledger_id = await bot.database.execute(
@@ -378,8 +446,19 @@ async def naive_send(bot: Any, composer: Any, repository: Any, user_id: int, zon
         (user_id, local_date.isoformat(), stamp, nudge_id, nonce, stamp, stamp),
     )
     nudge = ClaimedNudge(
-        ledger_id=ledger_id, user_id=user_id, kind="daily", local_date=local_date, due_at=now, nudge_id=nudge_id,
-        nonce=nonce, run_day=1, run_days=14, last_of_run=False, attempts=1, recovered=False, channel_id=None,
+        ledger_id=ledger_id,
+        user_id=user_id,
+        kind="daily",
+        local_date=local_date,
+        due_at=now,
+        nudge_id=nudge_id,
+        nonce=nonce,
+        run_day=1,
+        run_days=14,
+        last_of_run=False,
+        attempts=1,
+        recovered=False,
+        channel_id=None,
     )
     embed, view = await composer.compose(nudge, now)
     result = await bot.delivery.send_dm(user_id, embed=embed, view=view, nonce=nonce)
@@ -406,8 +485,15 @@ async def naive_round(bot: Any, shifted: Any, state: NaiveState, due: int) -> di
     elapsed = time.perf_counter() - began
     await asyncio.sleep(0.2)
     lag = await probe.stop()
-    return {"sent": state.sent, "missed": state.missed, "finished": state.finished, "elapsed_s": elapsed,
-            "lag": lag, "jobs": state.jobs, "add_jobs_s": state.add_jobs_s}
+    return {
+        "sent": state.sent,
+        "missed": state.missed,
+        "finished": state.finished,
+        "elapsed_s": elapsed,
+        "lag": lag,
+        "jobs": state.jobs,
+        "add_jobs_s": state.add_jobs_s,
+    }
 
 
 # ============================================================================================== orchestrator
@@ -433,8 +519,9 @@ def build_fixture(path: Path, subscribers: int, due_users: list[tuple[int, int]]
         zone = ZoneInfo(ZONES[index % len(ZONES)])
         local = T0.astimezone(zone)
         users.append((user_id, stamp, channel_id))
-        subscriptions.append((user_id, f"{local:%H:%M}", zone.key, 14, to_iso(T0), local.date().isoformat(),
-                              stamp, stamp))
+        subscriptions.append(
+            (user_id, f"{local:%H:%M}", zone.key, 14, to_iso(T0), local.date().isoformat(), stamp, stamp)
+        )
     quiet = QUIET_WINDOW.total_seconds()
     t0_seconds = T0.hour * 3600 + T0.minute * 60
     for index in range(subscribers - len(due)):
@@ -450,8 +537,18 @@ def build_fixture(path: Path, subscribers: int, due_users: list[tuple[int, int]]
         at = moment.astimezone(zone).time().replace(second=0)
         occurrence = next_occurrence(at, zone, T0 + timedelta(minutes=1))
         users.append((user_id, stamp, 800_000_000_000_000_000 + index))
-        subscriptions.append((user_id, f"{at:%H:%M}", zone.key, 14, to_iso(occurrence.due_at),
-                              occurrence.local_date.isoformat(), stamp, stamp))
+        subscriptions.append(
+            (
+                user_id,
+                f"{at:%H:%M}",
+                zone.key,
+                14,
+                to_iso(occurrence.due_at),
+                occurrence.local_date.isoformat(),
+                stamp,
+                stamp,
+            )
+        )
     with sqlite3.connect(path) as connection:
         connection.executemany("INSERT INTO users (user_id, created_at, dm_channel_id) VALUES (?, ?, ?)", users)
         connection.executemany(
@@ -508,16 +605,36 @@ class Orchestrator:
         """Start a bot process on a database and wait until it is ready."""
         a = self.args
         command = [
-            sys.executable, str(SCRIPT), "--child", design, "--db", str(db),
-            "--token", self.emulator.token, "--api-base", self.emulator.api_base,
-            "--gateway", self.emulator.gateway_url, f"--key={self.key}", "--rate", str(a.rate), "--due", str(a.due),
-            "--guild-ready-timeout", str(a.guild_ready_timeout), *(["--debug-loop"] if a.debug_loop else []),
+            sys.executable,
+            str(SCRIPT),
+            "--child",
+            design,
+            "--db",
+            str(db),
+            "--token",
+            self.emulator.token,
+            "--api-base",
+            self.emulator.api_base,
+            "--gateway",
+            self.emulator.gateway_url,
+            f"--key={self.key}",
+            "--rate",
+            str(a.rate),
+            "--due",
+            str(a.due),
+            "--guild-ready-timeout",
+            str(a.guild_ready_timeout),
+            *(["--debug-loop"] if a.debug_loop else []),
             *(["--isolate"] if a.isolate else []),
         ]
         with self.log_path.open("ab") as log_file:
             process = await asyncio.create_subprocess_exec(
-                *command, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=log_file,
-                cwd=ROOT, env={**os.environ, "PYTHONHASHSEED": "0"},
+                *command,
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=log_file,
+                cwd=ROOT,
+                env={**os.environ, "PYTHONHASHSEED": "0"},
             )
         return Child(process, await read_event(process, wait))
 
@@ -541,14 +658,18 @@ class Orchestrator:
         try:
             await asyncio.sleep(self.args.settle)
             await child.ask("rss")
-            result: dict[str, Any] = {"cold_start_s": child.ready["cold_start_s"],
-                                      "setup_hook_s": child.ready.get("setup_hook_s"), "rss": child.rss()}
+            result: dict[str, Any] = {
+                "cold_start_s": child.ready["cold_start_s"],
+                "setup_hook_s": child.ready.get("setup_hook_s"),
+                "rss": child.rss(),
+            }
             if run_round:
                 stats = self.emulator.stats
                 stats.reset()
                 round_result = await child.ask("round", wait=self.args.due / self.args.rate * 3 + 300)
                 result.update(
-                    round=round_result, rss_after_round=round_result["lag"]["rss_after"],
+                    round=round_result,
+                    rss_after_round=round_result["lag"]["rss_after"],
                     traffic=self.traffic(round_result),
                 )
             return result
@@ -564,11 +685,14 @@ class Orchestrator:
         rate = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 and times[-1] > times[0] else 0.0
         sent = max(int(round_result.get("sent", 0)), 1)
         return {
-            "bot_requests": len(times), "message_posts": messages,
+            "bot_requests": len(times),
+            "message_posts": messages,
             "dm_channel_opens": stats.count("POST", "/users/@me/channels"),
-            "rate_per_s": rate, "budget_share": rate / self.args.rate,
+            "rate_per_s": rate,
+            "budget_share": rate / self.args.rate,
             "share_of_discord_limit": rate / self.args.emulator_limit,
-            "max_in_any_second": stats.max_in_window(1.0), "http_429": stats.rate_limited,
+            "max_in_any_second": stats.max_in_window(1.0),
+            "http_429": stats.rate_limited,
             "rest_per_nudge": len(times) / sent,
         }
 
@@ -600,8 +724,18 @@ def summarise(design: str, empty: list[dict[str, Any]], full: list[dict[str, Any
         "sent": with_round["round"]["sent"],
         "missed": with_round["round"].get("missed", 0),
         "round_s": with_round["round"]["elapsed_s"],
-        **{key: traffic[key] for key in ("rate_per_s", "budget_share", "share_of_discord_limit", "http_429",
-                                         "rest_per_nudge", "max_in_any_second", "dm_channel_opens")},
+        **{
+            key: traffic[key]
+            for key in (
+                "rate_per_s",
+                "budget_share",
+                "share_of_discord_limit",
+                "http_429",
+                "rest_per_nudge",
+                "max_in_any_second",
+                "dm_channel_opens",
+            )
+        },
         "runs": {"empty": empty, "full": full},
     }
 
@@ -672,8 +806,10 @@ async def orchestrate(args: argparse.Namespace) -> dict[str, Any]:
             user = emulator.state.create_user(f"member{index}")
             emulator.state.add_member(guild.id, user.id)
             due_users.append((user.id, emulator.dm_channel_id(user.id)))
-        print(f"preparing {args.subscribers:,} subscriptions ({len(due_users):,} due at once) in {workdir}",
-              file=sys.stderr)
+        print(
+            f"preparing {args.subscribers:,} subscriptions ({len(due_users):,} due at once) in {workdir}",
+            file=sys.stderr,
+        )
         empty, full = workdir / "empty.sqlite3", workdir / "full.sqlite3"
         began = time.perf_counter()
         await asyncio.to_thread(build_fixture, empty, 0, [])
@@ -701,13 +837,19 @@ async def orchestrate(args: argparse.Namespace) -> dict[str, Any]:
             "benchmark": "nudges",
             "when": datetime.now(UTC).isoformat(),
             "config": {
-                "subscribers": args.subscribers, "due": len(due_users), "repeat": args.repeat,
-                "rate_per_second": args.rate, "emulator_global_limit": args.emulator_limit,
-                "guild_ready_timeout": args.guild_ready_timeout, "python": sys.version.split()[0],
+                "subscribers": args.subscribers,
+                "due": len(due_users),
+                "repeat": args.repeat,
+                "rate_per_second": args.rate,
+                "emulator_global_limit": args.emulator_limit,
+                "guild_ready_timeout": args.guild_ready_timeout,
+                "python": sys.version.split()[0],
                 "isolated": bool(args.isolate),
-                "cpus": os.cpu_count(), "zones": len(ZONES),
+                "cpus": os.cpu_count(),
+                "zones": len(ZONES),
                 # Other programs on the machine take CPU from the bot too: the loop stall includes that wait.
-                "load_average_before": load_before, "load_average_after": list(os.getloadavg()),
+                "load_average_before": load_before,
+                "load_average_after": list(os.getloadavg()),
             },
             "targets": TARGETS,
             "db": ours,
@@ -737,7 +879,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--keep", action="store_true", help="keep the work folder (databases, bot logs)")
     parser.add_argument("--debug-loop", action="store_true", help="print what the loop is doing when it stalls")
     parser.add_argument(
-        "--isolate", action="store_true",
+        "--isolate",
+        action="store_true",
         help="pin the emulator to one CPU and the bots to the rest, bots at nice -5 (less noise on a busy machine)",
     )
     # Internal: how the orchestrator starts a bot process.

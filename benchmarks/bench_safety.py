@@ -58,8 +58,11 @@ def one_round(rules: object, messages: list[str], repeat: int, rng: random.Rando
 
 
 def summary(values: list[float]) -> dict[str, float]:
-    return {"p50_us": percentile(values, 0.50) * 1e6, "p99_us": percentile(values, 0.99) * 1e6,
-            "max_us": max(values) * 1e6}
+    return {
+        "p50_us": percentile(values, 0.50) * 1e6,
+        "p99_us": percentile(values, 0.99) * 1e6,
+        "max_us": max(values) * 1e6,
+    }
 
 
 def main() -> None:
@@ -78,23 +81,44 @@ def main() -> None:
     rules = load_safety_rules()
     rng = random.Random(7)
 
-    groups = {"all": slice(0, len(messages)), "corpus lines": slice(0, len(lines)),
-              "4k vents": slice(len(lines), len(messages))}
+    groups = {
+        "all": slice(0, len(messages)),
+        "corpus lines": slice(0, len(lines)),
+        "4k vents": slice(len(lines), len(messages)),
+    }
     rounds = []
     for _ in range(args.rounds):
         times = one_round(rules, messages, args.repeat, rng)
         rounds.append({name: summary(times[part]) for name, part in groups.items()})
     cold, warm = rounds[0], rounds[1:] or rounds
-    medians = {name: {key: statistics.median(r[name][key] for r in warm) for key in warm[0][name]}
-               for name in groups}
-    rows = [[name, len(messages[part]), f"{medians[name]['p50_us']:.0f}", f"{medians[name]['p99_us']:.0f}",
-             f"{medians[name]['max_us']:.0f}", f"{cold[name]['p99_us']:.0f}"] for name, part in groups.items()]
-    print(f"safety assessment per message, microseconds (median of {len(warm)} rounds after a cold one; "
-          f"each message's best of {args.repeat})")
+    medians = {name: {key: statistics.median(r[name][key] for r in warm) for key in warm[0][name]} for name in groups}
+    rows = [
+        [
+            name,
+            len(messages[part]),
+            f"{medians[name]['p50_us']:.0f}",
+            f"{medians[name]['p99_us']:.0f}",
+            f"{medians[name]['max_us']:.0f}",
+            f"{cold[name]['p99_us']:.0f}",
+        ]
+        for name, part in groups.items()
+    ]
+    print(
+        f"safety assessment per message, microseconds (median of {len(warm)} rounds after a cold one; "
+        f"each message's best of {args.repeat})"
+    )
     print(table(["messages", "n", "p50", "p99", "max", "cold p99"], rows))
     print(f"target p99 < 1000 us: {'met' if medians['all']['p99_us'] < 1000 else 'MISSED'} for all messages")
-    path = write_results("safety", {"summary": medians, "cold": cold, "rounds": rounds, "machine": machine(),
-                                    "messages": {"corpus_lines": len(lines), "vents": len(vents)}})
+    path = write_results(
+        "safety",
+        {
+            "summary": medians,
+            "cold": cold,
+            "rounds": rounds,
+            "machine": machine(),
+            "messages": {"corpus_lines": len(lines), "vents": len(vents)},
+        },
+    )
     print(f"results: {path}")
 
 

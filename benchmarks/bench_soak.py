@@ -60,12 +60,27 @@ from emulator.state import ChannelRecord  # noqa: E402
 
 TARGETS = {"rss_growth": 0.10, "task_growth": 0}
 MIB = 2**20
-FEELINGS = ["disappointed", "frustrated", "anxious", "sad", "numb", "angry", "embarrassed", "confused", "relieved",
-            "motivated"]
+FEELINGS = [
+    "disappointed",
+    "frustrated",
+    "anxious",
+    "sad",
+    "numb",
+    "angry",
+    "embarrassed",
+    "confused",
+    "relieved",
+    "motivated",
+]
 ZONES = ["Europe/London", "America/New_York", "Asia/Kolkata", "Australia/Sydney", "America/Los_Angeles", "UTC"]
 COMPANIES = ["Acme", "Globex", "Initech", "Umbrella", "Hooli", "Soylent", "Vandelay", "Pied Piper"]
-WINS = ["Got a first-round interview!", "Sent three applications today", "Finally updated my CV",
-        "Asked for feedback and got a kind reply", "Practised my STAR stories out loud"]
+WINS = [
+    "Got a first-round interview!",
+    "Sent three applications today",
+    "Finally updated my CV",
+    "Asked for feedback and got a kind reply",
+    "Practised my STAR stories out loud",
+]
 # Relative weights of what a member does next.
 MIX = {"checkin": 45, "reflect": 25, "win": 15, "nudge_click": 15}
 TYPING_S = (0.3, 1.0)  # seconds between a form opening and its submission
@@ -181,8 +196,9 @@ async def checkin(world: World, member: SimulatedMember, rng: random.Random, tra
     message = message_of(start)
     select = message.selects()[0]
     world.latest_checkin[member.user_id] = int((select.custom_id or "").split(":")[2])
-    picked = track(traffic, await member.select(message, "checkin:feeling", [rng.choice(FEELINGS)],
-                                                timeout=MEMBER_TIMEOUT))
+    picked = track(
+        traffic, await member.select(message, "checkin:feeling", [rng.choice(FEELINGS)], timeout=MEMBER_TIMEOUT)
+    )
     level = rng.randint(1, 5)
     button = next(b for b in message_of(picked).buttons() if (b.custom_id or "").endswith(f":{level}"))
     done = track(traffic, await member.click(message_of(picked), button.custom_id or "", timeout=MEMBER_TIMEOUT))
@@ -190,10 +206,14 @@ async def checkin(world: World, member: SimulatedMember, rng: random.Random, tra
         opened = track(traffic, await member.click(message_of(done), "Vent privately", timeout=MEMBER_TIMEOUT))
         keep = "yes" if rng.random() < 0.5 else "no"
         await typing(rng)
-        track(traffic, await member.submit_modal(
-            opened, {"vent": "They ghosted me after the final round and I'm tired.", "keep": [keep]},
-            timeout=MEMBER_TIMEOUT,
-        ))
+        track(
+            traffic,
+            await member.submit_modal(
+                opened,
+                {"vent": "They ghosted me after the final round and I'm tired.", "keep": [keep]},
+                timeout=MEMBER_TIMEOUT,
+            ),
+        )
 
 
 async def reflect(world: World, member: SimulatedMember, rng: random.Random, traffic: Traffic) -> None:
@@ -233,8 +253,9 @@ async def nudge_click(world: World, member: SimulatedMember, rng: random.Random,
 FLOWS = {"checkin": checkin, "reflect": reflect, "win": win}
 
 
-async def worker(world: World, gate: Gate, rng: random.Random, traffic: Traffic, stop: asyncio.Event,
-                 pause: tuple[float, float]) -> None:
+async def worker(
+    world: World, gate: Gate, rng: random.Random, traffic: Traffic, stop: asyncio.Event, pause: tuple[float, float]
+) -> None:
     """One member at a time acting, with a short pause between flows, until told to stop."""
     kinds, weights = list(MIX), list(MIX.values())
     while not stop.is_set():
@@ -282,8 +303,13 @@ async def roll_call(world: World, rng: random.Random, traffic: Traffic) -> None:
     await world.admin.slash("setup wins-channel", channel=world.wins_channel, timeout=MEMBER_TIMEOUT)
     for index, member in enumerate(world.members):
         zone = ZONES[index % len(ZONES)]
-        result = await member.slash("nudges start", time=f"{index % 24:02d}:{(index * 7) % 60:02d}",
-                                    timezone=zone, days=0, timeout=MEMBER_TIMEOUT)
+        result = await member.slash(
+            "nudges start",
+            time=f"{index % 24:02d}:{(index * 7) % 60:02d}",
+            timezone=zone,
+            days=0,
+            timeout=MEMBER_TIMEOUT,
+        )
         await final(result)
         await checkin(world, member, rng, traffic)
 
@@ -294,13 +320,24 @@ async def sample(bot: BotProcess, gate: Gate, started: float, phase: str, traffi
         await settle(bot)
         stats = await bot.ask("stats")
     return {
-        "t_s": round(time.perf_counter() - started, 1), "phase": phase,
-        "rss_mib": stats["rss"] / MIB, "rss_outside_mib": bot.rss() / MIB, "tasks": stats["tasks"],
-        "task_kinds": stats["task_kinds"], "threads": stats["threads"], "gc_objects": stats["gc_objects"],
-        "views": stats["views"], "message_views": stats["message_views"], "modals": stats["modals"],
-        "dm_channels": stats["dm_channels"], "view_kinds": stats["view_kinds"], "timed_views": stats["timed_views"],
-        "modal_kinds": stats["modal_kinds"], "traced_mib": stats.get("traced", 0) / MIB,
-        "flows": sum(traffic.flows.values()), "errors": sum(traffic.errors.values()),
+        "t_s": round(time.perf_counter() - started, 1),
+        "phase": phase,
+        "rss_mib": stats["rss"] / MIB,
+        "rss_outside_mib": bot.rss() / MIB,
+        "tasks": stats["tasks"],
+        "task_kinds": stats["task_kinds"],
+        "threads": stats["threads"],
+        "gc_objects": stats["gc_objects"],
+        "views": stats["views"],
+        "message_views": stats["message_views"],
+        "modals": stats["modals"],
+        "dm_channels": stats["dm_channels"],
+        "view_kinds": stats["view_kinds"],
+        "timed_views": stats["timed_views"],
+        "modal_kinds": stats["modal_kinds"],
+        "traced_mib": stats.get("traced", 0) / MIB,
+        "flows": sum(traffic.flows.values()),
+        "errors": sum(traffic.errors.values()),
         "bot_cpu_s": round(bot.cpu_seconds(), 1),
     }
 
@@ -355,8 +392,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     bot: BotProcess | None = None
     traffic = Traffic()
     try:
-        bot = await spawn_bot("real", world.emulator, database=workdir / "soak.sqlite3", key=new_key(),
-                              log_path=log_path)
+        bot = await spawn_bot(
+            "real", world.emulator, database=workdir / "soak.sqlite3", key=new_key(), log_path=log_path
+        )
         began = time.perf_counter()
         print(f"  roll call: {args.members} members start nudges and check in once", file=sys.stderr)
         await roll_call(world, rng, traffic)
@@ -386,8 +424,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     await bot.ask(f"tracemalloc dump {dumps['warm']}")
             point = await sample(bot, gate, began, "soak", traffic)
             samples.append(point)
-            print(f"  {point['t_s']:7.1f} s  {point['rss_mib']:6.1f} MiB  {point['tasks']:3d} tasks  "
-                  f"{point['flows']:6d} flows  {point['errors']} errors", file=sys.stderr)
+            print(
+                f"  {point['t_s']:7.1f} s  {point['rss_mib']:6.1f} MiB  {point['tasks']:3d} tasks  "
+                f"{point['flows']:6d} flows  {point['errors']} errors",
+                file=sys.stderr,
+            )
         stop.set()
         await asyncio.gather(*background, return_exceptions=True)
         end = await sample(bot, gate, began, "end", traffic)
@@ -414,34 +455,64 @@ def slope_mib_per_min(samples: list[dict[str, Any]]) -> float:
     return float(statistics.linear_regression([p[0] for p in points], [p[1] for p in points]).slope)
 
 
-def summarise(args: argparse.Namespace, samples: list[dict[str, Any]], warm: dict[str, Any], end: dict[str, Any],
-              traffic: Traffic, heap_diff: str, log_path: Path, world: World) -> dict[str, Any]:
+def summarise(
+    args: argparse.Namespace,
+    samples: list[dict[str, Any]],
+    warm: dict[str, Any],
+    end: dict[str, Any],
+    traffic: Traffic,
+    heap_diff: str,
+    log_path: Path,
+    world: World,
+) -> dict[str, Any]:
     """The figures, the verdict and everything measured along the way."""
     growth = (end["rss_mib"] - warm["rss_mib"]) / warm["rss_mib"]
     task_growth = end["tasks"] - warm["tasks"]
     stats = world.emulator.stats
     return {
         "benchmark": "soak",
-        "config": {"minutes": args.minutes, "warmup_s": args.warmup, "members": args.members,
-                   "workers": args.workers, "pause_s": list(args.pause), "hour_every_s": args.hour_every,
-                   "restart_every_s": args.restart_every, "sample_every_s": args.sample_every, "seed": args.seed,
-                   "tracemalloc": args.tracemalloc,
-                   "measured": "bot in its own process; RSS after gc.collect() at quiet points", **machine()},
+        "config": {
+            "minutes": args.minutes,
+            "warmup_s": args.warmup,
+            "members": args.members,
+            "workers": args.workers,
+            "pause_s": list(args.pause),
+            "hour_every_s": args.hour_every,
+            "restart_every_s": args.restart_every,
+            "sample_every_s": args.sample_every,
+            "seed": args.seed,
+            "tracemalloc": args.tracemalloc,
+            "measured": "bot in its own process; RSS after gc.collect() at quiet points",
+            **machine(),
+        },
         "targets": TARGETS,
-        "rss_warm_mib": warm["rss_mib"], "rss_end_mib": end["rss_mib"], "rss_growth": growth,
+        "rss_warm_mib": warm["rss_mib"],
+        "rss_end_mib": end["rss_mib"],
+        "rss_growth": growth,
         "rss_slope_mib_per_min": slope_mib_per_min(samples),
-        "tasks_warm": warm["tasks"], "tasks_end": end["tasks"], "task_growth": task_growth,
+        "tasks_warm": warm["tasks"],
+        "tasks_end": end["tasks"],
+        "task_growth": task_growth,
         "tasks_max": max(s["tasks"] for s in samples if s["phase"] != "start"),
-        "threads_warm": warm["threads"], "threads_end": end["threads"],
-        "meets_targets": {"rss_growth": growth <= TARGETS["rss_growth"],
-                          "task_growth": task_growth <= TARGETS["task_growth"]},
+        "threads_warm": warm["threads"],
+        "threads_end": end["threads"],
+        "meets_targets": {
+            "rss_growth": growth <= TARGETS["rss_growth"],
+            "task_growth": task_growth <= TARGETS["task_growth"],
+        },
         "traffic": {
-            "flows": dict(traffic.flows), "flows_total": sum(traffic.flows.values()),
-            "errors": dict(traffic.errors), "error_samples": traffic.error_samples,
-            "interactions": len(traffic.latencies), **latency_summary(traffic.latencies),
-            "nudges_sent": traffic.nudges_sent, "clock_hours": traffic.clock_hours,
-            "gateway_reconnects": traffic.reconnects, "gateway_drops": traffic.drops,
-            "identifies": stats.identifies, "resumes": stats.resumes,
+            "flows": dict(traffic.flows),
+            "flows_total": sum(traffic.flows.values()),
+            "errors": dict(traffic.errors),
+            "error_samples": traffic.error_samples,
+            "interactions": len(traffic.latencies),
+            **latency_summary(traffic.latencies),
+            "nudges_sent": traffic.nudges_sent,
+            "clock_hours": traffic.clock_hours,
+            "gateway_reconnects": traffic.reconnects,
+            "gateway_drops": traffic.drops,
+            "identifies": stats.identifies,
+            "resumes": stats.resumes,
             "late_callbacks": stats.late_interaction_callbacks,
         },
         "samples": samples,
@@ -453,8 +524,16 @@ def summarise(args: argparse.Namespace, samples: list[dict[str, Any]], warm: dic
 def report(results: dict[str, Any]) -> str:
     """The timeline and the verdict as text."""
     rows = [
-        [f"{s['t_s']:.0f}", s["phase"], f"{s['rss_mib']:.1f}", str(s["tasks"]), str(s["threads"]),
-         str(s["message_views"] + s["views"]), str(s["flows"]), str(s["errors"])]
+        [
+            f"{s['t_s']:.0f}",
+            s["phase"],
+            f"{s['rss_mib']:.1f}",
+            str(s["tasks"]),
+            str(s["threads"]),
+            str(s["message_views"] + s["views"]),
+            str(s["flows"]),
+            str(s["errors"]),
+        ]
         for s in results["samples"]
     ]
     traffic = results["traffic"]
@@ -486,8 +565,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, default=60.0, help="seconds of traffic before the baseline")
     parser.add_argument("--members", type=int, default=120, help="members in the server (all start nudges)")
     parser.add_argument("--workers", type=int, default=6, help="members acting at the same moment")
-    parser.add_argument("--pause", type=float, nargs=2, default=(0.05, 0.4), metavar=("MIN", "MAX"),
-                        help="seconds each worker waits between flows")
+    parser.add_argument(
+        "--pause",
+        type=float,
+        nargs=2,
+        default=(0.05, 0.4),
+        metavar=("MIN", "MAX"),
+        help="seconds each worker waits between flows",
+    )
     parser.add_argument("--hour-every", type=float, default=10.0, help="seconds between one-hour clock steps")
     parser.add_argument("--restart-every", type=float, default=60.0, help="seconds between gateway restarts")
     parser.add_argument("--sample-every", type=float, default=60.0, help="seconds between quiet-point samples")

@@ -31,9 +31,11 @@ async def one_round(checkins: int, guild_ready_timeout: float) -> dict[str, Any]
         guild = emu.create_guild("Job Seekers")
         with tempfile.TemporaryDirectory() as folder:
             harness = Harness(
-                emulator=emu, guild_id=guild.id, database_path=Path(folder) / "bench.sqlite3",
-                clock=ManualClock(DEFAULT_START), overrides={"guild_ready_timeout": guild_ready_timeout,
-                                                             "log_level": "WARNING"},
+                emulator=emu,
+                guild_id=guild.id,
+                database_path=Path(folder) / "bench.sqlite3",
+                clock=ManualClock(DEFAULT_START),
+                overrides={"guild_ready_timeout": guild_ready_timeout, "log_level": "WARNING"},
             )
             started = time.perf_counter()
             await harness.start()
@@ -52,8 +54,13 @@ async def one_round(checkins: int, guild_ready_timeout: float) -> dict[str, Any]
                 assert result.latency is not None, result
                 latencies.append(result.latency)
             await harness.stop()
-    return {"cold_start_s": cold, "restart_s": warm, "rejected_latency_median_s": statistics.median(latencies),
-            "rejected_latency_max_s": max(latencies), "rejected_round_trip_median_s": statistics.median(walls)}
+    return {
+        "cold_start_s": cold,
+        "restart_s": warm,
+        "rejected_latency_median_s": statistics.median(latencies),
+        "rejected_latency_max_s": max(latencies),
+        "rejected_round_trip_median_s": statistics.median(walls),
+    }
 
 
 async def main() -> None:
@@ -61,8 +68,12 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--checkins", type=int, default=50)
-    parser.add_argument("--guild-ready-timeout", type=float, default=2.0,
-                        help="discord.py waits this long after the last server arrives (its default is 2 s)")
+    parser.add_argument(
+        "--guild-ready-timeout",
+        type=float,
+        default=2.0,
+        help="discord.py waits this long after the last server arrives (its default is 2 s)",
+    )
     args = parser.parse_args()
     rounds = [await one_round(args.checkins, args.guild_ready_timeout) for _ in range(args.rounds)]
     summary = {key: statistics.median(r[key] for r in rounds) for key in rounds[0]}

@@ -195,11 +195,13 @@ class BouncebackBot(commands.Bot):
 
     def schedule_core_jobs(self) -> None:
         """Jobs no cog can switch off: they keep privacy promises (retention) and the tables small."""
-        self.scheduler.cron(RETENTION_JOB, CronTrigger(hour=3, minute=15, timezone=UTC), self.run_retention,
-                            grace=timedelta(hours=6))
+        self.scheduler.cron(
+            RETENTION_JOB, CronTrigger(hour=3, minute=15, timezone=UTC), self.run_retention, grace=timedelta(hours=6)
+        )
         self.scheduler.every(CARE_PURGE_JOB, timedelta(hours=1), self.care.purge)
-        self.scheduler.cron(TIMER_PURGE_JOB, CronTrigger(hour=3, minute=45, timezone=UTC), self.purge_timers,
-                            grace=timedelta(hours=6))
+        self.scheduler.cron(
+            TIMER_PURGE_JOB, CronTrigger(hour=3, minute=45, timezone=UTC), self.purge_timers, grace=timedelta(hours=6)
+        )
 
     async def run_retention(self) -> int:
         """Clear kept vents past their retention (the daily core job; tests call it after moving time)."""

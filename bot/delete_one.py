@@ -1,4 +1,4 @@
-""""Delete this": a member deletes one vent, reflection, feedback request, practice answer or win, after a confirm.
+""" "Delete this": a member deletes one vent, reflection, feedback request, practice answer or win, after a confirm.
 
 A member's right to delete is core; what a thing is and how it goes is its capability's business. So each
 capability registers a deleter for its kind (`bot.register_deleter("win", ...)` in `cog_load`) and adds the button
@@ -27,7 +27,6 @@ Interaction = discord.Interaction["BouncebackBot"]
 Deleter = Callable[[int, int], Awaitable[tuple[bool, list[str]]]]
 
 log = logging.getLogger(__name__)
-
 
 
 def words() -> dict[str, Any]:

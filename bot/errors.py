@@ -29,8 +29,13 @@ DISCORD_TEXT = (
     "please try again in a moment."
 )
 READ_ONLY_CODES = {
-    "SQLITE_READONLY", "SQLITE_READONLY_DBMOVED", "SQLITE_READONLY_DIRECTORY", "SQLITE_READONLY_ROLLBACK",
-    "SQLITE_READONLY_RECOVERY", "SQLITE_READONLY_CANTINIT", "SQLITE_READONLY_CANTLOCK",
+    "SQLITE_READONLY",
+    "SQLITE_READONLY_DBMOVED",
+    "SQLITE_READONLY_DIRECTORY",
+    "SQLITE_READONLY_ROLLBACK",
+    "SQLITE_READONLY_RECOVERY",
+    "SQLITE_READONLY_CANTINIT",
+    "SQLITE_READONLY_CANTLOCK",
 }
 
 
@@ -75,5 +80,8 @@ def log_fault(fault: Fault, error: BaseException, where: str) -> None:
         return
     log.error(
         "storage fault: %s, so %s could not be saved (%s: %s); the member was told to try again later",
-        fault.value, where, type(error).__name__, error,
+        fault.value,
+        where,
+        type(error).__name__,
+        error,
     )

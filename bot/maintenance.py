@@ -81,8 +81,13 @@ def rotate_keys(path: Path, cipher: TextCipher, *, batch_size: int = 500, progre
 
 
 def _rotate_table(
-    connection: sqlite3.Connection, cipher: TextCipher, table: str, columns: list[str], batch_size: int,
-    report: RotationReport, progress: Progress,
+    connection: sqlite3.Connection,
+    cipher: TextCipher,
+    table: str,
+    columns: list[str],
+    batch_size: int,
+    report: RotationReport,
+    progress: Progress,
 ) -> None:
     any_value = " OR ".join(f"{_quote(column)} IS NOT NULL" for column in columns)
     selected = ", ".join(_quote(column) for column in columns)

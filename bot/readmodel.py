@@ -153,12 +153,14 @@ async def progress_facts(database: Database, cipher: TextCipher, user_id: int) -
         )
     ]
     reflections = [
-        from_iso(r[0]) for r in await database.fetchall(
+        from_iso(r[0])
+        for r in await database.fetchall(
             "SELECT created_at FROM reflections WHERE user_id = ? ORDER BY created_at", (user_id,)
         )
     ]
     by_state = {
-        r["state"]: int(r["n"]) for r in await database.fetchall(
+        r["state"]: int(r["n"])
+        for r in await database.fetchall(
             "SELECT state, COUNT(*) AS n FROM feedback_requests WHERE user_id = ? GROUP BY state", (user_id,)
         )
     }
@@ -173,15 +175,20 @@ async def progress_facts(database: Database, cipher: TextCipher, user_id: int) -
         (user_id,),
     )
     wins = [
-        from_iso(r[0]) for r in await database.fetchall(
+        from_iso(r[0])
+        for r in await database.fetchall(
             "SELECT posted_at FROM wins WHERE user_id = ? AND posted_at IS NOT NULL ORDER BY posted_at", (user_id,)
         )
     ]
     zone = await database.fetchval("SELECT timezone FROM nudge_subscriptions WHERE user_id = ?", (user_id,))
     return ProgressFacts(
-        rejections=rejections, moods=moods, reflections=reflections,
+        rejections=rejections,
+        moods=moods,
+        reflections=reflections,
         hard_questions=[question.text for question in reversed(await hard_questions(database, cipher, user_id))],
-        feedback=feedback, practice_sessions=int(practice or 0), wins=wins,
+        feedback=feedback,
+        practice_sessions=int(practice or 0),
+        wins=wins,
         timezone=zone if isinstance(zone, str) and zone else None,
     )
 

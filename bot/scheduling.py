@@ -96,10 +96,15 @@ class TimerService:
         return await self._database.execute(sql, params)
 
     async def cancel(
-        self, kind: str, *, user_id: int | None = None, payload_match: dict[str, Any] | None = None,
+        self,
+        kind: str,
+        *,
+        user_id: int | None = None,
+        payload_match: dict[str, Any] | None = None,
         tx: Transaction | None = None,
     ) -> int:
         """Cancel pending timers of a kind (for a member, and whose payload contains `payload_match`)."""
+
         async def run(transaction: Transaction) -> int:
             rows = await transaction.fetchall(
                 "SELECT id, payload FROM timers WHERE kind = ? AND state = 'pending' AND (? IS NULL OR user_id = ?)",
@@ -256,8 +261,14 @@ class Scheduler:
         # First run now, not one interval later: timers that fell due while the bot was down are caught up
         # at start-up instead of waiting up to a whole tick.
         self._apscheduler.add_job(
-            self._guarded(TIMERS_TICK, self.timers.run_due), "interval", seconds=self._tick_seconds,
-            id=TIMERS_TICK, max_instances=1, coalesce=True, misfire_grace_time=None, replace_existing=True,
+            self._guarded(TIMERS_TICK, self.timers.run_due),
+            "interval",
+            seconds=self._tick_seconds,
+            id=TIMERS_TICK,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+            replace_existing=True,
             next_run_time=datetime.now(UTC),
         )
         self._apscheduler.start()
@@ -265,15 +276,26 @@ class Scheduler:
     def every(self, name: str, interval: timedelta, job: Job) -> None:
         """Run `job` every `interval` (replacing a job of the same name); a failing run is logged, not fatal."""
         self._apscheduler.add_job(
-            self._guarded(name, job), "interval", seconds=interval.total_seconds(), id=name,
-            max_instances=1, coalesce=True, misfire_grace_time=None, replace_existing=True,
+            self._guarded(name, job),
+            "interval",
+            seconds=interval.total_seconds(),
+            id=name,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+            replace_existing=True,
         )
 
     def cron(self, name: str, trigger: CronTrigger, job: Job, *, grace: timedelta | None = None) -> None:
         """Run `job` at the calendar times of `trigger` (in its own time zone); late runs within `grace` still run."""
         self._apscheduler.add_job(
-            self._guarded(name, job), trigger=trigger, id=name, max_instances=1, coalesce=True,
-            misfire_grace_time=None if grace is None else int(grace.total_seconds()), replace_existing=True,
+            self._guarded(name, job),
+            trigger=trigger,
+            id=name,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None if grace is None else int(grace.total_seconds()),
+            replace_existing=True,
         )
 
     def cancel_job(self, name: str) -> None:
@@ -307,14 +329,23 @@ class Scheduler:
         return sorted(job.id for job in self._apscheduler.get_jobs())
 
     async def timer(
-        self, kind: str, due_at: datetime, *, user_id: int | None = None, payload: dict[str, Any] | None = None,
+        self,
+        kind: str,
+        due_at: datetime,
+        *,
+        user_id: int | None = None,
+        payload: dict[str, Any] | None = None,
         tx: Transaction | None = None,
     ) -> int:
         """Store a durable timer; its handler (see `on_timer`) runs once it is due, after a restart too."""
         return await self.timers.schedule(kind, due_at, user_id=user_id, payload=payload, tx=tx)
 
     async def cancel_timers(
-        self, kind: str, *, user_id: int | None = None, payload_match: dict[str, Any] | None = None,
+        self,
+        kind: str,
+        *,
+        user_id: int | None = None,
+        payload_match: dict[str, Any] | None = None,
         tx: Transaction | None = None,
     ) -> int:
         """Cancel pending timers of a kind (for a member, and whose payload contains `payload_match`)."""

@@ -25,20 +25,55 @@ MAX_CHOICES = 25
 MAX_LABEL = 100
 MIN_SUBSTRING = 3
 POPULAR = (
-    "Europe/London", "America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles",
-    "Europe/Paris", "Europe/Berlin", "Asia/Kolkata", "Asia/Singapore", "Asia/Tokyo", "Australia/Sydney",
-    "America/Sao_Paulo", "Africa/Lagos", "UTC",
+    "Europe/London",
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Los_Angeles",
+    "Europe/Paris",
+    "Europe/Berlin",
+    "Asia/Kolkata",
+    "Asia/Singapore",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+    "America/Sao_Paulo",
+    "Africa/Lagos",
+    "UTC",
 )
 # Discord client locales → the zone most people using them live in (only a first guess, shown first).
 LOCALE_ZONES = {
-    "en-GB": "Europe/London", "en-US": "America/New_York", "es-ES": "Europe/Madrid", "es-419": "America/Mexico_City",
-    "pt-BR": "America/Sao_Paulo", "fr": "Europe/Paris", "de": "Europe/Berlin", "it": "Europe/Rome",
-    "nl": "Europe/Amsterdam", "da": "Europe/Copenhagen", "no": "Europe/Oslo", "sv-SE": "Europe/Stockholm",
-    "fi": "Europe/Helsinki", "pl": "Europe/Warsaw", "cs": "Europe/Prague", "hu": "Europe/Budapest",
-    "ro": "Europe/Bucharest", "bg": "Europe/Sofia", "el": "Europe/Athens", "tr": "Europe/Istanbul",
-    "uk": "Europe/Kyiv", "ru": "Europe/Moscow", "lt": "Europe/Vilnius", "hr": "Europe/Zagreb",
-    "hi": "Asia/Kolkata", "th": "Asia/Bangkok", "vi": "Asia/Ho_Chi_Minh", "id": "Asia/Jakarta",
-    "zh-CN": "Asia/Shanghai", "zh-TW": "Asia/Taipei", "ja": "Asia/Tokyo", "ko": "Asia/Seoul",
+    "en-GB": "Europe/London",
+    "en-US": "America/New_York",
+    "es-ES": "Europe/Madrid",
+    "es-419": "America/Mexico_City",
+    "pt-BR": "America/Sao_Paulo",
+    "fr": "Europe/Paris",
+    "de": "Europe/Berlin",
+    "it": "Europe/Rome",
+    "nl": "Europe/Amsterdam",
+    "da": "Europe/Copenhagen",
+    "no": "Europe/Oslo",
+    "sv-SE": "Europe/Stockholm",
+    "fi": "Europe/Helsinki",
+    "pl": "Europe/Warsaw",
+    "cs": "Europe/Prague",
+    "hu": "Europe/Budapest",
+    "ro": "Europe/Bucharest",
+    "bg": "Europe/Sofia",
+    "el": "Europe/Athens",
+    "tr": "Europe/Istanbul",
+    "uk": "Europe/Kyiv",
+    "ru": "Europe/Moscow",
+    "lt": "Europe/Vilnius",
+    "hr": "Europe/Zagreb",
+    "hi": "Asia/Kolkata",
+    "th": "Asia/Bangkok",
+    "vi": "Asia/Ho_Chi_Minh",
+    "id": "Asia/Jakarta",
+    "zh-CN": "Asia/Shanghai",
+    "zh-TW": "Asia/Taipei",
+    "ja": "Asia/Tokyo",
+    "ko": "Asia/Seoul",
 }
 TIME_PATTERN = re.compile(r"^\s*(\d{1,2})(?:[:.h]?(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?\s*$", re.IGNORECASE)
 
@@ -94,8 +129,10 @@ def load_aliases(path: Path = ALIASES_PATH) -> tuple[dict[str, tuple[str, ...]],
     known = set(zoneinfo.available_timezones())
     abbreviations: dict[str, tuple[str, ...]] = {}
     places: dict[str, tuple[str, ...]] = {}
-    for source, target, key in ((data.get("abbreviations", {}), abbreviations, str.upper),
-                                (data.get("places", {}), places, normalise)):
+    for source, target, key in (
+        (data.get("abbreviations", {}), abbreviations, str.upper),
+        (data.get("places", {}), places, normalise),
+    ):
         for alias, zones in source.items():
             valid = tuple(zone for zone in zones if zone in known)
             if len(valid) != len(zones):
@@ -127,7 +164,8 @@ def observes_dst(zone: ZoneInfo, moment: datetime) -> bool:
     """Whether the zone changes its clocks this year or next (tzdata's rules, not a guess from the name)."""
     offsets = {
         datetime(year, month, 1, 12, tzinfo=UTC).astimezone(zone).utcoffset()
-        for year in (moment.year, moment.year + 1) for month in (1, 7)
+        for year in (moment.year, moment.year + 1)
+        for month in (1, 7)
     }
     return len(offsets) > 1
 

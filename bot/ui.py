@@ -159,8 +159,9 @@ class BaseModal(discord.ui.Modal):
         owner_id = getattr(self, "owner_id", None)
         if owner_id is None or interaction.user.id == owner_id:
             return True
-        await reply(interaction, "This form belongs to someone else, so I haven't taken anything from it. "
-                                 "Nothing was saved.")
+        await reply(
+            interaction, "This form belongs to someone else, so I haven't taken anything from it. Nothing was saved."
+        )
         return False
 
     async def on_error(  # type: ignore[override]  # Modal.on_error takes no item, unlike View's
@@ -168,8 +169,6 @@ class BaseModal(discord.ui.Modal):
     ) -> None:
         """Send the member a kind message with a reference; log the traceback."""
         await report_error(interaction, error)
-
-
 
 
 def share_win_custom_id(source: str, source_id: int, owner_id: int) -> str:

@@ -57,7 +57,6 @@ def select_values(
     return out, resolved
 
 
-
 def modal_submission(
     member: SimulatedMember, modal: ModalPrompt, values: dict[str, Any], *, force: bool = False
 ) -> tuple[ChannelRecord, dict[str, Any], EmulatedMessage | None]:

@@ -68,8 +68,7 @@ async def settle_options(
 
         async def complete(text: str, name: str = name, others: dict[str, Any] = others) -> list[Suggestion]:
             try:
-                found = await member.autocomplete(parsed.path, name, text, options=others,
-                                                  timeout=INTERACTION_SECONDS)
+                found = await member.autocomplete(parsed.path, name, text, options=others, timeout=INTERACTION_SECONDS)
             except EmulatorError as error:
                 raise SandboxError(f"the bot's suggestions for {name} failed: {error}") from error
             return [Suggestion(str(choice["name"]), choice["value"]) for choice in found]
@@ -79,7 +78,10 @@ async def settle_options(
 
 
 async def settle_one(
-    name: str, typed: str, complete: Callable[[str], Awaitable[list[Suggestion]]], lines: LineSource,
+    name: str,
+    typed: str,
+    complete: Callable[[str], Awaitable[list[Suggestion]]],
+    lines: LineSource,
     out: Callable[[str], None],
 ) -> Any:
     """The value for one autocomplete option: settled from what was typed, or picked by the member."""
@@ -99,8 +101,11 @@ async def settle_one(
                 out(f"{INDENT}→ {name}: {found.name}")
             return found.value
         some = any(suggestion not in always for suggestion in offered)
-        heading = (f"“{text}” matches more than one of the bot's suggestions for {name}:" if some
-                   else f"“{text}” matches none of the bot's suggestions for {name}:")
+        heading = (
+            f"“{text}” matches more than one of the bot's suggestions for {name}:"
+            if some
+            else f"“{text}” matches none of the bot's suggestions for {name}:"
+        )
     actions = pick_actions(typed, offered)
     out(f"{INDENT}{heading}")
     for action in actions:

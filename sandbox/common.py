@@ -47,8 +47,17 @@ DURATION_UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes", "s": 
 NUMBERS = re.compile(r"\d+(\s*,\s*\d+)*")
 TRUE_WORDS = {"true", "yes", "y", "on", "1"}
 FALSE_WORDS = {"false", "no", "n", "off", "0"}
-TYPE_NAMES = {3: "text", 4: "whole number", 5: "yes/no", 6: "member", 7: "channel", 8: "role", 9: "member or role",
-              10: "number", 11: "file path"}
+TYPE_NAMES = {
+    3: "text",
+    4: "whole number",
+    5: "yes/no",
+    6: "member",
+    7: "channel",
+    8: "role",
+    9: "member or role",
+    10: "number",
+    11: "file path",
+}
 SANDBOX_HELP = """\
 Sandbox commands (everything else starting with / goes to the bot):
   /as NAME          act as another member: alex, jordan or sam (sam is a server admin)

@@ -94,8 +94,13 @@ def prepare_storage(database: str | None) -> Storage:
     """A temp dir for logs (and the database, unless one was chosen), and the encryption key to use."""
     session_dir = Path(tempfile.mkdtemp(prefix="bounceback-sandbox-"))
     if database is None:
-        return Storage(session_dir, session_dir / "sandbox.sqlite3", Fernet.generate_key().decode(),
-                       session_dir / "key", throwaway=True)
+        return Storage(
+            session_dir,
+            session_dir / "sandbox.sqlite3",
+            Fernet.generate_key().decode(),
+            session_dir / "key",
+            throwaway=True,
+        )
     path = Path(database).expanduser().resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
     # No key given: load_cipher keeps one next to the database (created with owner-only permissions).
@@ -118,16 +123,22 @@ async def start_world(storage: Storage, errors: ErrorCounter, out: Callable[[str
         members[name] = emu.create_member(guild.id, name, admin=admin, user_id=user_id)
     clock = ManualClock(storage.start_time())
     settings = SandboxSettings(
-        discord_token=SecretStr(emu.token), database_path=storage.database, discord_api_base=emu.api_base,
-        discord_gateway_url=emu.gateway_url, encryption_key_path=storage.key_path,
+        discord_token=SecretStr(emu.token),
+        database_path=storage.database,
+        discord_api_base=emu.api_base,
+        discord_gateway_url=emu.gateway_url,
+        encryption_key_path=storage.key_path,
         encryption_key=SecretStr(storage.key) if storage.key else None,
-        environment="development", log_level="WARNING", guild_ready_timeout=0.05,
+        environment="development",
+        log_level="WARNING",
+        guild_ready_timeout=0.05,
         # Time only moves with /wait, which runs the scheduler's jobs itself; the real-time ticks stay idle.
         timer_tick_seconds=7 * 86400,
     )
     bot = BouncebackBot(settings, clock=clock)
-    session = Session(emu, bot, clock, guild.id, members, storage.files_dir, errors, out,
-                      keep_files=not storage.throwaway)
+    session = Session(
+        emu, bot, clock, guild.id, members, storage.files_dir, errors, out, keep_files=not storage.throwaway
+    )
     session.task = task = asyncio.create_task(bot.start(emu.token), name="sandbox-bot")
     ready = asyncio.create_task(bot.wait_until_ready())
     done, _ = await asyncio.wait({ready, task}, timeout=READY_SECONDS, return_when=asyncio.FIRST_COMPLETED)
@@ -217,9 +228,12 @@ async def run_line(session: Session, line: str, lines: LineSource) -> bool:
 def banner(session: Session, storage: Storage, seconds: float) -> list[str]:
     """What the sandbox says when it is ready."""
     now = session.clock.now()
-    data = ("a throwaway database (deleted when you quit, with any files the bot sends)" if storage.throwaway
-            else f"{storage.database} (key: {storage.key_path.name} next to it; files the bot sends are kept "
-                 f"in {storage.files_dir})")
+    data = (
+        "a throwaway database (deleted when you quit, with any files the bot sends)"
+        if storage.throwaway
+        else f"{storage.database} (key: {storage.key_path.name} next to it; files the bot sends are kept "
+        f"in {storage.files_dir})"
+    )
     return [
         f"Bounceback sandbox: the real bot on a pretend Discord, ready in {seconds:.1f} s.",
         f"Server “{DEMO_GUILD}”: #general and #{WINS_CHANNEL} (sam, an admin, chose it with /setup wins-channel).",

@@ -122,7 +122,6 @@ def counted(count: int, one: str, other: str) -> str:
     return plural({"one": f"{{count}} {one}", "other": f"{{count}} {other}"}, count)
 
 
-
 def format_timestamp(moment: datetime, style: str, now: datetime) -> str:
     """Render a Discord timestamp tag's moment the way a reader in UTC would see it."""
     moment = moment.astimezone(UTC)
@@ -244,8 +243,12 @@ def wrap(prefix: str, line: str, width: int | None) -> list[str]:
     lead = re.match(r"\s*(?:[•\-—*] |\d+[.)] )?", line)
     hanging = " " * (lead.end() if lead else 0)
     pieces = textwrap.wrap(
-        line, max(20, width - len(prefix)), subsequent_indent=hanging, break_long_words=False,
-        break_on_hyphens=False, drop_whitespace=True,
+        line,
+        max(20, width - len(prefix)),
+        subsequent_indent=hanging,
+        break_long_words=False,
+        break_on_hyphens=False,
+        drop_whitespace=True,
     )
     return [(prefix + piece).rstrip() for piece in pieces] or [prefix.rstrip()]
 
@@ -388,8 +391,9 @@ def modal_field_lines(field: ModalFieldLike, index: int, total: int) -> list[str
     if field.type != 4:
         for number, option in enumerate(field.options, start=1):
             description = f" — {option['description']}" if option.get("description") else ""
-            lines.append(f"{INDENT}  [{number}] {(emoji_prefix(option) + str(option.get('label', ''))).strip()}"
-                         f"{description}")
+            lines.append(
+                f"{INDENT}  [{number}] {(emoji_prefix(option) + str(option.get('label', ''))).strip()}{description}"
+            )
     return lines
 
 

@@ -144,11 +144,11 @@ def parse_command(line: str, commands: Sequence[dict[str, Any]], resolver: Resol
     rest = tokens[1:]
     while _subcommands(definitions):
         subs = _subcommands(definitions)
-        usages = "; ".join(command_usage(" ".join([*path, s["name"]]), s.get("options") or []) for s in subs
-                           if s.get("type") == 1)
+        usages = "; ".join(
+            command_usage(" ".join([*path, s["name"]]), s.get("options") or []) for s in subs if s.get("type") == 1
+        )
         if not rest or ":" in rest[0]:
-            raise SandboxError(f"/{' '.join(path)} needs one of: {', '.join(s['name'] for s in subs)}. "
-                               f"Usage: {usages}")
+            raise SandboxError(f"/{' '.join(path)} needs one of: {', '.join(s['name'] for s in subs)}. Usage: {usages}")
         sub = next((s for s in subs if s["name"] == rest[0].lower()), None)
         if sub is None:
             raise SandboxError(f"/{' '.join(path)} has no '{rest[0]}'; it has: {', '.join(s['name'] for s in subs)}.")
@@ -197,14 +197,16 @@ def convert_option(option: dict[str, Any], raw: str, resolver: Resolver) -> Any:
         for choice in choices:
             if wanted in (str(choice["name"]).casefold(), str(choice["value"]).casefold()):
                 return choice["value"]
-        listed = ", ".join(str(c["name"]) if str(c["name"]) == str(c["value"]) else f"{c['name']} ({c['value']})"
-                           for c in choices)
+        listed = ", ".join(
+            str(c["name"]) if str(c["name"]) == str(c["value"]) else f"{c['name']} ({c['value']})" for c in choices
+        )
         raise SandboxError(f"{name} can be: {listed}.")
     if kind == 3:
         low, high = option.get("min_length"), option.get("max_length")
         if (low is not None and len(raw) < low) or (high is not None and len(raw) > high):
-            raise SandboxError(f"{name} takes {low or 0} to {counted(high or 6000, 'character', 'characters')}; "
-                               f"that's {len(raw)}.")
+            raise SandboxError(
+                f"{name} takes {low or 0} to {counted(high or 6000, 'character', 'characters')}; that's {len(raw)}."
+            )
         return raw
     if kind in (4, 10):
         return _number(option, raw)
@@ -266,8 +268,10 @@ def choose_actions(text: str, actions: Sequence[Action]) -> list[Action]:
     """Which actions a typed '2', '2,3' or label means; raises SandboxError with the choices otherwise."""
     wanted = text.strip()
     if not actions:
-        raise SandboxError("There's nothing to press right now. Type a /command, #3 Post to press a button on "
-                           "message #3, or ? for help.")
+        raise SandboxError(
+            "There's nothing to press right now. Type a /command, #3 Post to press a button on "
+            "message #3, or ? for help."
+        )
     listing = ", ".join(f"{a.number} {a.label}" for a in actions)
     if NUMBERS.fullmatch(wanted):
         numbers = [int(part) for part in wanted.split(",")]
@@ -293,7 +297,6 @@ def choose_actions(text: str, actions: Sequence[Action]) -> list[Action]:
     return chosen
 
 
-
 def field_value(modal_field: ModalField, answer: str) -> Any:
     """The value to submit for one form field from what was typed (empty keeps the default)."""
     text = answer.strip()
@@ -313,8 +316,10 @@ def field_value(modal_field: ModalField, answer: str) -> Any:
     if not text:
         chosen = [str(o["value"]) for o in options if o.get("default")]
     else:
-        actions = [Action(n, "option", str(o.get("label", "")), modal_field.custom_id, str(o["value"]),
-                          modal_field.max_values) for n, o in enumerate(options, start=1)]
+        actions = [
+            Action(n, "option", str(o.get("label", "")), modal_field.custom_id, str(o["value"]), modal_field.max_values)
+            for n, o in enumerate(options, start=1)
+        ]
         chosen = [str(a.value) for a in choose_actions(text, actions)]
     if modal_field.required and not chosen:
         raise SandboxError(f"“{label}” is required: type the number of an option.")

@@ -54,8 +54,9 @@ class WorldNames:
         """By id (rendering) or by name (options)."""
         if isinstance(user_id, str):
             wanted = user_id.casefold()
-            return next((uid for uid in self._guild().members if self.emu.state.users[uid].username.casefold()
-                         == wanted), None)
+            return next(
+                (uid for uid in self._guild().members if self.emu.state.users[uid].username.casefold() == wanted), None
+            )
         record = self.emu.state.users.get(user_id)
         return record.username if record is not None else None
 
@@ -64,8 +65,9 @@ class WorldNames:
         channels = self.emu.state.channels
         if isinstance(channel_id, str):
             wanted = channel_id.casefold()
-            return next((cid for cid in self._guild().channel_ids
-                         if (channels[cid].name or "").casefold() == wanted), None)
+            return next(
+                (cid for cid in self._guild().channel_ids if (channels[cid].name or "").casefold() == wanted), None
+            )
         record = channels.get(channel_id)
         return record.name if record is not None else None
 
@@ -81,8 +83,11 @@ class WorldNames:
     def user_names(self) -> list[str]:
         """Members' names (the bot and the server owner left out)."""
         state = self.emu.state
-        return [state.users[uid].username for uid in self._guild().members
-                if not state.users[uid].bot and not state.users[uid].username.endswith("-owner")]
+        return [
+            state.users[uid].username
+            for uid in self._guild().members
+            if not state.users[uid].bot and not state.users[uid].username.endswith("-owner")
+        ]
 
     def channel_names(self) -> list[str]:
         """Channel names."""
@@ -91,8 +96,12 @@ class WorldNames:
 
 def _signature(message: EmulatedMessage) -> tuple[Any, ...]:
     return (
-        message.deleted, message.content, json.dumps(message.embeds, sort_keys=True, default=str),
-        json.dumps(message.components, sort_keys=True, default=str), message.flags, len(message.attachments),
+        message.deleted,
+        message.content,
+        json.dumps(message.embeds, sort_keys=True, default=str),
+        json.dumps(message.components, sort_keys=True, default=str),
+        message.flags,
+        len(message.attachments),
     )
 
 
@@ -107,9 +116,17 @@ class Session:
     """One sandbox run: the emulator, the bot, the demo members, and what has been shown so far."""
 
     def __init__(
-        self, emu: DiscordEmulator, bot: BouncebackBot, clock: ManualClock, guild_id: int,
-        members: dict[str, SimulatedMember], files_dir: Path, errors: ErrorCounter, out: Callable[[str], None],
-        *, keep_files: bool = False,
+        self,
+        emu: DiscordEmulator,
+        bot: BouncebackBot,
+        clock: ManualClock,
+        guild_id: int,
+        members: dict[str, SimulatedMember],
+        files_dir: Path,
+        errors: ErrorCounter,
+        out: Callable[[str], None],
+        *,
+        keep_files: bool = False,
     ) -> None:
         self.emu = emu
         self.bot = bot
@@ -173,8 +190,13 @@ class Session:
     def render(self, message: EmulatedMessage, *, numbered: bool = True) -> Rendered:
         """A message's body, with its buttons numbered unless told otherwise."""
         return render_message(
-            content=message.content, embeds=message.embeds, components=message.components,
-            attachments=self._attachments(message), names=self.names, now=self.clock.now(), numbered=numbered,
+            content=message.content,
+            embeds=message.embeds,
+            components=message.components,
+            attachments=self._attachments(message),
+            names=self.names,
+            now=self.clock.now(),
+            numbered=numbered,
             width=self.width,
         )
 
@@ -281,8 +303,7 @@ class Session:
             result = await action()
         except CommandNotVisible as error:
             raise SandboxError(
-                f"{self.current.name} can't see that command (Discord only shows it to server admins). "
-                "Try /as sam."
+                f"{self.current.name} can't see that command (Discord only shows it to server admins). Try /as sam."
             ) from error
         except EmulatorError as error:
             await self.settle(before, requests)
@@ -436,8 +457,10 @@ class Session:
             await self.run_scheduled(old, new)
             await self.settle(before, requests)
             arrived += self.show_changes(heading=f"— {format_timestamp(new, 'F', new)} —")
-        self.out(f"⏩ It's now {format_timestamp(target, 'F', target)} ({describe(delta)} later)."
-                 + ("" if arrived else " Nothing new arrived."))
+        self.out(
+            f"⏩ It's now {format_timestamp(target, 'F', target)} ({describe(delta)} later)."
+            + ("" if arrived else " Nothing new arrived.")
+        )
 
     async def run_scheduled(self, old: datetime, new: datetime) -> int:
         """Run every job and timer due in (old, new]: interval jobs (timer and nudge ticks) once each step."""

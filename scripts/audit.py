@@ -18,8 +18,14 @@ ROOT = Path(__file__).resolve().parent.parent
 def main(lock: str) -> int:
     """Run pip-audit on `lock` (hashed, so no resolver runs) and summarise what it could and could not check."""
     command = [
-        str(Path(sys.executable).with_name("pip-audit")), "--disable-pip", "--requirement", lock,
-        "--format", "json", "--progress-spinner", "off",
+        str(Path(sys.executable).with_name("pip-audit")),
+        "--disable-pip",
+        "--requirement",
+        lock,
+        "--format",
+        "json",
+        "--progress-spinner",
+        "off",
     ]
     try:
         result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
@@ -43,11 +49,15 @@ def main(lock: str) -> int:
         print(f"audit: FAILED, known vulnerabilities in {len(vulnerable)} locked package(s) of {lock}")
         return 1
     if checked == 0:
-        print(f"audit: NOT DONE, the vulnerability service had no data for any of the {len(skipped)} packages "
-              f"in {lock} (unreachable, or a mirror without per-release data); continuing without it")
+        print(
+            f"audit: NOT DONE, the vulnerability service had no data for any of the {len(skipped)} packages "
+            f"in {lock} (unreachable, or a mirror without per-release data); continuing without it"
+        )
     elif skipped:
-        print(f"audit: {checked} packages checked, no known vulnerabilities; {len(skipped)} could not be "
-              f"checked: {', '.join(skipped)}")
+        print(
+            f"audit: {checked} packages checked, no known vulnerabilities; {len(skipped)} could not be "
+            f"checked: {', '.join(skipped)}"
+        )
     else:
         print(f"audit: {checked} locked packages checked, no known vulnerabilities")
     return 0
@@ -55,8 +65,9 @@ def main(lock: str) -> int:
 
 def not_done(reason: str) -> int:
     """Report on one line that the audit could not run, without failing the test run."""
-    print(f"audit: NOT DONE, pip-audit could not reach its vulnerability service ({reason[:200]}); "
-          "continuing without it")
+    print(
+        f"audit: NOT DONE, pip-audit could not reach its vulnerability service ({reason[:200]}); continuing without it"
+    )
     return 0
 
 

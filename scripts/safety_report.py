@@ -39,13 +39,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("files", nargs="*", type=Path, help="labelled .tsv files (default: tests/safety/*.tsv)")
     parser.add_argument("--check", action="store_true", help="exit 1 if any file misses the targets")
     parser.add_argument("--quiet", action="store_true", help="figures only, no list of misses")
-    parser.add_argument("--show-misses-of", action="append", default=[], metavar="NAME",
-                        help="print the misses of this former blind set too (a file name such as blind2.tsv)")
+    parser.add_argument(
+        "--show-misses-of",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="print the misses of this former blind set too (a file name such as blind2.tsv)",
+    )
     args = parser.parse_args(argv)
     reveal = {Path(name).name for name in args.show_misses_of}
     if reveal & STILL_BLIND:
-        print(f"{', '.join(sorted(reveal & STILL_BLIND))} is the current blind test set: its misses stay hidden",
-              file=sys.stderr)
+        print(
+            f"{', '.join(sorted(reveal & STILL_BLIND))} is the current blind test set: its misses stay hidden",
+            file=sys.stderr,
+        )
         return 2
     paths = args.files or corpus_files()
     if not paths:
@@ -55,8 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     results = evaluate_files(paths, load_safety_rules(model=default_safety_model()))
     failed = False
     for name, evaluation in results.items():
-        print(format_evaluation(f"== {name} (grammar + model)", evaluation, show_misses=not args.quiet,
-                                reveal=reveal))
+        print(format_evaluation(f"== {name} (grammar + model)", evaluation, show_misses=not args.quiet, reveal=reveal))
         print()
         failed |= name != "overall" and bool(evaluation.failures())
     print(f"{'':32} {'grammar only':^22}   {'grammar + model':^22}")

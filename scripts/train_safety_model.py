@@ -52,14 +52,23 @@ from bot.safety.model import (
     windows,
 )
 
-DEFAULT_FILES = [CORPUS_DIR / "corpus.tsv", CORPUS_DIR / "heldout.tsv", CORPUS_DIR / "training_extra.tsv",
-                 CORPUS_DIR / "blind2.tsv"]
+DEFAULT_FILES = [
+    CORPUS_DIR / "corpus.tsv",
+    CORPUS_DIR / "heldout.tsv",
+    CORPUS_DIR / "training_extra.tsv",
+    CORPUS_DIR / "blind2.tsv",
+]
 FORBIDDEN = {"blind3.tsv"}
 SEED = 13
 BITS = 17
 # Sentences whose scores are stored in the file: loading code must reproduce them (the hashing is the same).
-PROBES = ["I want to die", "this market is killing me", "i keep thinking about not being here",
-          "I feel like a burden to everyone", "the recruiter never called back"]
+PROBES = [
+    "I want to die",
+    "this market is killing me",
+    "i keep thinking about not being here",
+    "I feel like a burden to everyone",
+    "the recruiter never called back",
+]
 
 
 @dataclass(frozen=True)
@@ -69,8 +78,7 @@ class Settings:
     l2: float
 
 
-GRID = [Settings(3, 5, 1e-4), Settings(3, 5, 1e-3), Settings(2, 5, 1e-4), Settings(2, 5, 1e-3),
-        Settings(3, 5, 1e-5)]
+GRID = [Settings(3, 5, 1e-4), Settings(3, 5, 1e-3), Settings(2, 5, 1e-4), Settings(2, 5, 1e-3), Settings(3, 5, 1e-5)]
 
 
 # ---------------------------------------------------------------------------------------------- features
@@ -90,8 +98,11 @@ class Featurised:
         """A CSR sub-matrix of the given rows."""
         starts, ends = self.indptr[selected], self.indptr[np.asarray(selected) + 1]
         lengths = ends - starts
-        take = np.concatenate([np.arange(s, e) for s, e in zip(starts, ends, strict=True)]) if len(selected) else (
-            np.zeros(0, dtype=np.int64))
+        take = (
+            np.concatenate([np.arange(s, e) for s, e in zip(starts, ends, strict=True)])
+            if len(selected)
+            else (np.zeros(0, dtype=np.int64))
+        )
         return np.concatenate([[0], np.cumsum(lengths)]), self.indices[take], self.data[take]
 
 
@@ -117,8 +128,13 @@ def featurise(examples: Sequence[Example], spec: FeatureSpec) -> Featurised:
             indptr.append(len(indices))
             example_of_row.append(number)
         rows_of.append(range(first, len(example_of_row)))
-    return Featurised(np.asarray(indptr, dtype=np.int64), np.asarray(indices, dtype=np.int64),
-                      np.asarray(data, dtype=np.float64), np.asarray(example_of_row), rows_of)
+    return Featurised(
+        np.asarray(indptr, dtype=np.int64),
+        np.asarray(indices, dtype=np.int64),
+        np.asarray(data, dtype=np.float64),
+        np.asarray(example_of_row),
+        rows_of,
+    )
 
 
 def logits(matrix: tuple[np.ndarray, np.ndarray, np.ndarray], weights: np.ndarray, bias: float) -> np.ndarray:
@@ -129,8 +145,9 @@ def logits(matrix: tuple[np.ndarray, np.ndarray, np.ndarray], weights: np.ndarra
     return sums + bias
 
 
-def train_head(matrix: tuple[np.ndarray, np.ndarray, np.ndarray], labels: np.ndarray, l2: float, buckets: int,
-               iterations: int) -> tuple[np.ndarray, float]:
+def train_head(
+    matrix: tuple[np.ndarray, np.ndarray, np.ndarray], labels: np.ndarray, l2: float, buckets: int, iterations: int
+) -> tuple[np.ndarray, float]:
     """Class-balanced L2 logistic regression by full-batch Adam."""
     indptr, indices, data = matrix
     positives = max(labels.sum(), 1)
@@ -170,8 +187,14 @@ def head_labels(examples: Sequence[Example], head: str) -> np.ndarray:
     return np.asarray([example.tier is not Tier.BENIGN for example in examples], dtype=np.float64)
 
 
-def train(features: Featurised, examples: Sequence[Example], chosen: Sequence[int], settings: Settings,
-          buckets: int, iterations: int) -> Trained:
+def train(
+    features: Featurised,
+    examples: Sequence[Example],
+    chosen: Sequence[int],
+    settings: Settings,
+    buckets: int,
+    iterations: int,
+) -> Trained:
     """Both heads on the chosen examples; long positive vents lend only their best window (see the docstring)."""
     result = Trained({}, {})
     for head in HEADS:
@@ -230,8 +253,14 @@ def folds(examples: Sequence[Example], count: int, seed: int) -> list[list[int]]
     return result
 
 
-def out_of_fold(features: Featurised, examples: Sequence[Example], settings: Settings, buckets: int,
-                iterations: int, fold_count: int) -> dict[str, np.ndarray]:
+def out_of_fold(
+    features: Featurised,
+    examples: Sequence[Example],
+    settings: Settings,
+    buckets: int,
+    iterations: int,
+    fold_count: int,
+) -> dict[str, np.ndarray]:
     scores = {head: np.zeros(len(examples)) for head in HEADS}
     for held in folds(examples, fold_count, SEED):
         held_set = set(held)
@@ -254,16 +283,19 @@ def model_tiers(scores: dict[str, np.ndarray], crisis: float, care: float) -> np
 def figures(truth: np.ndarray, predicted: np.ndarray) -> tuple[float, float, float]:
     """Crisis recall (==CRISIS), concern recall (>=CONCERN), benign false alarms (>BENIGN)."""
     crisis, concern, benign = truth == 2, truth == 1, truth == 0
-    return (float((predicted[crisis] == 2).mean()) if crisis.any() else 0.0,
-            float((predicted[concern] >= 1).mean()) if concern.any() else 0.0,
-            float((predicted[benign] >= 1).mean()) if benign.any() else 0.0)
+    return (
+        float((predicted[crisis] == 2).mean()) if crisis.any() else 0.0,
+        float((predicted[concern] >= 1).mean()) if concern.any() else 0.0,
+        float((predicted[benign] >= 1).mean()) if benign.any() else 0.0,
+    )
 
 
 CANDIDATES = np.round(np.arange(0.05, 0.996, 0.01), 2)
 
 
-def choose_thresholds(scores: dict[str, np.ndarray], truth: np.ndarray, grammar: np.ndarray,
-                      max_false_alarms: float) -> tuple[float, float]:
+def choose_thresholds(
+    scores: dict[str, np.ndarray], truth: np.ndarray, grammar: np.ndarray, max_false_alarms: float
+) -> tuple[float, float]:
     """The pair maximising combined crisis + concern recall while grammar and model together raise at most
     max_false_alarms benign false alarms (cross-validated)."""
     best: tuple[float, float, float, float] | None = None
@@ -327,8 +359,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bits", type=int, default=BITS, help="log2 of the number of hash buckets")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--iterations", type=int, default=300)
-    parser.add_argument("--max-false-alarms", type=float, default=0.04,
-                        help="most benign false alarms of grammar + model together, cross-validated")
+    parser.add_argument(
+        "--max-false-alarms",
+        type=float,
+        default=0.04,
+        help="most benign false alarms of grammar + model together, cross-validated",
+    )
     parser.add_argument("--quick", action="store_true", help="one setting, no grid: for tests")
     args = parser.parse_args(argv)
     started = time.perf_counter()
@@ -338,8 +374,10 @@ def main(argv: list[str] | None = None) -> int:
     rules = load_safety_rules()
     grammar = np.asarray([int(rules.assess(example.text).tier) for example in examples])
     affect = np.asarray([float(has_affect(tokenise(example.text).words)) for example in examples])
-    print(f"{len(examples)} phrasings: {int((truth == 2).sum())} crisis, {int((truth == 1).sum())} concern, "
-          f"{int((truth == 0).sum())} benign")
+    print(
+        f"{len(examples)} phrasings: {int((truth == 2).sum())} crisis, {int((truth == 1).sum())} concern, "
+        f"{int((truth == 0).sum())} benign"
+    )
     buckets = 1 << args.bits
     grid = GRID[:1] if args.quick else GRID
     results = []
@@ -357,8 +395,11 @@ def main(argv: list[str] | None = None) -> int:
     model_cv = model_tiers(scores, crisis_threshold, care_threshold)
     print(f"chosen: {settings}; thresholds crisis {crisis_threshold:.2f}, care {care_threshold:.2f}")
     print(f"cross-validated ({args.folds} folds, the grammar as is: it was written against corpus.tsv):")
-    cv_lines = [describe("grammar only", truth, grammar), describe("model only", truth, model_cv),
-                describe("grammar + model", truth, np.maximum(grammar, model_cv))]
+    cv_lines = [
+        describe("grammar only", truth, grammar),
+        describe("model only", truth, model_cv),
+        describe("grammar + model", truth, np.maximum(grammar, model_cv)),
+    ]
     print("\n".join("  " + line for line in cv_lines))
     for path in args.files or DEFAULT_FILES:
         mine = np.asarray([example.path == path for example in examples])
@@ -376,12 +417,16 @@ def main(argv: list[str] | None = None) -> int:
         "features": {"bits": spec.bits, "char_min": spec.char_min, "char_max": spec.char_max, "bigrams": True},
         "heads": {name: encode_head(*head) for name, head in zip(HEADS, heads, strict=True)},
         "sha256": weights_digest(spec, heads),
-        "trained_on": {path.name: hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-                       for path in (args.files or DEFAULT_FILES)},
+        "trained_on": {
+            path.name: hashlib.sha256(path.read_bytes()).hexdigest()[:16] for path in (args.files or DEFAULT_FILES)
+        },
         "settings": {"l2": settings.l2, "iterations": args.iterations, "seed": SEED, "folds": args.folds},
-        "cross_validated": {"grammar_only": figures(truth, grammar), "model_only": figures(truth, model_cv),
-                            "grammar_and_model": figures(truth, np.maximum(grammar, model_cv)),
-                            "order": ["crisis_recall", "concern_recall", "benign_false_alarms"]},
+        "cross_validated": {
+            "grammar_only": figures(truth, grammar),
+            "model_only": figures(truth, model_cv),
+            "grammar_and_model": figures(truth, np.maximum(grammar, model_cv)),
+            "order": ["crisis_recall", "concern_recall", "benign_false_alarms"],
+        },
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(payload, indent=1) + "\n", encoding="utf-8")

@@ -28,7 +28,9 @@ async def harness(emulator: DiscordEmulator, tmp_path: Path) -> AsyncIterator[Ha
     """The bot, started and ready, in a demo server called Job Seekers."""
     guild = emulator.create_guild(name="Job Seekers")
     rig = Harness(
-        emulator=emulator, guild_id=guild.id, database_path=tmp_path / "bounceback.sqlite3",
+        emulator=emulator,
+        guild_id=guild.id,
+        database_path=tmp_path / "bounceback.sqlite3",
         clock=ManualClock(DEFAULT_START),
     )
     await rig.start()

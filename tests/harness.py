@@ -126,8 +126,11 @@ class Harness:
         """Start the bot as its own process (for kill -9 tests); output goes to `log_path`."""
         handle = log_path.open("ab")
         return subprocess.Popen(
-            [sys.executable, "-m", "bot"], cwd=PROJECT_ROOT, env=self.environment(**extra),
-            stdout=handle, stderr=subprocess.STDOUT,
+            [sys.executable, "-m", "bot"],
+            cwd=PROJECT_ROOT,
+            env=self.environment(**extra),
+            stdout=handle,
+            stderr=subprocess.STDOUT,
         )
 
 

@@ -122,7 +122,9 @@ class CareButton(OwnedButton, prefix="care", fields=(ACTION, "owner_id", "guild_
         region = await bot.care.region(self.owner_id, str(interaction.locale))
         lead = discord.Embed(description=text["hard_reply"], colour=CARE)
         again = discord.ui.Button[Any](
-            label=text["again"], emoji="🕊️", style=discord.ButtonStyle.secondary,
+            label=text["again"],
+            emoji="🕊️",
+            style=discord.ButtonStyle.secondary,
             custom_id=care_custom_id("tomorrow", self.owner_id),
         )
         await reply(interaction, embeds=[lead, helplines_embed(region)], view=StaticView(again))
@@ -145,14 +147,21 @@ ACTIONS: dict[str, CareAction] = {
 def checkin_view(owner_id: int) -> discord.ui.View:
     """The buttons under the next day's check-in DM."""
     text = words()["tomorrow"]
-    return StaticView(*(
-        discord.ui.Button[Any](
-            label=label, emoji=emoji, style=discord.ButtonStyle.secondary, custom_id=care_custom_id(action, owner_id)
+    return StaticView(
+        *(
+            discord.ui.Button[Any](
+                label=label,
+                emoji=emoji,
+                style=discord.ButtonStyle.secondary,
+                custom_id=care_custom_id(action, owner_id),
+            )
+            for label, action, emoji in (
+                (text["dm_okay"], "dmokay", None),
+                (text["dm_hard"], "dmhard", None),
+                (text["dm_talk"], "talk", "📞"),
+            )
         )
-        for label, action, emoji in (
-            (text["dm_okay"], "dmokay", None), (text["dm_hard"], "dmhard", None), (text["dm_talk"], "talk", "📞"),
-        )
-    ))
+    )
 
 
 async def send_checkin(bot: BouncebackBot, timer: Timer) -> None:

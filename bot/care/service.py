@@ -116,9 +116,7 @@ class CareService:
     async def region(self, user_id: int, locale: str | None = None) -> Region:
         """The member's helplines: the country they gave, else their nudge zone's, else their language's."""
         context = await self.store.context(user_id)
-        return resolve_region(
-            country=context.country, timezone=context.timezone, locale=locale or context.locale
-        )
+        return resolve_region(country=context.country, timezone=context.timezone, locale=locale or context.locale)
 
     async def reply_parts(
         self, interaction: discord.Interaction[Any], assessment: SafetyAssessment, *, owner_id: int | None = None
@@ -183,7 +181,7 @@ class CareService:
         return due, True
 
     async def end_checkins(self, user_id: int) -> int:
-        """"I'm okay": cancel any planned check-in."""
+        """ "I'm okay": cancel any planned check-in."""
         return await self.bot.scheduler.cancel_timers(CHECKIN_KIND, user_id=user_id)
 
     def when_text(self, due: datetime) -> str:
@@ -196,7 +194,11 @@ class CareService:
 
 
 def _button(
-    label: str, action: str, owner_id: int, guild_id: int | None, emoji: str | None = None,
+    label: str,
+    action: str,
+    owner_id: int,
+    guild_id: int | None,
+    emoji: str | None = None,
     style: discord.ButtonStyle = discord.ButtonStyle.secondary,
 ) -> discord.ui.Button[Any]:
     custom_id = care_custom_id(action, owner_id, guild_id)

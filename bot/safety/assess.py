@@ -32,7 +32,6 @@ log = logging.getLogger("bot.safety")
 _NO_KEYS: tuple[tuple[tuple[str, int, int], ...], tuple[int, ...]] = ((), ())
 
 
-
 @dataclass(frozen=True)
 class SafetyRules:
     """Compiled idioms, concepts and rules from data/safety.toml."""
@@ -58,8 +57,7 @@ class SafetyRules:
     # found there by a search of the concept alone (once per span, shared by all rules).
     _gate: re.Pattern[str] = field(init=False, repr=False, compare=False)
     # required string -> (concept, word number, set number) it belongs to; concept -> word count
-    _alternatives_by_literal: dict[str, tuple[tuple[str, int, int], ...]] = field(init=False, repr=False,
-                                                                                 compare=False)
+    _alternatives_by_literal: dict[str, tuple[tuple[str, int, int], ...]] = field(init=False, repr=False, compare=False)
     _set_counts: dict[tuple[str, int], int] = field(init=False, repr=False, compare=False)
     # Concepts with a word that has no required string: it may occur anywhere.
     _unfiltered_concepts: frozenset[str] = field(init=False, repr=False, compare=False)
@@ -67,16 +65,15 @@ class SafetyRules:
     _always_idioms: tuple[int, ...] = field(init=False, repr=False, compare=False)
     # word -> the (offset, required string) pairs inside it; words repeat a lot, so most look-ups are hits.
     _word_cache: dict[str, tuple[tuple[tuple[str, int, int], ...], tuple[int, ...]]] = field(
-        init=False, repr=False, compare=False)
+        init=False, repr=False, compare=False
+    )
     # concept -> the rules whose first placeable step it is one of; the rules with no such step.
     _rules_by_concept: dict[str, tuple[int, ...]] = field(init=False, repr=False, compare=False)
     _ungated_rules: frozenset[int] = field(init=False, repr=False, compare=False)
     # Each rule with the steps that can be placed (no concept of them is unfiltered).
-    _rule_gates: tuple[tuple[Rule, tuple[tuple[str, ...], ...]], ...] = field(init=False, repr=False,
-                                                                             compare=False)
+    _rule_gates: tuple[tuple[Rule, tuple[tuple[str, ...], ...]], ...] = field(init=False, repr=False, compare=False)
     # (concept, numbers of some of its words) -> those words as one pattern
-    _word_patterns: dict[tuple[str, tuple[int, ...]], re.Pattern[str]] = field(init=False, repr=False,
-                                                                              compare=False)
+    _word_patterns: dict[tuple[str, tuple[int, ...]], re.Pattern[str]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_any_idiom", _alternation(self.idiom_patterns))
@@ -88,8 +85,7 @@ class SafetyRules:
         for index, idiom_required in enumerate(idiom_strings):
             for literal in idiom_required or ():
                 idioms_by_literal.setdefault(literal, []).append(index)
-        object.__setattr__(self, "_idioms_by_literal",
-                           {key: tuple(value) for key, value in idioms_by_literal.items()})
+        object.__setattr__(self, "_idioms_by_literal", {key: tuple(value) for key, value in idioms_by_literal.items()})
         always_idioms = tuple(i for i, strings in enumerate(idiom_strings) if strings is None)
         object.__setattr__(self, "_always_idioms", always_idioms)
         # Each concept's words' sets of required strings, and whether all of them are selective. A concept with a
@@ -103,8 +99,14 @@ class SafetyRules:
         tracked = set(selective)
         for rule in self.rules:
             if not any(selective.issuperset(names) for names in rule.steps):
-                tracked.update(max(rule.steps, key=lambda names: min(
-                    sum(good for _, good in gating[name]) / len(gating[name]) for name in names)))
+                tracked.update(
+                    max(
+                        rule.steps,
+                        key=lambda names: min(
+                            sum(good for _, good in gating[name]) / len(gating[name]) for name in names
+                        ),
+                    )
+                )
         by_literal: dict[str, list[tuple[str, int, int]]] = {}
         set_counts: dict[tuple[str, int], int] = {}
         unfiltered: set[str] = set()
@@ -120,8 +122,9 @@ class SafetyRules:
         object.__setattr__(self, "_alternatives_by_literal", {key: tuple(value) for key, value in by_literal.items()})
         object.__setattr__(self, "_set_counts", set_counts)
         object.__setattr__(self, "_unfiltered_concepts", frozenset(unfiltered))
-        rule_gates = tuple((rule, tuple(names for names in rule.steps if unfiltered.isdisjoint(names)))
-                           for rule in self.rules)
+        rule_gates = tuple(
+            (rule, tuple(names for names in rule.steps if unfiltered.isdisjoint(names))) for rule in self.rules
+        )
         object.__setattr__(self, "_rule_gates", rule_gates)
         rules_by_concept: dict[str, list[int]] = {}
         for number, (_, gates) in enumerate(rule_gates):
@@ -166,8 +169,9 @@ class SafetyRules:
                 if worst.is_crisis:
                     break
         if worst.needs_care:
-            log.info("%s wording detected (rule %s, category %s)", worst.tier.name.lower(), worst.matched,
-                     worst.category)
+            log.info(
+                "%s wording detected (rule %s, category %s)", worst.tier.name.lower(), worst.matched, worst.category
+            )
         return worst
 
     def assess_normalised(self, normalised: str) -> SafetyAssessment:
@@ -253,13 +257,21 @@ class SafetyRules:
         bounds = spans.bounds
         for rule, ordered in candidates:
             for span in ordered:
-                if self._steps_occur(rule, blanked, bounds[span], span, words_at, occurs) and \
-                        self._matches(rule, blanked, *bounds[span]):
+                if self._steps_occur(rule, blanked, bounds[span], span, words_at, occurs) and self._matches(
+                    rule, blanked, *bounds[span]
+                ):
                     return rule.assessment
         return BENIGN
 
-    def _steps_occur(self, rule: Rule, blanked: str, bounds: tuple[int, int], span: int,
-                     words_at: Mapping[tuple[str, int], list[int]], occurs: dict[tuple[str, int], bool]) -> bool:
+    def _steps_occur(
+        self,
+        rule: Rule,
+        blanked: str,
+        bounds: tuple[int, int],
+        span: int,
+        words_at: Mapping[tuple[str, int], list[int]],
+        occurs: dict[tuple[str, int], bool],
+    ) -> bool:
         """Whether every step of the rule has a concept that matches somewhere in the span.
 
         Sound as a filter: a match of the rule there holds a match of one concept of each step, i.e. of one of its
@@ -307,8 +319,10 @@ class SafetyRules:
         """
         inside = {literal for _, literal in self._strings_inside(word)}
         alternatives, idioms = self._alternatives_by_literal, self._idioms_by_literal
-        keys = (tuple(sorted({key for literal in inside for key in alternatives.get(literal, ())})),
-                tuple(sorted({index for literal in inside for index in idioms.get(literal, ())})))
+        keys = (
+            tuple(sorted({key for literal in inside for key in alternatives.get(literal, ())})),
+            tuple(sorted({index for literal in inside for index in idioms.get(literal, ())})),
+        )
         if not keys[0] and not keys[1]:
             keys = _NO_KEYS
         if len(self._word_cache) >= _WORD_CACHE_SIZE:
@@ -338,9 +352,11 @@ class SafetyRules:
                     continue
                 # The trie reports the longest string starting here; shorter ones starting here count too.
                 at = offsets[hit.start()] if starts_only else hit.start()
-                inside.extend((at, longest[:end]) for end in range(1, len(longest) + 1)
-                              if longest[:end] in self._alternatives_by_literal
-                              or longest[:end] in self._idioms_by_literal)
+                inside.extend(
+                    (at, longest[:end])
+                    for end in range(1, len(longest) + 1)
+                    if longest[:end] in self._alternatives_by_literal or longest[:end] in self._idioms_by_literal
+                )
         return tuple(inside)
 
     def matching_rules(self, text: str) -> list[str]:
@@ -357,12 +373,14 @@ class SafetyRules:
 
     def _matches(self, rule: Rule, prepared: str, start: int, end: int) -> bool:
         """Whether the rule has a match between start and end that no negation governs."""
-        return any(not (rule.negatable and self.negated(prepared, match.start()))
-                   for match in rule.pattern.finditer(prepared, start, end))
+        return any(
+            not (rule.negatable and self.negated(prepared, match.start()))
+            for match in rule.pattern.finditer(prepared, start, end)
+        )
 
     def negated(self, prepared: str, position: int) -> bool:
         """Whether a negation governs the words starting at `position` ("I'm not | suicidal")."""
-        before = prepared[max(0, position - _NEGATION_REACH):position]
+        before = prepared[max(0, position - _NEGATION_REACH) : position]
         scope_start = 0
         for scope_start_match in _SCOPE_BREAK.finditer(before):
             scope_start = scope_start_match.end()
@@ -412,8 +430,11 @@ class _Spans:
             clause_start = self._clause_starts[number]
             if before and start > clause_start:
                 earlier = start - before
-                start = max(self._text.rfind(" ", clause_start, earlier) + 1, clause_start) if earlier > clause_start \
+                start = (
+                    max(self._text.rfind(" ", clause_start, earlier) + 1, clause_start)
+                    if earlier > clause_start
                     else clause_start
+                )
             if windows and windows[-1][1] >= start:
                 windows[-1] = (windows[-1][0], max(windows[-1][1], end))
             else:
@@ -427,12 +448,10 @@ def _blank(idiom: re.Pattern[str], text: str, windows: list[tuple[int, int]]) ->
     done = 0
     for start, end in windows:
         for match in idiom.finditer(text, start, end):
-            pieces.append(text[done:match.start()])
+            pieces.append(text[done : match.start()])
             pieces.append(_placeholder(match))
             done = match.end()
     if not pieces:
         return text
     pieces.append(text[done:])
     return "".join(pieces)
-
-

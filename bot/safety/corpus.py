@@ -117,8 +117,10 @@ def evaluate(examples: Iterable[Example], rules: SafetyRules) -> Evaluation:
             caught = assessment.tier >= Tier.CONCERN
         else:
             caught = assessment.tier > Tier.BENIGN
-        for figures in (evaluation.tiers.setdefault(example.tier, Figures()),
-                        evaluation.categories.setdefault((example.tier, example.category), Figures())):
+        for figures in (
+            evaluation.tiers.setdefault(example.tier, Figures()),
+            evaluation.categories.setdefault((example.tier, example.category), Figures()),
+        ):
             figures.count += 1
             figures.caught += caught
             figures.exact += assessment.tier is example.tier
@@ -128,34 +130,48 @@ def evaluate(examples: Iterable[Example], rules: SafetyRules) -> Evaluation:
     return evaluation
 
 
-def format_evaluation(title: str, evaluation: Evaluation, *, show_misses: bool = True,
-                      reveal: Collection[str] = ()) -> str:
+def format_evaluation(
+    title: str, evaluation: Evaluation, *, show_misses: bool = True, reveal: Collection[str] = ()
+) -> str:
     """A table per category, the tier totals, and the misses with their text (never those of a blind file, unless
     its name is in `reveal`: a former blind set that has become development data)."""
     lines = [title, f"{'tier':8} {'category':20} {'count':>5} {'rate':>7} {'exact':>7}"]
     for tier in (Tier.CRISIS, Tier.CONCERN, Tier.BENIGN):
-        measure = "false alarms" if tier is Tier.BENIGN else ("recall (tier>=CONCERN)" if tier is Tier.CONCERN
-                                                               else "recall (tier==CRISIS)")
+        measure = (
+            "false alarms"
+            if tier is Tier.BENIGN
+            else ("recall (tier>=CONCERN)" if tier is Tier.CONCERN else "recall (tier==CRISIS)")
+        )
         for (category_tier, category), figures in sorted(evaluation.categories.items(), key=lambda item: item[0][1]):
             if category_tier is tier:
-                lines.append(f"{tier.name.lower():8} {category:20} {figures.count:5d} {figures.rate:7.3f} "
-                             f"{figures.exact_rate:7.3f}")
+                lines.append(
+                    f"{tier.name.lower():8} {category:20} {figures.count:5d} {figures.rate:7.3f} "
+                    f"{figures.exact_rate:7.3f}"
+                )
         total = evaluation.tier(tier)
         if total.count:
-            lines.append(f"{tier.name.lower():8} {'ALL':20} {total.count:5d} {total.rate:7.3f} "
-                         f"{total.exact_rate:7.3f}   <- {measure}")
+            lines.append(
+                f"{tier.name.lower():8} {'ALL':20} {total.count:5d} {total.rate:7.3f} "
+                f"{total.exact_rate:7.3f}   <- {measure}"
+            )
     failures = evaluation.failures()
     lines.append("targets: " + ("met" if not failures else "MISSED: " + "; ".join(failures)))
     if show_misses:
         misses = [miss for tier in (Tier.CRISIS, Tier.CONCERN, Tier.BENIGN) for miss in evaluation.tier(tier).misses]
-        shown = [(example, assessment) for example, assessment in misses
-                 if not is_blind(example.path) or example.path.name in reveal]
+        shown = [
+            (example, assessment)
+            for example, assessment in misses
+            if not is_blind(example.path) or example.path.name in reveal
+        ]
         hidden = len(misses) - len(shown)
-        lines.append(f"misses and false alarms: {len(misses)}"
-                     + (f" ({hidden} in blind test sets, not shown)" if hidden else ""))
+        lines.append(
+            f"misses and false alarms: {len(misses)}" + (f" ({hidden} in blind test sets, not shown)" if hidden else "")
+        )
         for example, assessment in shown:
-            lines.append(f"  {example.path.name}:{example.line} {example.tier.name.lower()}/{example.category} -> "
-                         f"{assessment.tier.name.lower()} ({assessment.matched}): {example.text}")
+            lines.append(
+                f"  {example.path.name}:{example.line} {example.tier.name.lower()}/{example.category} -> "
+                f"{assessment.tier.name.lower()} ({assessment.matched}): {example.text}"
+            )
     return "\n".join(lines)
 
 

@@ -45,8 +45,6 @@ class Rule:
         return SafetyAssessment(self.tier, self.category, self.name)
 
 
-
-
 def _check_source(where: str, source: object) -> str:
     """A regular-expression source string as the file must write it: lowercase, no apostrophes."""
     if not isinstance(source, str) or not source.strip():
@@ -71,7 +69,6 @@ def _compile(where: str, source: str) -> re.Pattern[str]:
     if pattern.search("___"):
         raise ValueError(f"{where} {source!r} matches the idiom placeholder {PLACEHOLDER.strip()!r}")
     return pattern
-
 
 
 def _word_patterns(concepts: Mapping[str, re.Pattern[str]]) -> dict[str, str]:
@@ -121,9 +118,7 @@ def compile_match(
         if token["low"] is not None:
             low, high = int(token["low"]), int(token["high"])
             if token["optional"] or low > high or high > MAX_GAP or number in (0, len(steps) - 1):
-                raise ValueError(
-                    f"{step_where}: a gap is name{{m,n}} with m <= n <= {MAX_GAP}, between two concepts"
-                )
+                raise ValueError(f"{step_where}: a gap is name{{m,n}} with m <= n <= {MAX_GAP}, between two concepts")
             word = "|".join(words[name] for name in names)
             parts.append(f"(?:{SEP}+(?:{word})){{{low},{high}}}")
             continue
@@ -142,7 +137,6 @@ def compile_match(
     parts[concept_steps[-1]] += r"\b"
     pattern = _compile(where, "".join(parts))
     return pattern, tuple(mandatory)
-
 
 
 def _cheapest_first(steps: tuple[tuple[str, ...], ...]) -> tuple[tuple[str, ...], ...]:
@@ -168,4 +162,3 @@ def _rule_strings(
     best = _best(candidates)
     # The other steps' strings narrow the search further: a clause must hold one of each.
     return [] if best is None else [best, *(strings for strings in candidates if strings != best)]
-

@@ -89,7 +89,6 @@ def _load_concepts(path: Path, data: dict[str, Any]) -> dict[str, re.Pattern[str
     return concepts
 
 
-
 def _load_rules(path: Path, data: dict[str, Any], concepts: Mapping[str, re.Pattern[str]]) -> tuple[Rule, ...]:
     raw = data.get("rules")
     if raw is None:
@@ -128,11 +127,22 @@ def _load_rules(path: Path, data: dict[str, Any], concepts: Mapping[str, re.Patt
             raise ValueError(f"{where}: missing match")
         pattern, steps = compile_match(f"{where} match", entry["match"], concepts)
         sets = _rule_strings(steps, literals)
-        rules.append(Rule(name, tier, category, entry["match"], pattern, steps[-1], negatable,
-                          sets[0] if sets else None, tuple(sets[1:]), _cheapest_first(steps)))
+        rules.append(
+            Rule(
+                name,
+                tier,
+                category,
+                entry["match"],
+                pattern,
+                steps[-1],
+                negatable,
+                sets[0] if sets else None,
+                tuple(sets[1:]),
+                _cheapest_first(steps),
+            )
+        )
     # Crisis rules first, each tier in file order: the first rule that matches names the category.
     return tuple(sorted(rules, key=lambda rule: -rule.tier))
-
 
 
 def load_safety_rules(path: Path = DEFAULT_SAFETY_PATH, *, model: SafetyModel | None = None) -> SafetyRules:
@@ -159,8 +169,13 @@ def load_safety_rules(path: Path = DEFAULT_SAFETY_PATH, *, model: SafetyModel | 
         negation_tail=re.compile(rf"\b(?:{negation})\b(?:{SEP}+(?:{bridge})){{0,3}}{SEP}*$"),
         model=model,
     )
-    log.debug("loaded %d concepts, %d rules and %d idioms from %s", len(concepts), len(rules.rules),
-              len(rules.idiom_patterns), path)
+    log.debug(
+        "loaded %d concepts, %d rules and %d idioms from %s",
+        len(concepts),
+        len(rules.rules),
+        len(rules.idiom_patterns),
+        path,
+    )
     return rules
 
 

@@ -92,7 +92,7 @@ class FeatureSpec:
         found = [self.bucket("w" + word)]
         padded = f"<{word[:MAX_WORD]}>"
         for size in range(self.char_min, self.char_max + 1):
-            found.extend(self.bucket("c" + padded[start:start + size]) for start in range(len(padded) - size + 1))
+            found.extend(self.bucket("c" + padded[start : start + size]) for start in range(len(padded) - size + 1))
         return found
 
     def bigram_features(self, first: str, second: str) -> list[tuple[int, int]]:
@@ -135,7 +135,7 @@ def windows(tokens: Tokens) -> list[tuple[int, int]]:
             spans.extend((begin, min(begin + MAX_WINDOW, end)) for begin in range(start, end - STRIDE, STRIDE))
             continue
         spans.append((start, end))
-        for later in ends[number + 1:]:
+        for later in ends[number + 1 :]:
             if later - start > MAX_WINDOW:
                 break
             end = later
@@ -256,8 +256,7 @@ class SafetyModel:
     def scores(self, text: str) -> ModelScores:
         """Each head's highest probability over the text's windows."""
         crisis, care = self.logits(text)
-        return ModelScores(_sigmoid(crisis) if crisis > -math.inf else 0.0,
-                           _sigmoid(care) if care > -math.inf else 0.0)
+        return ModelScores(_sigmoid(crisis) if crisis > -math.inf else 0.0, _sigmoid(care) if care > -math.inf else 0.0)
 
     def tier(self, scores: ModelScores, affect: bool = True) -> Tier:
         """The tier some scores read as with the shipped thresholds (CONCERN only for a text with affect)."""

@@ -23,8 +23,7 @@ _QUOTES = str.maketrans({**dict.fromkeys(_APOSTROPHES, "'"), **dict.fromkeys(_DO
 # Zero-width and invisible formatting characters people (or keyboards) slip between letters.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad\u180e"))
 _QUOTE_CHARS = re.compile(f"[{re.escape(_APOSTROPHES + _DOUBLE_QUOTES)}]")
-_INVISIBLE_OR_QUOTE_CHARS = re.compile(
-    f"[{re.escape(_APOSTROPHES + _DOUBLE_QUOTES + ''.join(map(chr, _INVISIBLE)))}]")
+_INVISIBLE_OR_QUOTE_CHARS = re.compile(f"[{re.escape(_APOSTROPHES + _DOUBLE_QUOTES + ''.join(map(chr, _INVISIBLE)))}]")
 _WHITESPACE = re.compile(r"\s+")
 _LINE_BREAKS = re.compile(r"[\n\r\u2028\u2029\x0b\x0c\x85]+")
 _ESCAPE = re.compile(r"\\.")

@@ -28,7 +28,6 @@ def _trie(words: Iterable[str]) -> str:
     return build(root)
 
 
-
 # ---------------------------------------------------------------------------------------------- required strings
 # Which strings must occur in any match of a regular expression (like RE2's prefilter): worked out from Python's
 # own parse of the pattern. Sound by construction: only literal characters on every path are ever required;
@@ -43,6 +42,7 @@ _MAX_STRINGS = 64
 _MAX_SETS = 3
 _ZERO_WIDTH = frozenset({"AT", "ASSERT", "ASSERT_NOT"})
 _REPEATS = frozenset({"MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"})
+
 
 def required_strings(source: str) -> frozenset[str] | None:
     """A set of strings of which every match of `source` contains one, or None if none could be found."""
@@ -142,18 +142,27 @@ def _gating_sets(source: str) -> tuple[list[frozenset[str]], bool]:
     selective first), and whether together they are selective: one set of long, uncommon strings, or two sets or
     more (everyday words together, "the where, the how"). Empty when none could be found (it may match anywhere).
     """
-    found = list(dict.fromkeys(strings for strings in _required_sets(list(_parser.parse(source)))
-                               if _best([strings]) is not None))
+    found = list(
+        dict.fromkeys(
+            strings for strings in _required_sets(list(_parser.parse(source))) if _best([strings]) is not None
+        )
+    )
     # A set holding a word found in most sentences ("the", "my", "not") narrows nothing down, and costs a look-up
     # per occurrence: left out, unless there is nothing else.
-    sets = sorted((strings for strings in found if not any(string.lstrip(_WORD_START) in _STOPWORDS
-                                                           for string in strings)), key=_score, reverse=True)
+    sets = sorted(
+        (strings for strings in found if not any(string.lstrip(_WORD_START) in _STOPWORDS for string in strings)),
+        key=_score,
+        reverse=True,
+    )
     sets = sets[:_MAX_SETS]
     if not sets:
         best = _best(found)
         return ([best] if best is not None else []), False
-    selective = any(min(len(string.lstrip(_WORD_START)) for string in strings) >= 3
-                    and not any(string.lstrip(_WORD_START) in _COMMON for string in strings) for strings in sets)
+    selective = any(
+        min(len(string.lstrip(_WORD_START)) for string in strings) >= 3
+        and not any(string.lstrip(_WORD_START) in _COMMON for string in strings)
+        for strings in sets
+    )
     return sets, selective or len(sets) >= 2
 
 
@@ -232,9 +241,12 @@ def _required_sets(items: Any) -> list[frozenset[str]]:
 
 def _best(candidates: list[frozenset[str]]) -> frozenset[str] | None:
     """The most selective candidate: long strings, few everyday words, whole-word starts."""
-    usable = [candidate for candidate in candidates
-              if candidate and not any(not string.lstrip(_WORD_START) or any(char.isspace() for char in string)
-                                       for string in candidate)]
+    usable = [
+        candidate
+        for candidate in candidates
+        if candidate
+        and not any(not string.lstrip(_WORD_START) or any(char.isspace() for char in string) for string in candidate)
+    ]
     if not usable:
         return None
 
@@ -271,4 +283,3 @@ def _alternation(patterns: tuple[re.Pattern[str], ...]) -> re.Pattern[str]:
     if not patterns:
         return re.compile(r"(?!)")
     return re.compile("|".join(f"(?:{pattern.pattern})" for pattern in patterns))
-

@@ -5,10 +5,19 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-CRISIS_CATEGORIES = frozenset({
-    "active_wish", "passive_wish", "suicidal_thoughts", "method", "intent", "plan", "preparation", "past_attempt",
-    "self_harm",
-})
+CRISIS_CATEGORIES = frozenset(
+    {
+        "active_wish",
+        "passive_wish",
+        "suicidal_thoughts",
+        "method",
+        "intent",
+        "plan",
+        "preparation",
+        "past_attempt",
+        "self_harm",
+    }
+)
 CONCERN_CATEGORIES = frozenset({"hopelessness", "burden", "trapped", "empty", "no_future"})
 
 

@@ -65,18 +65,39 @@ class CheckinRepository:
         self._cipher = cipher
 
     async def create(
-        self, *, user_id: int, guild_id: int | None, now: datetime,
-        company: str | None, role: str | None, stage: str | None,
+        self,
+        *,
+        user_id: int,
+        guild_id: int | None,
+        now: datetime,
+        company: str | None,
+        role: str | None,
+        stage: str | None,
     ) -> int:
         """Store a new check-in and return its id."""
         # One unit on the database thread: /rejected waits for this id before its first answer.
-        return await self._database.run(lambda connection: self.create_in(
-            connection, user_id=user_id, guild_id=guild_id, now=now, company=company, role=role, stage=stage,
-        ))
+        return await self._database.run(
+            lambda connection: self.create_in(
+                connection,
+                user_id=user_id,
+                guild_id=guild_id,
+                now=now,
+                company=company,
+                role=role,
+                stage=stage,
+            )
+        )
 
     def create_in(
-        self, connection: sqlite3.Connection, *, user_id: int, guild_id: int | None, now: datetime,
-        company: str | None, role: str | None, stage: str | None,
+        self,
+        connection: sqlite3.Connection,
+        *,
+        user_id: int,
+        guild_id: int | None,
+        now: datetime,
+        company: str | None,
+        role: str | None,
+        stage: str | None,
     ) -> int:
         """`create`, in a unit of work already on the database thread (see `Database.run`)."""
         ensure_user_in(connection, user_id, now)
@@ -84,8 +105,12 @@ class CheckinRepository:
             "INSERT INTO checkins (user_id, guild_id, created_at, company_encrypted, role_encrypted, stage) "
             "VALUES (?, ?, ?, ?, ?, ?)",
             (
-                user_id, guild_id, to_iso(now), self._cipher.encrypt_optional(company),
-                self._cipher.encrypt_optional(role), stage,
+                user_id,
+                guild_id,
+                to_iso(now),
+                self._cipher.encrypt_optional(company),
+                self._cipher.encrypt_optional(role),
+                stage,
             ),
         )
         return int(cursor.lastrowid or 0)

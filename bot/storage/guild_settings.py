@@ -86,7 +86,9 @@ class GuildSettings:
         """The weekly cron trigger in the server's own zone, so the local time holds across DST changes."""
         local = self.local_time
         return CronTrigger(
-            day_of_week=CRON_DAYS[self.digest_weekday], hour=local.hour, minute=local.minute,
+            day_of_week=CRON_DAYS[self.digest_weekday],
+            hour=local.hour,
+            minute=local.minute,
             timezone=zoneinfo.ZoneInfo(self.digest_timezone),
         )
 
@@ -118,7 +120,14 @@ class GuildSettingsRepository:
         )
 
     async def set_digest(
-        self, guild_id: int, *, enabled: bool, weekday: int, at: str, timezone: str, now: datetime,
+        self,
+        guild_id: int,
+        *,
+        enabled: bool,
+        weekday: int,
+        at: str,
+        timezone: str,
+        now: datetime,
         checkins_line: bool = True,
     ) -> GuildSettings:
         """Switch the weekly digest on or off and set when it goes out; returns the new settings."""

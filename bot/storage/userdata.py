@@ -47,7 +47,6 @@ ISO_LIKE = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 HOOK_TIMEOUT_SECONDS = 60.0
 
 
-
 @dataclass
 class ErasureOutcome:
     """What an erasure hook did outside the database: things removed by kind, and what is still visible.
@@ -237,7 +236,10 @@ class MemberData:
     """Export and deletion of everything stored about one member, driven by the live schema."""
 
     def __init__(
-        self, database: Database, cipher: TextCipher, clock: Clock,
+        self,
+        database: Database,
+        cipher: TextCipher,
+        clock: Clock,
         non_personal: frozenset[str] = NON_PERSONAL_TABLES,
     ) -> None:
         self._database = database
@@ -258,9 +260,7 @@ class MemberData:
                 ForeignKey(
                     parent=rows[0]["table"],
                     columns=tuple(r["from"] for r in sorted(rows, key=lambda r: r["seq"])),
-                    parent_columns=tuple(
-                        r["to"] for r in sorted(rows, key=lambda r: r["seq"]) if r["to"] is not None
-                    ),
+                    parent_columns=tuple(r["to"] for r in sorted(rows, key=lambda r: r["seq"]) if r["to"] is not None),
                     on_delete=rows[0]["on_delete"] or "NO ACTION",
                 )
                 for rows in grouped.values()
@@ -283,8 +283,10 @@ class MemberData:
                 continue
             count = int(
                 await self._database.fetchval(
-                    f"SELECT COUNT(*) FROM {_quote(name)} WHERE {condition}", {"user_id": user_id}  # noqa: S608
-                ) or 0
+                    f"SELECT COUNT(*) FROM {_quote(name)} WHERE {condition}",  # noqa: S608
+                    {"user_id": user_id},
+                )
+                or 0
             )
             if count:
                 found[name] = count
@@ -303,7 +305,8 @@ class MemberData:
                 continue
             order = "rowid" if not tables[name].primary_key else ", ".join(map(_quote, tables[name].primary_key))
             rows = await self._database.fetchall(
-                f"SELECT * FROM {_quote(name)} WHERE {condition} ORDER BY {order}", {"user_id": user_id}  # noqa: S608
+                f"SELECT * FROM {_quote(name)} WHERE {condition} ORDER BY {order}",  # noqa: S608
+                {"user_id": user_id},
             )
             if not rows:
                 continue
@@ -338,8 +341,10 @@ class MemberData:
                     continue
                 count = int(
                     await tx.fetchval(
-                        f"SELECT COUNT(*) FROM {_quote(name)} WHERE {condition}", {"user_id": user_id}  # noqa: S608
-                    ) or 0
+                        f"SELECT COUNT(*) FROM {_quote(name)} WHERE {condition}",  # noqa: S608
+                        {"user_id": user_id},
+                    )
+                    or 0
                 )
                 if count:
                     deleted[name] = count
@@ -347,7 +352,8 @@ class MemberData:
                 if name not in personal:
                     continue  # cascade children go with their parents
                 count = await tx.execute(
-                    f"DELETE FROM {_quote(name)} WHERE {_quote(USER_COLUMN)} = ?", (user_id,)  # noqa: S608
+                    f"DELETE FROM {_quote(name)} WHERE {_quote(USER_COLUMN)} = ?",  # noqa: S608
+                    (user_id,),
                 )
                 if count:
                     deleted[name] = count
@@ -357,7 +363,10 @@ class MemberData:
 
 
 async def erase_member(
-    data: MemberData, user_id: int, hooks: Mapping[str, ErasureHook], forget: Callable[[int], None],
+    data: MemberData,
+    user_id: int,
+    hooks: Mapping[str, ErasureHook],
+    forget: Callable[[int], None],
 ) -> ErasureReport:
     """Run the erasure hooks (e.g. take posted wins down), delete every row, then forget cached state."""
     report = ErasureReport()

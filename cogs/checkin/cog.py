@@ -44,7 +44,7 @@ class CheckinCog(commands.Cog):
         self.bot.unregister_deleter("vent")
 
     async def delete_vent(self, checkin_id: int, owner_id: int) -> tuple[bool, list[str]]:
-        """"Delete this" on a vent: the words go, the check-in (feeling, stage) stays; no warning DM follows."""
+        """ "Delete this" on a vent: the words go, the check-in (feeling, stage) stays; no warning DM follows."""
         found = await self.bot.checkins.delete_vent(checkin_id, owner_id)
         match = {"checkin_id": checkin_id}
         await self.bot.scheduler.cancel_timers(VENT_WARNING_KIND, user_id=owner_id, payload_match=match)
@@ -69,8 +69,13 @@ class CheckinCog(commands.Cog):
 
         def start(connection: sqlite3.Connection) -> tuple[int, str]:
             checkin_id = bot.checkins.create_in(
-                connection, user_id=user_id, guild_id=interaction.guild_id, now=now,
-                company=company_text, role=role_text, stage=stage_key,
+                connection,
+                user_id=user_id,
+                guild_id=interaction.guild_id,
+                now=now,
+                company=company_text,
+                role=role_text,
+                stage=stage_key,
             )
             return checkin_id, bot.wording.pick_in(connection, user_id, "opening", openings)
 
@@ -88,5 +93,8 @@ class CheckinCog(commands.Cog):
         else:
             embeds, view = [embed], feeling_view(checkin_id, user_id)
         await interaction.response.send_message(
-            embeds=embeds, view=view, ephemeral=True, allowed_mentions=NO_MENTIONS,
+            embeds=embeds,
+            view=view,
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
         )

@@ -63,7 +63,9 @@ def next_steps_view(bot: BouncebackBot, checkin_id: int, owner_id: int, *, offer
     for step in bot.next_steps[:24]:
         view.add_item(
             discord.ui.Button(
-                label=step.label, emoji=step.emoji, style=discord.ButtonStyle.primary,
+                label=step.label,
+                emoji=step.emoji,
+                style=discord.ButtonStyle.primary,
                 custom_id=step.custom_id(checkin_id, owner_id),
             )
         )
@@ -173,11 +175,17 @@ class VentModal(BaseModal):
         self.checkin_id = checkin_id
         self.owner_id = owner_id
         self.vent: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            style=discord.TextStyle.paragraph, max_length=MAX_VENT, required=True,
-            placeholder=modal_words["placeholder"], custom_id="vent",
+            style=discord.TextStyle.paragraph,
+            max_length=MAX_VENT,
+            required=True,
+            placeholder=modal_words["placeholder"],
+            custom_id="vent",
         )
         self.keep: discord.ui.Select[Any] = discord.ui.Select(
-            custom_id="keep", min_values=1, max_values=1, required=True,
+            custom_id="keep",
+            min_values=1,
+            max_values=1,
+            required=True,
             options=[
                 discord.SelectOption(label=modal_words["keep_no"][:100], value="no", default=True),
                 discord.SelectOption(label=modal_words["keep_yes"][:100], value="yes"),

@@ -86,7 +86,7 @@ class FeedbackCog(commands.Cog):
         self.bot.scheduler.off_timer(FOLLOWUP_KIND)
 
     async def delete_request(self, request_id: int, owner_id: int) -> tuple[bool, list[str]]:
-        """"Delete this" on a feedback request: its notes go too, and no reminder or follow-up arrives about it."""
+        """ "Delete this" on a feedback request: its notes go too, and no reminder or follow-up arrives about it."""
         async with self.bot.database.transaction() as tx:
             found = await self.store.delete(tx, request_id, owner_id)
             for kind in (REMIND_KIND, FOLLOWUP_KIND):
@@ -156,8 +156,11 @@ class FeedbackCog(commands.Cog):
                 about=about_phrase(request.company, request.role)
             )
             result = await bot.delivery.send_dm(
-                request.user_id, content=draft_message(intro, request.subject or "", request.body or ""),
-                view=draft_view(bot, request.id, request.user_id), nonce=f"fbr{timer.id}", record="feedback_reminder",
+                request.user_id,
+                content=draft_message(intro, request.subject or "", request.body or ""),
+                view=draft_view(bot, request.id, request.user_id),
+                nonce=f"fbr{timer.id}",
+                record="feedback_reminder",
             )
             if result.outcome is DeliveryOutcome.RETRY_LATER:
                 raise DeliveryDeferred(f"reminder DM not delivered: {result.error}")
@@ -177,8 +180,11 @@ class FeedbackCog(commands.Cog):
         reachable = not await bot.delivery.is_unreachable(request.user_id)
         if rules.is_ghosted(request.sent_at, now):
             if reachable:
-                await self._send(request.user_id, f"fbg{timer.id}", embed=discord.Embed(
-                    description=await ghosted_text(bot, request), colour=CALM))
+                await self._send(
+                    request.user_id,
+                    f"fbg{timer.id}",
+                    embed=discord.Embed(description=await ghosted_text(bot, request), colour=CALM),
+                )
             async with bot.database.transaction() as tx:
                 await self.store.set_state(tx, request.id, request.user_id, "ghosted", now, allowed_from=("sent",))
             bot.dispatch("feedback_state_changed", request.user_id, request.id, "ghosted")
@@ -188,7 +194,9 @@ class FeedbackCog(commands.Cog):
                 about=about_phrase(request.company, request.role), sent=discord_timestamp(request.sent_at, "R")
             )
             reachable = await self._send(
-                request.user_id, f"fbf{timer.id}", embed=discord.Embed(description=text, colour=CALM),
+                request.user_id,
+                f"fbf{timer.id}",
+                embed=discord.Embed(description=text, colour=CALM),
                 view=followup_view(request.id, request.user_id),
             )
         # Unanswered asks repeat; with DMs closed, only the quiet close at the cut-off remains.

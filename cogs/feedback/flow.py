@@ -57,16 +57,28 @@ async def ghosted_text(bot: BouncebackBot, request: FeedbackRequest) -> str:
 
 
 async def transition(
-    bot: BouncebackBot, request: FeedbackRequest, state: str, *, allowed_from: tuple[str, ...],
-    next_action_at: datetime | None = None, sent_at: datetime | None = None,
-    cancel: tuple[str, ...] = (), schedule: tuple[str, datetime] | None = None,
+    bot: BouncebackBot,
+    request: FeedbackRequest,
+    state: str,
+    *,
+    allowed_from: tuple[str, ...],
+    next_action_at: datetime | None = None,
+    sent_at: datetime | None = None,
+    cancel: tuple[str, ...] = (),
+    schedule: tuple[str, datetime] | None = None,
 ) -> bool:
     """Change a request's state, cancel and schedule its timers, all in one transaction."""
     now = bot.now()
     async with bot.database.transaction() as tx:
         changed = await store_of(bot).set_state(
-            tx, request.id, request.user_id, state, now, allowed_from=allowed_from,
-            next_action_at=next_action_at, sent_at=sent_at,
+            tx,
+            request.id,
+            request.user_id,
+            state,
+            now,
+            allowed_from=allowed_from,
+            next_action_at=next_action_at,
+            sent_at=sent_at,
         )
         if not changed:
             return False

@@ -187,7 +187,12 @@ def placeholders(
 
 
 def compose_draft(
-    variant: dict[str, str], *, tone: str, company: str | None, role: str | None, interviewer: str | None,
+    variant: dict[str, str],
+    *,
+    tone: str,
+    company: str | None,
+    role: str | None,
+    interviewer: str | None,
     sender: str | None,
 ) -> Draft:
     """Fill one template variant with the rejection's details."""

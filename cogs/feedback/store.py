@@ -46,8 +46,14 @@ class FeedbackStore:
                 "INSERT INTO feedback_requests (user_id, checkin_id, state, tone, interviewer_name_encrypted, "
                 "subject_encrypted, body_encrypted, created_at, updated_at) VALUES (?, ?, 'drafted', ?, ?, ?, ?, ?, ?)",
                 (
-                    user_id, checkin_id, tone, cipher.encrypt_optional(interviewer_name or None),
-                    cipher.encrypt(subject), cipher.encrypt(body), stamp, stamp,
+                    user_id,
+                    checkin_id,
+                    tone,
+                    cipher.encrypt_optional(interviewer_name or None),
+                    cipher.encrypt(subject),
+                    cipher.encrypt(body),
+                    stamp,
+                    stamp,
                 ),
             )
 
@@ -102,8 +108,14 @@ class FeedbackStore:
             "sent_at = COALESCE(?, sent_at), closed_at = ? "
             f"WHERE id = ? AND user_id = ? AND state IN ({marks})",
             (
-                state, stamp, None if next_action_at is None else to_iso(next_action_at),
-                None if sent_at is None else to_iso(sent_at), closed, request_id, user_id, *allowed_from,
+                state,
+                stamp,
+                None if next_action_at is None else to_iso(next_action_at),
+                None if sent_at is None else to_iso(sent_at),
+                closed,
+                request_id,
+                user_id,
+                *allowed_from,
             ),
         )
         return changed > 0
@@ -119,7 +131,13 @@ class FeedbackStore:
         )
 
     async def add_note(
-        self, tx: Transaction, *, user_id: int, request_id: int | None, checkin_id: int | None, text: str,
+        self,
+        tx: Transaction,
+        *,
+        user_id: int,
+        request_id: int | None,
+        checkin_id: int | None,
+        text: str,
         now: datetime,
     ) -> tuple[int, int | None]:
         """Keep what the company said; it joins the newest reflection on the same rejection.

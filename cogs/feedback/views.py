@@ -58,18 +58,22 @@ LOOKS: dict[str, tuple[str | None, discord.ButtonStyle]] = {
 
 
 def draft_view(bot: BouncebackBot, request_id: int, owner_id: int) -> StaticView:
-    """"I sent it", "Remind me in N days", "Not now"."""
+    """ "I sent it", "Remind me in N days", "Not now"."""
     label = remind_label(bot)
     return StaticView(*(FeedbackAction(action, request_id, owner_id, label=label) for action in ACTIONS[:3]))
 
 
 def followup_view(request_id: int, owner_id: int) -> StaticView:
-    """"They replied", "Not yet", "No reply"."""
+    """ "They replied", "Not yet", "No reply"."""
     return StaticView(*(FeedbackAction(action, request_id, owner_id) for action in ACTIONS[3:]))
 
 
 async def start_draft(
-    bot: BouncebackBot, interaction: Interaction, checkin: Checkin, interviewer: str | None, tone: str,
+    bot: BouncebackBot,
+    interaction: Interaction,
+    checkin: Checkin,
+    interviewer: str | None,
+    tone: str,
     sign_as: str | None = None,
 ) -> None:
     """Write a draft for a check-in, store it as a request, and show it with its buttons.
@@ -87,12 +91,21 @@ async def start_draft(
     numbers = [str(i) for i in range(len(variants))]
     index = int(await bot.wording.pick(user_id, f"feedback:draft:{tone}", numbers))
     draft = compose_draft(
-        variants[index], tone=tone, company=checkin.company, role=checkin.role, interviewer=interviewer,
+        variants[index],
+        tone=tone,
+        company=checkin.company,
+        role=checkin.role,
+        interviewer=interviewer,
         sender=signature,
     )
     request_id = await store.create(
-        user_id=user_id, checkin_id=checkin.id, tone=tone,
-        interviewer_name=clean_name(interviewer), subject=draft.subject, body=draft.body, now=bot.now(),
+        user_id=user_id,
+        checkin_id=checkin.id,
+        tone=tone,
+        interviewer_name=clean_name(interviewer),
+        subject=draft.subject,
+        body=draft.body,
+        now=bot.now(),
     )
     if assessment.needs_care:
         # Support first; the draft is kept privately for later (see /feedback list), not pressed on them now.
@@ -110,12 +123,18 @@ async def start_draft(
 
 
 async def on_sent(bot: BouncebackBot, interaction: Interaction, request: FeedbackRequest) -> None:
-    """"I sent it": wait, then ask whether they replied."""
+    """ "I sent it": wait, then ask whether they replied."""
     now = bot.now()
     due = await daytime(bot, request.user_id, schedule_of(bot).first_followup_at(now), interaction)
     if not await transition(
-        bot, request, "sent", allowed_from=("drafted", "remind", "dismissed"), sent_at=now, next_action_at=due,
-        cancel=(REMIND_KIND,), schedule=(FOLLOWUP_KIND, due),
+        bot,
+        request,
+        "sent",
+        allowed_from=("drafted", "remind", "dismissed"),
+        sent_at=now,
+        next_action_at=due,
+        cancel=(REMIND_KIND,),
+        schedule=(FOLLOWUP_KIND, due),
     ):
         await reply(interaction, already(request))
         return
@@ -124,11 +143,16 @@ async def on_sent(bot: BouncebackBot, interaction: Interaction, request: Feedbac
 
 
 async def on_remind(bot: BouncebackBot, interaction: Interaction, request: FeedbackRequest) -> None:
-    """"Remind me": send the draft again after the configured delay."""
+    """ "Remind me": send the draft again after the configured delay."""
     due = await daytime(bot, request.user_id, schedule_of(bot).remind_at(bot.now()), interaction)
     if not await transition(
-        bot, request, "remind", allowed_from=("drafted", "remind", "dismissed"), next_action_at=due,
-        cancel=(REMIND_KIND,), schedule=(REMIND_KIND, due),
+        bot,
+        request,
+        "remind",
+        allowed_from=("drafted", "remind", "dismissed"),
+        next_action_at=due,
+        cancel=(REMIND_KIND,),
+        schedule=(REMIND_KIND, due),
     ):
         await reply(interaction, already(request))
         return
@@ -137,17 +161,15 @@ async def on_remind(bot: BouncebackBot, interaction: Interaction, request: Feedb
 
 
 async def on_not_now(bot: BouncebackBot, interaction: Interaction, request: FeedbackRequest) -> None:
-    """"Not now": set it aside, no reminders."""
-    if not await transition(
-        bot, request, "dismissed", allowed_from=("drafted", "remind"), cancel=(REMIND_KIND,)
-    ):
+    """ "Not now": set it aside, no reminders."""
+    if not await transition(bot, request, "dismissed", allowed_from=("drafted", "remind"), cancel=(REMIND_KIND,)):
         await reply(interaction, already(request))
         return
     await reply(interaction, embed=discord.Embed(description=await pick(bot, request.user_id, "not_now"), colour=CALM))
 
 
 async def on_not_yet(bot: BouncebackBot, interaction: Interaction, request: FeedbackRequest) -> None:
-    """"Not yet": ask again later; at the cut-off the request is closed as ghosted."""
+    """ "Not yet": ask again later; at the cut-off the request is closed as ghosted."""
     if request.state != "sent" or request.sent_at is None:
         await reply(interaction, already(request))
         return
@@ -162,8 +184,13 @@ async def on_not_yet(bot: BouncebackBot, interaction: Interaction, request: Feed
         return
     due = await daytime(bot, request.user_id, rules.next_followup_at(request.sent_at, now), interaction)
     if not await transition(
-        bot, request, "sent", allowed_from=("sent",), next_action_at=due,
-        cancel=(FOLLOWUP_KIND,), schedule=(FOLLOWUP_KIND, due),
+        bot,
+        request,
+        "sent",
+        allowed_from=("sent",),
+        next_action_at=due,
+        cancel=(FOLLOWUP_KIND,),
+        schedule=(FOLLOWUP_KIND, due),
     ):
         await reply(interaction, already(request))
         return
@@ -175,7 +202,7 @@ async def on_not_yet(bot: BouncebackBot, interaction: Interaction, request: Feed
 
 
 async def on_no_reply(bot: BouncebackBot, interaction: Interaction, request: FeedbackRequest) -> None:
-    """"No reply": close it, gently."""
+    """ "No reply": close it, gently."""
     if not await transition(bot, request, "no_reply", allowed_from=("sent",), cancel=(FOLLOWUP_KIND,)):
         await reply(interaction, already(request))
         return
@@ -183,7 +210,7 @@ async def on_no_reply(bot: BouncebackBot, interaction: Interaction, request: Fee
 
 
 async def on_replied(bot: BouncebackBot, interaction: Interaction, request: FeedbackRequest) -> None:
-    """"They replied": a modal to note what they said."""
+    """ "They replied": a modal to note what they said."""
     if request.state not in ("sent", "replied", "no_reply", "ghosted"):
         await reply(interaction, texts()["send_first"])
         return
@@ -200,9 +227,7 @@ HANDLERS = {
 }
 
 
-class FeedbackAction(
-    OwnedButton, prefix="feedback", fields=(("action", "|".join(ACTIONS)), "request_id", "owner_id")
-):
+class FeedbackAction(OwnedButton, prefix="feedback", fields=(("action", "|".join(ACTIONS)), "request_id", "owner_id")):
     """Every button under a draft or a follow-up DM; its state lives in the custom id, so it survives restarts."""
 
     action: str
@@ -239,7 +264,10 @@ class FeedbackNoteModal(BaseModal):
         self.request_id = request_id
         self.owner_id = owner_id
         self.note: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            style=discord.TextStyle.paragraph, custom_id="note", required=True, max_length=MAX_NOTE,
+            style=discord.TextStyle.paragraph,
+            custom_id="note",
+            required=True,
+            max_length=MAX_NOTE,
             placeholder=text["placeholder"],
         )
         self.add_item(discord.ui.Label(text=text["label"], description=text["description"], component=self.note))
@@ -264,8 +292,12 @@ class FeedbackNoteModal(BaseModal):
                     FOLLOWUP_KIND, user_id=self.owner_id, payload_match={"request_id": request.id}, tx=tx
                 )
                 _, reflection_id = await store.add_note(
-                    tx, user_id=self.owner_id, request_id=request.id, checkin_id=request.checkin_id,
-                    text=text, now=now,
+                    tx,
+                    user_id=self.owner_id,
+                    request_id=request.id,
+                    checkin_id=request.checkin_id,
+                    text=text,
+                    now=now,
                 )
         if not changed:
             await reply(interaction, already(request))
@@ -285,7 +317,9 @@ class FeedbackNoteModal(BaseModal):
         if reflection_id is None and reflect is not None and request.checkin_id is not None:
             view.add_item(
                 discord.ui.Button(
-                    label=reflect.label, emoji=reflect.emoji, style=discord.ButtonStyle.primary,
+                    label=reflect.label,
+                    emoji=reflect.emoji,
+                    style=discord.ButtonStyle.primary,
                     custom_id=reflect.custom_id(request.checkin_id, self.owner_id),
                 )
             )
@@ -293,7 +327,7 @@ class FeedbackNoteModal(BaseModal):
 
 
 async def ask_for_feedback(interaction: Interaction, checkin_id: int, owner_id: int) -> None:
-    """"Ask for feedback" after /rejected: a small "who and how" modal, then the draft."""
+    """ "Ask for feedback" after /rejected: a small "who and how" modal, then the draft."""
     checkin = await interaction.client.checkins.get(checkin_id, owner_id)
     if checkin is None:
         await reply(interaction, texts()["no_checkin"])
@@ -311,11 +345,17 @@ class DraftOptionsModal(BaseModal):
         self.checkin_id = checkin_id
         self.owner_id = owner_id
         self.name: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            style=discord.TextStyle.short, custom_id="interviewer", required=False, max_length=MAX_NAME,
+            style=discord.TextStyle.short,
+            custom_id="interviewer",
+            required=False,
+            max_length=MAX_NAME,
             placeholder=text["options_modal"]["name_placeholder"],
         )
         self.tone: discord.ui.Select[Any] = discord.ui.Select(
-            custom_id="tone", min_values=1, max_values=1, required=True,
+            custom_id="tone",
+            min_values=1,
+            max_values=1,
+            required=True,
             options=[
                 discord.SelectOption(label=text["tones"][tone], value=tone, default=tone == DEFAULT_TONE)
                 for tone in TONES
@@ -323,8 +363,12 @@ class DraftOptionsModal(BaseModal):
         )
         labels = text["options_modal"]
         self.sign_as: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            style=discord.TextStyle.short, custom_id="sign_as", required=False, max_length=MAX_NAME,
-            placeholder=labels["sign_placeholder"], default=signature,
+            style=discord.TextStyle.short,
+            custom_id="sign_as",
+            required=False,
+            max_length=MAX_NAME,
+            placeholder=labels["sign_placeholder"],
+            default=signature,
         )
         self.add_item(
             discord.ui.Label(text=labels["name_label"], description=labels["name_description"], component=self.name)
@@ -360,7 +404,8 @@ class RequestPicker(OwnedSelect, prefix="feedback:pick", fields=("owner_id",)):
         words_ = texts()
         options = [
             discord.SelectOption(
-                label=plain(request.describe())[:100], value=str(request.id),
+                label=plain(request.describe())[:100],
+                value=str(request.id),
                 description=words_["state_names"][request.state],
             )
             for request in self._requests[:MAX_OPTIONS]

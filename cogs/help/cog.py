@@ -36,8 +36,9 @@ class Help(commands.Cog):
             for command in sorted(self.bot.tree.get_commands(), key=lambda c: c.name)
             if isinstance(command, app_commands.Command | app_commands.Group) and command.name != "help"
         )
-        embed.add_field(name=text["commands_heading"], value=commands_text[:FIELD_LIMIT] or text["no_commands"],
-                        inline=False)
+        embed.add_field(
+            name=text["commands_heading"], value=commands_text[:FIELD_LIMIT] or text["no_commands"], inline=False
+        )
         days = plural(load_content("common")["units"]["days"], self.bot.settings.vent_retention_days)
         privacy = text["privacy"].format(days=days)
         embed.add_field(name=text["privacy_heading"], value=privacy, inline=False)

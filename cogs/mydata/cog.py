@@ -63,7 +63,8 @@ class MyDataCog(commands.Cog, name="MyData"):
         if coverage.uncovered:
             log.error(
                 "these tables have no user_id and are not listed as non-personal, so /mydata cannot export or "
-                "delete them: %s (see bot/storage/userdata.py)", ", ".join(coverage.uncovered),
+                "delete them: %s (see bot/storage/userdata.py)",
+                ", ".join(coverage.uncovered),
             )
 
     async def cog_unload(self) -> None:
@@ -134,4 +135,3 @@ class MyDataCog(commands.Cog, name="MyData"):
         description = f"{text['delete_body']}\n\n{plural(text['delete_counts'], sum(counts.values()))}"
         embed = discord.Embed(title=text["delete_title"], description=description, colour=CARE)
         await reply(interaction, embed=embed, view=delete_view(user_id, self.bot.now()))
-

@@ -44,7 +44,8 @@ def deletion_embed(report: ErasureReport) -> discord.Embed:
     records = plural(text["records"], report.total)
     removed = [
         plural(text[f"removed_{kind}"], report.removed[kind])
-        for kind in ("posts", "digests", "dms") if report.removed.get(kind)
+        for kind in ("posts", "digests", "dms")
+        if report.removed.get(kind)
     ]
     if report.still_up:
         shown = report.still_up[:STILL_UP_SHOWN]

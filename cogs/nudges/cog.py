@@ -121,7 +121,12 @@ class NudgesCog(commands.Cog):
         # Welcome someone starting (or coming back after nudges stopped reaching them), not every change of time.
         welcoming = previous is None or previous.state != "active"
         subscription = await self.repository.subscribe(
-            user_id=user_id, guild_id=interaction.guild_id, at=at, timezone=zone_name, days=run_days, now=bot.now(),
+            user_id=user_id,
+            guild_id=interaction.guild_id,
+            at=at,
+            timezone=zone_name,
+            days=run_days,
+            now=bot.now(),
         )
         result = await self._welcome(user_id) if welcoming else DeliveryResult(DeliveryOutcome.SENT)
         at_text = format_local_time(at)
@@ -129,14 +134,24 @@ class NudgesCog(commands.Cog):
             await self.repository.mark_unreachable(user_id, bot.now())
             await bot.delivery.take_unreachable_notice(user_id)  # told right here, so not again after the command
             help_text = dms_closed_help()
-            await reply(interaction, text["saved_dms_closed"].format(
-                time=at_text, zone=zone_name, help=f"{help_text[0].lower()}{help_text[1:]}",
-            ))
+            await reply(
+                interaction,
+                text["saved_dms_closed"].format(
+                    time=at_text,
+                    zone=zone_name,
+                    help=f"{help_text[0].lower()}{help_text[1:]}",
+                ),
+            )
             return
         assert subscription.next_due_at is not None
-        lines = [text["all_set" if welcoming else "changed"].format(
-            when=when_text(subscription.next_due_at), time=at_text, zone=zone_name, run=run_phrase(run_days),
-        )]
+        lines = [
+            text["all_set" if welcoming else "changed"].format(
+                when=when_text(subscription.next_due_at),
+                time=at_text,
+                zone=zone_name,
+                run=run_phrase(run_days),
+            )
+        ]
         if _needs_zone_note(zone_text, zone_name):
             lines.append(zone_note(zone_text, zone_name, bot.now()))
         if result.outcome is DeliveryOutcome.RETRY_LATER:
@@ -147,7 +162,8 @@ class NudgesCog(commands.Cog):
     async def _welcome(self, user_id: int) -> DeliveryResult:
         welcome = words()["welcome"]["texts"]
         return await self.bot.delivery.send_dm(
-            user_id, embed=discord.Embed(description=welcome[user_id % len(welcome)], colour=CALM),
+            user_id,
+            embed=discord.Embed(description=welcome[user_id % len(welcome)], colour=CALM),
         )
 
     async def stop_text(self, user_id: int) -> str:
@@ -160,7 +176,10 @@ class NudgesCog(commands.Cog):
     @nudges.command(name="start", description=NUDGES["start"]["description"])
     @app_commands.describe(**NUDGES["start"]["options"])
     async def start_command(
-        self, interaction: Interaction, time: app_commands.Range[str, 1, 10], timezone: app_commands.Range[str, 1, 64],
+        self,
+        interaction: Interaction,
+        time: app_commands.Range[str, 1, 10],
+        timezone: app_commands.Range[str, 1, 64],
         days: app_commands.Range[int, 0, MAX_DAYS] | None = None,
     ) -> None:
         """Start (or change) daily nudges."""
@@ -205,7 +224,8 @@ class NudgesCog(commands.Cog):
         else:
             embed.description = text["unreachable"]
         embed.add_field(
-            name=text["when"], value=f"{format_local_time(subscription.local_time)} · {subscription.timezone}",
+            name=text["when"],
+            value=f"{format_local_time(subscription.local_time)} · {subscription.timezone}",
             inline=True,
         )
         if subscription.state == "active":
@@ -215,9 +235,7 @@ class NudgesCog(commands.Cog):
 
     @nudges.command(name="pause", description=NUDGES["pause"]["description"])
     @app_commands.describe(**NUDGES["pause"]["options"])
-    async def pause_command(
-        self, interaction: Interaction, days: app_commands.Range[int, 1, MAX_PAUSE_DAYS]
-    ) -> None:
+    async def pause_command(self, interaction: Interaction, days: app_commands.Range[int, 1, MAX_PAUSE_DAYS]) -> None:
         """Pause nudges for some days."""
         subscription = await self.repository.pause(interaction.user.id, days, self.bot.now())
         if subscription is None or subscription.next_due_at is None:

@@ -107,7 +107,8 @@ class NudgeComposer:
             lines.append(addon_text(addon, personal, text["personal"]))
         titles = text["titles"]
         embed = discord.Embed(
-            title=titles["themes"].get(item["theme"], titles["default"]), description="\n\n".join(lines),
+            title=titles["themes"].get(item["theme"], titles["default"]),
+            description="\n\n".join(lines),
             colour=CALM,
         )
         if nudge.last_of_run:

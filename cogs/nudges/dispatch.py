@@ -148,15 +148,24 @@ class NudgeDispatcher:
         return self.outcome(nudge, result, now, report, addon=addon)
 
     def outcome(
-        self, nudge: ClaimedNudge, result: DeliveryResult, now: datetime, report: DispatchReport,
-        *, addon: str | None = None,
+        self,
+        nudge: ClaimedNudge,
+        result: DeliveryResult,
+        now: datetime,
+        report: DispatchReport,
+        *,
+        addon: str | None = None,
     ) -> Outcome:
         """Turn a delivery result into a ledger outcome (retry later, unless that would be too late)."""
         if result.outcome is DeliveryOutcome.SENT and result.message is not None:
             report.sent += 1
             return Outcome(
-                nudge.ledger_id, nudge.user_id, SENT, message_id=result.message.id,
-                channel_id=result.message.channel.id, addon=addon,
+                nudge.ledger_id,
+                nudge.user_id,
+                SENT,
+                message_id=result.message.id,
+                channel_id=result.message.channel.id,
+                addon=addon,
             )
         if result.outcome is DeliveryOutcome.DMS_CLOSED:
             report.closed += 1

@@ -25,10 +25,36 @@ RETRY_CAP = timedelta(minutes=15)
 
 LONG_GAP_DAYS = 7  # "It's been N days since your last check-in" from this many days
 ENDINGS = ".?!…"
-QUESTION_WORDS = frozenset((
-    "what", "why", "how", "when", "where", "who", "whom", "whose", "which", "can", "could", "would", "will", "do",
-    "does", "did", "are", "is", "was", "were", "have", "has", "should", "shall", "may", "might",
-))
+QUESTION_WORDS = frozenset(
+    (
+        "what",
+        "why",
+        "how",
+        "when",
+        "where",
+        "who",
+        "whom",
+        "whose",
+        "which",
+        "can",
+        "could",
+        "would",
+        "will",
+        "do",
+        "does",
+        "did",
+        "are",
+        "is",
+        "was",
+        "were",
+        "have",
+        "has",
+        "should",
+        "shall",
+        "may",
+        "might",
+    )
+)
 
 # Ledger statuses.
 CLAIMED, RETRY, SENT, SKIPPED, CLOSED = "claimed", "retry", "sent", "skipped", "closed"
@@ -267,8 +293,9 @@ def footer_text(personal: Personal, nudge: ClaimedNudge, text: Mapping[str, str]
         parts.append(text["preview"])
     elif nudge.run_day is not None:
         day = nudge.run_day
-        parts.append(text["day_of"].format(day=day, days=nudge.run_days) if nudge.run_days else
-                     text["day"].format(day=day))
+        parts.append(
+            text["day_of"].format(day=day, days=nudge.run_days) if nudge.run_days else text["day"].format(day=day)
+        )
     if personal.shots:
         parts.append(text["shots"].format(count=personal.shots))
     return " · ".join(parts)

@@ -60,10 +60,19 @@ def _subscription(row: sqlite3.Row) -> Subscription:
 
 def _claimed(row: sqlite3.Row) -> ClaimedNudge:
     return ClaimedNudge(
-        ledger_id=row["id"], user_id=row["user_id"], kind=row["kind"],
-        local_date=date.fromisoformat(row["local_date"]), due_at=from_iso(row["due_at"]), nudge_id=row["nudge_id"],
-        nonce=row["nonce"], run_day=row["run_day"], run_days=row["run_days"], last_of_run=bool(row["last_of_run"]),
-        attempts=row["attempts"], recovered=bool(row["recovered"]), channel_id=row["dm_channel_id"],
+        ledger_id=row["id"],
+        user_id=row["user_id"],
+        kind=row["kind"],
+        local_date=date.fromisoformat(row["local_date"]),
+        due_at=from_iso(row["due_at"]),
+        nudge_id=row["nudge_id"],
+        nonce=row["nonce"],
+        run_day=row["run_day"],
+        run_days=row["run_days"],
+        last_of_run=bool(row["last_of_run"]),
+        attempts=row["attempts"],
+        recovered=bool(row["recovered"]),
+        channel_id=row["dm_channel_id"],
         claimed_at=from_iso(row["claimed_at"]) if row["claimed_at"] else None,
     )
 
@@ -123,7 +132,14 @@ class NudgeRepository:
         return date.fromisoformat(value) if value else None
 
     async def subscribe(
-        self, *, user_id: int, guild_id: int | None, at: time, timezone: str, days: int | None, now: datetime,
+        self,
+        *,
+        user_id: int,
+        guild_id: int | None,
+        at: time,
+        timezone: str,
+        days: int | None,
+        now: datetime,
         reachable: bool = True,
     ) -> Subscription:
         """Start (or restart) a member's nudges at a local time; a day that already had its nudge is not repeated."""
@@ -144,8 +160,17 @@ class NudgeRepository:
                 "days_sent = 0, state = excluded.state, next_due_at = excluded.next_due_at, "
                 "next_local_date = excluded.next_local_date, paused_until = NULL, updated_at = excluded.updated_at",
                 (
-                    user_id, guild_id, f"{at:%H:%M}", timezone, days, user_id, "active" if reachable else "unreachable",
-                    to_iso(occurrence.due_at), occurrence.local_date.isoformat(), stamp, stamp,
+                    user_id,
+                    guild_id,
+                    f"{at:%H:%M}",
+                    timezone,
+                    days,
+                    user_id,
+                    "active" if reachable else "unreachable",
+                    to_iso(occurrence.due_at),
+                    occurrence.local_date.isoformat(),
+                    stamp,
+                    stamp,
                 ),
             )
         subscription = await self.get(user_id)
@@ -162,7 +187,13 @@ class NudgeRepository:
         return changed > 0
 
     async def _reschedule(
-        self, user_id: int, now: datetime, *, after: datetime, after_date: date | None, paused_until: datetime | None,
+        self,
+        user_id: int,
+        now: datetime,
+        *,
+        after: datetime,
+        after_date: date | None,
+        paused_until: datetime | None,
     ) -> Subscription | None:
         async with self._database.transaction() as tx:
             row = await tx.fetchone(
@@ -183,8 +214,11 @@ class NudgeRepository:
                 "UPDATE nudge_subscriptions SET next_due_at = ?, next_local_date = ?, paused_until = ?, "
                 "updated_at = ? WHERE user_id = ?",
                 (
-                    to_iso(occurrence.due_at), occurrence.local_date.isoformat(),
-                    to_iso(paused_until) if paused_until else None, to_iso(now), user_id,
+                    to_iso(occurrence.due_at),
+                    occurrence.local_date.isoformat(),
+                    to_iso(paused_until) if paused_until else None,
+                    to_iso(now),
+                    user_id,
                 ),
             )
         return await self.get(user_id)
@@ -313,7 +347,8 @@ class NudgeRepository:
         nonces = [daily_nonce(row["user_id"], date.fromisoformat(row["next_local_date"])) for row in rows]
         marks = ",".join("?" * len(nonces))
         existing = {
-            row[0] for row in await tx.fetchall(f"SELECT nonce FROM nudge_ledger WHERE nonce IN ({marks})", nonces)  # noqa: S608
+            row[0]
+            for row in await tx.fetchall(f"SELECT nonce FROM nudge_ledger WHERE nonce IN ({marks})", nonces)  # noqa: S608
         }
         # One read for the whole batch: what each member met lately, so tomorrow's nudge brings a new idea.
         earliest = min(date.fromisoformat(row["next_local_date"]) for row in rows)
@@ -346,10 +381,24 @@ class NudgeRepository:
             total = row["days_total"]
             last = total is not None and run_day >= total
             nudge_id, sequence = self.next_nudge(user_id, row["sequence"], histories.get(user_id, []), local_date)
-            inserts.append((
-                user_id, DAILY, local_date.isoformat(), row["next_due_at"], nudge_id, nonce, run_day, total,
-                int(last), CLAIMED, 1, stamp, stamp, stamp,
-            ))
+            inserts.append(
+                (
+                    user_id,
+                    DAILY,
+                    local_date.isoformat(),
+                    row["next_due_at"],
+                    nudge_id,
+                    nonce,
+                    run_day,
+                    total,
+                    int(last),
+                    CLAIMED,
+                    1,
+                    stamp,
+                    stamp,
+                    stamp,
+                )
+            )
             pending[nonce] = (row, total, last, nudge_id)
             if last:
                 advances.append(("finished", None, None, run_day, sequence, stamp, user_id))
@@ -371,15 +420,27 @@ class NudgeRepository:
             return
         marks = ",".join("?" * len(pending))
         for row in await tx.fetchall(
-            f"SELECT id, nonce, user_id FROM nudge_ledger WHERE nonce IN ({marks})", list(pending)  # noqa: S608
+            f"SELECT id, nonce, user_id FROM nudge_ledger WHERE nonce IN ({marks})",  # noqa: S608
+            list(pending),
         ):
             source, total, last, nudge_id = pending[row["nonce"]]
-            report.claimed.append(ClaimedNudge(
-                ledger_id=row["id"], user_id=row["user_id"], kind=DAILY,
-                local_date=date.fromisoformat(source["next_local_date"]), due_at=from_iso(source["next_due_at"]),
-                nudge_id=nudge_id, nonce=row["nonce"], run_day=source["days_sent"] + 1, run_days=total,
-                last_of_run=last, attempts=1, recovered=False, channel_id=source["dm_channel_id"],
-            ))
+            report.claimed.append(
+                ClaimedNudge(
+                    ledger_id=row["id"],
+                    user_id=row["user_id"],
+                    kind=DAILY,
+                    local_date=date.fromisoformat(source["next_local_date"]),
+                    due_at=from_iso(source["next_due_at"]),
+                    nudge_id=nudge_id,
+                    nonce=row["nonce"],
+                    run_day=source["days_sent"] + 1,
+                    run_days=total,
+                    last_of_run=last,
+                    attempts=1,
+                    recovered=False,
+                    channel_id=source["dm_channel_id"],
+                )
+            )
 
     async def record(self, outcomes: Sequence[Outcome], now: datetime) -> None:
         """Write a batch of send outcomes in one transaction."""
@@ -389,7 +450,8 @@ class NudgeRepository:
         sent = [(o.channel_id, o.message_id, o.addon, stamp, o.ledger_id) for o in outcomes if o.status == SENT]
         retry = [
             (to_iso(o.retry_at) if o.retry_at else stamp, o.error, stamp, o.ledger_id)
-            for o in outcomes if o.status == RETRY
+            for o in outcomes
+            if o.status == RETRY
         ]
         ended = [(o.status, o.error, stamp, o.ledger_id) for o in outcomes if o.status in (SKIPPED, CLOSED)]
         closed_members = [(stamp, o.user_id) for o in outcomes if o.status == CLOSED]
@@ -424,9 +486,7 @@ class NudgeRepository:
             history = (await self._histories(tx, [user_id], local_date)).get(user_id, [])
             nudge_id, following = self.next_nudge(user_id, int(sequence or 0), history, local_date)
             if subscribed:
-                await tx.execute(
-                    "UPDATE nudge_subscriptions SET sequence = ? WHERE user_id = ?", (following, user_id)
-                )
+                await tx.execute("UPDATE nudge_subscriptions SET sequence = ? WHERE user_id = ?", (following, user_id))
             nonce = preview_nonce(user_id, now)
             ledger_id = await tx.execute(
                 "INSERT INTO nudge_ledger (user_id, kind, local_date, due_at, nudge_id, nonce, status, attempts, "
@@ -435,8 +495,18 @@ class NudgeRepository:
             )
             channel_id = await tx.fetchval("SELECT dm_channel_id FROM users WHERE user_id = ?", (user_id,))
         return ClaimedNudge(
-            ledger_id=ledger_id, user_id=user_id, kind=PREVIEW, local_date=local_date, due_at=now, nudge_id=nudge_id,
-            nonce=nonce, run_day=None, run_days=None, last_of_run=False, attempts=1, recovered=False,
+            ledger_id=ledger_id,
+            user_id=user_id,
+            kind=PREVIEW,
+            local_date=local_date,
+            due_at=now,
+            nudge_id=nudge_id,
+            nonce=nonce,
+            run_day=None,
+            run_days=None,
+            last_of_run=False,
+            attempts=1,
+            recovered=False,
             channel_id=channel_id,
         )
 
@@ -448,9 +518,15 @@ class NudgeRepository:
         if row is None:
             return None
         return LedgerEntry(
-            id=row["id"], user_id=row["user_id"], kind=row["kind"], local_date=date.fromisoformat(row["local_date"]),
-            nudge_id=row["nudge_id"], status=row["status"], last_of_run=bool(row["last_of_run"]),
-            run_day=row["run_day"], run_days=row["run_days"],
+            id=row["id"],
+            user_id=row["user_id"],
+            kind=row["kind"],
+            local_date=date.fromisoformat(row["local_date"]),
+            nudge_id=row["nudge_id"],
+            status=row["status"],
+            last_of_run=bool(row["last_of_run"]),
+            run_day=row["run_day"],
+            run_days=row["run_days"],
             helpful_at=from_iso(row["helpful_at"]) if row["helpful_at"] else None,
         )
 
@@ -493,5 +569,11 @@ def _advance(
     state: str, occurrence: Occurrence, days_sent: int, sequence: int, stamp: str, user_id: int
 ) -> tuple[Any, ...]:
     return (
-        state, to_iso(occurrence.due_at), occurrence.local_date.isoformat(), days_sent, sequence, stamp, user_id,
+        state,
+        to_iso(occurrence.due_at),
+        occurrence.local_date.isoformat(),
+        days_sent,
+        sequence,
+        stamp,
+        user_id,
     )

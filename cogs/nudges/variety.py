@@ -73,13 +73,13 @@ def choose_addon(
     kind rested longest (never used counts as longest), so the kinds take turns.
     """
     recent_kinds = {
-        sent.addon for sent in history
+        sent.addon
+        for sent in history
         if sent.addon and today - timedelta(days=KIND_EVERY_DAYS - 1) <= sent.local_date <= today
     }
     taken = recent_ideas(history, ideas, today) | ideas.nudges.get(nudge_id, frozenset())
     allowed = [
-        kind for kind in available
-        if kind not in recent_kinds and not ideas.addons.get(kind, frozenset()) & taken
+        kind for kind in available if kind not in recent_kinds and not ideas.addons.get(kind, frozenset()) & taken
     ]
     if not allowed:
         return None

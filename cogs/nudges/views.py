@@ -74,7 +74,9 @@ class HelpfulButton(NudgeButton, prefix="nudge:helpful", fields=LEDGER_FIELDS):
             await reply(interaction, text["helpful"]["gone"])
             return
         share: discord.ui.Button[Any] = discord.ui.Button(
-            label=text["buttons"]["share_win"], emoji="🎉", style=discord.ButtonStyle.primary,
+            label=text["buttons"]["share_win"],
+            emoji="🎉",
+            style=discord.ButtonStyle.primary,
             custom_id=share_win_custom_id("nudge", self.ledger_id, self.owner_id),
         )  # answered by the wins capability, matched on the custom id
         await reply(interaction, text["helpful"]["thanks"], view=StaticView(share))
@@ -176,7 +178,9 @@ BUTTONS = (HelpfulButton, MoodButton, MoodLevelButton, SnoozeButton, StopButton,
 def nudge_view(ledger_id: int, owner_id: int, *, last_of_run: bool = False) -> discord.ui.View:
     """The buttons under a nudge."""
     view = StaticView(
-        HelpfulButton(ledger_id, owner_id), MoodButton(ledger_id, owner_id), SnoozeButton(ledger_id, owner_id),
+        HelpfulButton(ledger_id, owner_id),
+        MoodButton(ledger_id, owner_id),
+        SnoozeButton(ledger_id, owner_id),
         StopButton(ledger_id, owner_id),
     )
     if last_of_run:
@@ -185,7 +189,7 @@ def nudge_view(ledger_id: int, owner_id: int, *, last_of_run: bool = False) -> d
 
 
 async def start_from_checkin(interaction: Interaction, checkin_id: int, owner_id: int) -> None:
-    """"Daily nudges" after /rejected: the start form, or when the next nudge comes if they already run."""
+    """ "Daily nudges" after /rejected: the start form, or when the next nudge comes if they already run."""
     subscription = await nudges_cog(interaction).repository.get(owner_id)
     if subscription is not None and subscription.active and subscription.next_due_at is not None:
         await reply(interaction, words()["start"]["already_on"].format(when=when_text(subscription.next_due_at)))
@@ -206,14 +210,23 @@ class StartModal(BaseModal):
         super().__init__(title=text["modal_title"], custom_id=f"nudge:startmodal:{owner_id}")
         self.owner_id = owner_id
         self.at: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            label=text["time_label"], default=text["time_default"], max_length=8, custom_id="time",
+            label=text["time_label"],
+            default=text["time_default"],
+            max_length=8,
+            custom_id="time",
         )
         self.zone: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            label=text["zone_label"], default=zone_guess, max_length=64, placeholder=text["zone_placeholder"],
+            label=text["zone_label"],
+            default=zone_guess,
+            max_length=64,
+            placeholder=text["zone_placeholder"],
             custom_id="timezone",
         )
         self.days: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            label=text["days_label"], default=str(DEFAULT_RUN_DAYS), max_length=3, custom_id="days",
+            label=text["days_label"],
+            default=str(DEFAULT_RUN_DAYS),
+            max_length=3,
+            custom_id="days",
         )
         for field in (self.at, self.zone, self.days):
             self.add_item(field)

@@ -91,8 +91,6 @@ PRIORITY = (
 )
 
 
-
-
 @dataclass(frozen=True)
 class Finding:
     """One thing the check noticed: a code (its wording lives in data/practice.toml) and the evidence for it."""
@@ -293,23 +291,51 @@ def analyse(text: str, category: str, question: Sequence[str] = ()) -> Analysis:
     off_topic = relevance(text, question).off_topic if question else False
     findings = tuple(
         _findings(
-            category=category, words=words, star=star, numbers=numbers, first_person=first_person, team=team,
-            hedges=hedges, fillers=fillers, generic=generic, band=band, own_actions=own_actions,
+            category=category,
+            words=words,
+            star=star,
+            numbers=numbers,
+            first_person=first_person,
+            team=team,
+            hedges=hedges,
+            fillers=fillers,
+            generic=generic,
+            band=band,
+            own_actions=own_actions,
         )
     )
     if off_topic:
         findings = (Finding("off_topic", "improve"), *findings)
     return Analysis(
-        category=category, words=words, sentences=sentences, star=star, numbers=numbers,
-        first_person=first_person, team=team, hedges=hedges, fillers=fillers, generic=generic, length=band,
-        findings=findings, off_topic=off_topic,
+        category=category,
+        words=words,
+        sentences=sentences,
+        star=star,
+        numbers=numbers,
+        first_person=first_person,
+        team=team,
+        hedges=hedges,
+        fillers=fillers,
+        generic=generic,
+        length=band,
+        findings=findings,
+        off_topic=off_topic,
     )
 
 
 def _findings(
-    *, category: str, words: int, star: Mapping[str, tuple[str, ...]], numbers: tuple[str, ...],
-    first_person: int, team: int, hedges: Mapping[str, int], fillers: Mapping[str, int],
-    generic: tuple[str, ...], band: LengthBand, own_actions: tuple[str, ...],
+    *,
+    category: str,
+    words: int,
+    star: Mapping[str, tuple[str, ...]],
+    numbers: tuple[str, ...],
+    first_person: int,
+    team: int,
+    hedges: Mapping[str, int],
+    fillers: Mapping[str, int],
+    generic: tuple[str, ...],
+    band: LengthBand,
+    own_actions: tuple[str, ...],
 ) -> Iterable[Finding]:
     yield from _structure_findings(category, star, generic, numbers)
     if numbers:
@@ -319,7 +345,8 @@ def _findings(
         yield Finding("detail_missing", "improve")
     rule = length_rule(category)
     yield Finding(
-        f"length_{band}", "strength" if band == "good" else "improve",
+        f"length_{band}",
+        "strength" if band == "good" else "improve",
         values={"words": words, "low": rule.brief, "high": rule.good},
     )
     yield from _ownership_findings(first_person, team, has_own_actions=bool(own_actions))

@@ -54,7 +54,7 @@ class PracticeCog(commands.Cog):
         self.bot.unregister_custom_id_route(MODAL_ID)
 
     async def delete_answer(self, answer_id: int, owner_id: int) -> tuple[bool, list[str]]:
-        """"Delete this" on a practice answer."""
+        """ "Delete this" on a practice answer."""
         return await practice_store(self.bot).delete_answer(answer_id, owner_id), []
 
     async def answer_form(self, interaction: Interaction, match: re.Match[str]) -> None:

@@ -37,8 +37,11 @@ def shown_text(question: Question) -> str:
 def question_embed(question: Question, turn: Turn, session: Session, *, opening: str | None = None) -> discord.Embed:
     """The question, where it came from, and what a strong answer covers."""
     text = words()
-    title = text["mock_question_title"].format(position=turn.position, planned=session.planned) if session.mock \
+    title = (
+        text["mock_question_title"].format(position=turn.position, planned=session.planned)
+        if session.mock
         else text["question_title"]
+    )
     lines = [opening] if opening else []
     if turn.reason == "review":
         lines.append(f"🔁 *{text['from_review']}*")

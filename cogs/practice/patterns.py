@@ -22,8 +22,26 @@ PAST_VERBS = (
 # "I wanted", "I needed" and friends describe a state of mind, not something the member did.
 NOT_ACTIONS = frozenset(
     {
-        "wanted", "needed", "liked", "loved", "hoped", "guessed", "supposed", "believed", "seemed", "used",
-        "learned", "hated", "feared", "worried", "cared", "preferred", "enjoyed", "wished", "missed", "failed",
+        "wanted",
+        "needed",
+        "liked",
+        "loved",
+        "hoped",
+        "guessed",
+        "supposed",
+        "believed",
+        "seemed",
+        "used",
+        "learned",
+        "hated",
+        "feared",
+        "worried",
+        "cared",
+        "preferred",
+        "enjoyed",
+        "wished",
+        "missed",
+        "failed",
     }
 )
 ACTION_PAST = re.compile(
@@ -89,8 +107,12 @@ CUES: dict[str, tuple[re.Pattern[str], ...]] = {
     ),
 }
 RESULT_HYPOTHETICAL = compile_all(
-    r"\bso that\b", r"\bthat way\b", r"\bthe (?:goal|aim|point) (?:would be|is)\b", r"\b(?:which|this|that) would\b",
-    r"\bto make sure\b", r"\bi(?:'d| would) (?:measure|check|know it worked|judge)\b",
+    r"\bso that\b",
+    r"\bthat way\b",
+    r"\bthe (?:goal|aim|point) (?:would be|is)\b",
+    r"\b(?:which|this|that) would\b",
+    r"\bto make sure\b",
+    r"\bi(?:'d| would) (?:measure|check|know it worked|judge)\b",
 )
 
 NUMBER = re.compile(
@@ -99,8 +121,15 @@ NUMBER = re.compile(
     r"hundred|hundreds|thousand|thousands|million|millions|dozen|dozens|half|double|doubled|halved|tripled)\b)"
 )
 GENERIC = compile_all(
-    r"\busually\b", r"\balways\b", r"\bgenerally\b", r"\btypically\b", r"\bnormally\b", r"\btend to\b",
-    r"\bin general\b", r"\bwhenever\b", r"\bi(?:'m| am) (?:[a-z]+ ){0,2}(?:hard[- ]working|hard worker|"
+    r"\busually\b",
+    r"\balways\b",
+    r"\bgenerally\b",
+    r"\btypically\b",
+    r"\bnormally\b",
+    r"\btend to\b",
+    r"\bin general\b",
+    r"\bwhenever\b",
+    r"\bi(?:'m| am) (?:[a-z]+ ){0,2}(?:hard[- ]working|hard worker|"
     r"team player|people person|perfectionist|good at|great at)",
 )
 GENERIC_WOULD = re.compile(r"\bi(?:'d| would)\b")

@@ -105,8 +105,13 @@ def review_due(rating: int, now: datetime) -> datetime | None:
 
 
 def choose(
-    category: str | None, *, own: Sequence[Question], asked: Mapping[str, datetime],
-    due: Sequence[tuple[ReviewItem, Question]], exclude: Collection[str], rng: random.Random,
+    category: str | None,
+    *,
+    own: Sequence[Question],
+    asked: Mapping[str, datetime],
+    due: Sequence[tuple[ReviewItem, Question]],
+    exclude: Collection[str],
+    rng: random.Random,
 ) -> Pick | None:
     """Choose the next question: own hard questions first, then ones due for review, then the bank.
 
@@ -131,7 +136,8 @@ def choose(
         if practised:
             return Pick(practised[0], "hard")
     pool = [
-        question for question in bank().values()
+        question
+        for question in bank().values()
         if question.key not in exclude and (category not in CATEGORIES or question.category == category)
     ]
     if not pool:

@@ -108,7 +108,12 @@ class PracticeStore:
         return {row["question_key"]: from_iso(row["last"]) for row in rows}
 
     async def pick_question(
-        self, user_id: int, category: str | None, *, exclude: Collection[str], now: datetime,
+        self,
+        user_id: int,
+        category: str | None,
+        *,
+        exclude: Collection[str],
+        now: datetime,
         rng: random.Random | None = None,
     ) -> Pick | None:
         """Gather what the rules need (own questions, history, due reviews) and let `questions.choose` decide."""
@@ -124,7 +129,13 @@ class PracticeStore:
     # ------------------------------------------------------------ sessions and turns
 
     async def create_session(
-        self, *, user_id: int, category: str | None, planned: int, source: str, now: datetime,
+        self,
+        *,
+        user_id: int,
+        category: str | None,
+        planned: int,
+        source: str,
+        now: datetime,
         checkin_id: int | None = None,
     ) -> int:
         """Start a practice session and return its id; more than one planned question makes it a mock interview."""
@@ -152,8 +163,14 @@ class PracticeStore:
         )
 
     async def add_turn(
-        self, session_id: int, user_id: int, question_key: str, reason: str, now: datetime,
-        *, position: int | None = None,
+        self,
+        session_id: int,
+        user_id: int,
+        question_key: str,
+        reason: str,
+        now: datetime,
+        *,
+        position: int | None = None,
     ) -> Turn:
         """Ask a question in a session, at the next position or the one given.
 
@@ -297,29 +314,49 @@ class PracticeStore:
 def _session(row: sqlite3.Row) -> Session:
     finished = row["finished_at"]
     return Session(
-        id=row["id"], user_id=row["user_id"], category=row["category"], planned=row["planned"],
-        mock=bool(row["mock"]), source=row["source"], checkin_id=row["checkin_id"],
-        created_at=from_iso(row["created_at"]), finished_at=from_iso(finished) if finished else None,
+        id=row["id"],
+        user_id=row["user_id"],
+        category=row["category"],
+        planned=row["planned"],
+        mock=bool(row["mock"]),
+        source=row["source"],
+        checkin_id=row["checkin_id"],
+        created_at=from_iso(row["created_at"]),
+        finished_at=from_iso(finished) if finished else None,
     )
 
 
 def _turn(row: sqlite3.Row) -> Turn:
     return Turn(
-        id=row["id"], session_id=row["session_id"], user_id=row["user_id"], position=row["position"],
-        question_key=row["question_key"], reason=row["reason"], asked_at=from_iso(row["asked_at"]),
+        id=row["id"],
+        session_id=row["session_id"],
+        user_id=row["user_id"],
+        position=row["position"],
+        question_key=row["question_key"],
+        reason=row["reason"],
+        asked_at=from_iso(row["asked_at"]),
     )
 
 
 def _answer(cipher: TextCipher, row: sqlite3.Row) -> Answer:
     return Answer(
-        id=row["id"], turn_id=row["turn_id"], user_id=row["user_id"], text=cipher.decrypt(row["answer_encrypted"]),
-        codes=tuple(code for code in row["codes"].split(",") if code), score=row["score"],
-        self_rating=row["self_rating"], created_at=from_iso(row["created_at"]),
+        id=row["id"],
+        turn_id=row["turn_id"],
+        user_id=row["user_id"],
+        text=cipher.decrypt(row["answer_encrypted"]),
+        codes=tuple(code for code in row["codes"].split(",") if code),
+        score=row["score"],
+        self_rating=row["self_rating"],
+        created_at=from_iso(row["created_at"]),
     )
 
 
 def _review(row: sqlite3.Row) -> ReviewItem:
     return ReviewItem(
-        user_id=row["user_id"], question_key=row["question_key"], category=row["category"],
-        last_rating=row["last_rating"], low_count=row["low_count"], due_at=from_iso(row["due_at"]),
+        user_id=row["user_id"],
+        question_key=row["question_key"],
+        category=row["category"],
+        last_rating=row["last_rating"],
+        low_count=row["low_count"],
+        due_at=from_iso(row["due_at"]),
     )

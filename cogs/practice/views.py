@@ -42,8 +42,12 @@ def practice_store(bot: BouncebackBot) -> PracticeStore:
 
 
 async def ask_next(
-    bot: BouncebackBot, interaction: Interaction, session: Session, *,
-    notice: str | None = None, position: int | None = None,
+    bot: BouncebackBot,
+    interaction: Interaction,
+    session: Session,
+    *,
+    notice: str | None = None,
+    position: int | None = None,
 ) -> None:
     """Show the question at `position` (choosing and recording it if it hasn't been asked yet), privately."""
     store = practice_store(bot)
@@ -70,7 +74,12 @@ async def ask_next(
 
 
 async def start_session(
-    bot: BouncebackBot, interaction: Interaction, *, category: str | None, planned: int, source: str,
+    bot: BouncebackBot,
+    interaction: Interaction,
+    *,
+    category: str | None,
+    planned: int,
+    source: str,
     checkin_id: int | None = None,
 ) -> None:
     """Begin a practice session for the member who interacted and ask its first question."""
@@ -167,11 +176,16 @@ def asked(question: Question | None) -> tuple[str, ...]:
 
 
 async def practise_after_checkin(interaction: Interaction, checkin_id: int, owner_id: int) -> None:
-    """"Practise a question" after /rejected: one question, privately."""
+    """ "Practise a question" after /rejected: one question, privately."""
     bot = interaction.client
     checkin = await bot.checkins.get(checkin_id, owner_id)
     await start_session(
-        bot, interaction, category=None, planned=1, source="next_step", checkin_id=checkin.id if checkin else None,
+        bot,
+        interaction,
+        category=None,
+        planned=1,
+        source="next_step",
+        checkin_id=checkin.id if checkin else None,
     )
 
 
@@ -197,12 +211,18 @@ class AnswerModal(BaseModal):
         modal_words = words()["modal"]
         super().__init__(title=modal_words["title"], custom_id=modal_custom_id(turn_id, owner_id))
         self.answer: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            style=discord.TextStyle.paragraph, max_length=MAX_ANSWER, min_length=1, required=True,
-            placeholder=modal_words["placeholder"], custom_id=ANSWER_FIELD, default=previous,
+            style=discord.TextStyle.paragraph,
+            max_length=MAX_ANSWER,
+            min_length=1,
+            required=True,
+            placeholder=modal_words["placeholder"],
+            custom_id=ANSWER_FIELD,
+            default=previous,
         )
         self.add_item(
             discord.ui.Label(
-                text=modal_words["label"], description=logic.clip(" ".join(question.text.split()), 100),
+                text=modal_words["label"],
+                description=logic.clip(" ".join(question.text.split()), 100),
                 component=self.answer,
             )
         )
@@ -243,18 +263,20 @@ class PracticeButton(OwnedButton):
 
 
 class AnswerButton(PracticeButton, prefix="practice", fields=(("mode", "answer|retry"), "turn_id", "owner_id")):
-    """"Answer" under a question, or "Try again" under feedback: opens the answer modal."""
+    """ "Answer" under a question, or "Try again" under feedback: opens the answer modal."""
 
     mode: str
     turn_id: int
 
     def build(self, custom_id: str) -> discord.ui.Button[Any]:
-        """"Answer" stands out; "Try again" sits on the second row of the feedback's buttons."""
+        """ "Answer" stands out; "Try again" sits on the second row of the feedback's buttons."""
         retry = self.mode == "retry"
         return discord.ui.Button(
-            label=str(words()["retry_button" if retry else "answer_button"]), emoji="🔁" if retry else "✍️",
+            label=str(words()["retry_button" if retry else "answer_button"]),
+            emoji="🔁" if retry else "✍️",
             style=discord.ButtonStyle.secondary if retry else discord.ButtonStyle.primary,
-            custom_id=custom_id, row=1 if retry else None,
+            custom_id=custom_id,
+            row=1 if retry else None,
         )
 
     async def pressed(self, interaction: Interaction) -> None:
@@ -316,7 +338,7 @@ class RateButton(PracticeButton, prefix="practice:rate", fields=("answer_id", ("
 
 
 class NextButton(PracticeButton, prefix="practice:next", fields=("turn_id", "owner_id")):
-    """"Next question": asks the session's next question (once, however often it is pressed)."""
+    """ "Next question": asks the session's next question (once, however often it is pressed)."""
 
     label_key, emoji, style, on_row = "next_button", "➡️", discord.ButtonStyle.primary, 1
     turn_id: int
@@ -337,7 +359,7 @@ class NextButton(PracticeButton, prefix="practice:next", fields=("turn_id", "own
 
 
 class DoneButton(PracticeButton, prefix="practice:done", fields=("session_id", "owner_id")):
-    """"Done": ends the session, with a summary for a mock interview (or any run of two or more answers)."""
+    """ "Done": ends the session, with a summary for a mock interview (or any run of two or more answers)."""
 
     label_key, emoji, on_row = "done_button", "✅", 1
     session_id: int
@@ -375,5 +397,9 @@ class StartButton(PracticeButton, prefix="practice:start", fields=(("category", 
 
 
 DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
-    AnswerButton, RateButton, NextButton, DoneButton, StartButton,
+    AnswerButton,
+    RateButton,
+    NextButton,
+    DoneButton,
+    StartButton,
 )

@@ -140,8 +140,13 @@ def render_progress_chart(data: ChartInput) -> bytes:
     rated = sorted(points, key=lambda p: p.at)
     if len(rated) > 1:
         axes.plot(
-            num([p.at for p in rated]), [p.heaviness for p in rated],
-            color=LINE, linewidth=3, alpha=0.7, zorder=2, solid_capstyle="round",
+            num([p.at for p in rated]),
+            [p.heaviness for p in rated],
+            color=LINE,
+            linewidth=3,
+            alpha=0.7,
+            zorder=2,
+            solid_capstyle="round",
         )
     marker_for = {"rejection": "o", "mood": "s", "filled": "D"}
     size_for = {"rejection": 320, "mood": 200, "filled": 180}
@@ -150,23 +155,53 @@ def render_progress_chart(data: ChartInput) -> bytes:
         if not chosen:
             continue
         axes.scatter(
-            num([p.at for p in chosen]), [p.heaviness for p in chosen],
-            s=size_for[kind], marker=marker, zorder=3, linewidths=2.5, edgecolors="white",
+            num([p.at for p in chosen]),
+            [p.heaviness for p in chosen],
+            s=size_for[kind],
+            marker=marker,
+            zorder=3,
+            linewidths=2.5,
+            edgecolors="white",
             c=[GROUP_COLOURS.get(p.group, GROUP_COLOURS["unknown"]) for p in chosen],
         )
     if unrated:
         # Logged without saying how it felt: a hollow circle on the bottom row.
-        axes.scatter(num(unrated), [0.55] * len(unrated), marker="o", s=260, linewidths=3,
-                     facecolors="none", edgecolors=REJECTION_TICK_COLOUR, zorder=3)
+        axes.scatter(
+            num(unrated),
+            [0.55] * len(unrated),
+            marker="o",
+            s=260,
+            linewidths=3,
+            facecolors="none",
+            edgecolors=REJECTION_TICK_COLOUR,
+            zorder=3,
+        )
     if reflections:
-        axes.scatter(num(reflections), [0.55] * len(reflections), marker="^", s=320, zorder=4,
-                     color=REFLECTION_COLOUR, edgecolors="white", linewidths=2)
+        axes.scatter(
+            num(reflections),
+            [0.55] * len(reflections),
+            marker="^",
+            s=320,
+            zorder=4,
+            color=REFLECTION_COLOUR,
+            edgecolors="white",
+            linewidths=2,
+        )
     if wins:
-        axes.scatter(num(wins), [5.5] * len(wins), marker="*", s=700, zorder=4,
-                     color=WIN_COLOUR, edgecolors=INK, linewidths=1.2)
+        axes.scatter(
+            num(wins), [5.5] * len(wins), marker="*", s=700, zorder=4, color=WIN_COLOUR, edgecolors=INK, linewidths=1.2
+        )
     if not rated and not reflections and not wins and not unrated:
-        axes.text(0.5, 0.5, str(words.get("empty_note", "")), transform=axes.transAxes,
-                  ha="center", va="center", fontsize=24, color=MUTED)
+        axes.text(
+            0.5,
+            0.5,
+            str(words.get("empty_note", "")),
+            transform=axes.transAxes,
+            ha="center",
+            va="center",
+            fontsize=24,
+            color=MUTED,
+        )
 
     groups: Mapping[str, str] = words.get("groups", {})
     # Colours are swatches and shapes are grey, so neither is mistaken for the other.
@@ -184,13 +219,30 @@ def render_progress_chart(data: ChartInput) -> bytes:
         (bool(wins), "*", 22, WIN_COLOUR, INK, "win"),
     ]
     handles += [
-        Line2D([], [], linestyle="none", marker=marker, markersize=size, markerfacecolor=face, markeredgecolor=edge,
-               label=str(words.get(key, key)))
-        for shown, marker, size, face, edge, key in shapes if shown
+        Line2D(
+            [],
+            [],
+            linestyle="none",
+            marker=marker,
+            markersize=size,
+            markerfacecolor=face,
+            markeredgecolor=edge,
+            label=str(words.get(key, key)),
+        )
+        for shown, marker, size, face, edge, key in shapes
+        if shown
     ]
     legend = figure.legend(
-        handles=handles, loc="lower center", ncols=min(4, (len(handles) + 1) // 2), frameon=False, fontsize=19,
-        bbox_to_anchor=(0.52, 0.0), handletextpad=0.4, columnspacing=1.4, labelcolor=INK, handlelength=1.2,
+        handles=handles,
+        loc="lower center",
+        ncols=min(4, (len(handles) + 1) // 2),
+        frameon=False,
+        fontsize=19,
+        bbox_to_anchor=(0.52, 0.0),
+        handletextpad=0.4,
+        columnspacing=1.4,
+        labelcolor=INK,
+        handlelength=1.2,
     )
     legend.set_zorder(5)
 

@@ -137,7 +137,10 @@ def common_feeling(checkins: Sequence[CheckinFacts], minimum: int = 3) -> tuple[
 
 
 def observe(
-    facts: MemberFacts, themes: Sequence[Theme], *, feeling_labels: Mapping[str, str] | None = None,
+    facts: MemberFacts,
+    themes: Sequence[Theme],
+    *,
+    feeling_labels: Mapping[str, str] | None = None,
     limit: int = MAX_OBSERVATIONS,
 ) -> list[Observation]:
     """Up to `limit` observations, most specific first; none when there is too little to say honestly."""

@@ -56,7 +56,11 @@ class ProgressData:
     def is_empty(self) -> bool:
         """True for a member with nothing logged anywhere yet."""
         return not (
-            self.rejections or self.moods or self.reflections or self.wins or self.practice_sessions
+            self.rejections
+            or self.moods
+            or self.reflections
+            or self.wins
+            or self.practice_sessions
             or (self.feedback and self.feedback.asked)
         )
 
@@ -94,15 +98,21 @@ class ProgressRepository:
         """Gather the member's figures and timelines."""
         facts = await readmodel.progress_facts(self._database, self._cipher, user_id)
         zone = member_zone(facts.timezone)
-        moods = [MoodPoint(r.at, r.feeling, r.intensity, "rejection") for r in facts.rejections
-                 if r.intensity is not None]
+        moods = [
+            MoodPoint(r.at, r.feeling, r.intensity, "rejection") for r in facts.rejections if r.intensity is not None
+        ]
         moods += [MoodPoint(at, None, level, "mood") for at, level in facts.moods]
         moods += await self._fillins(user_id, zone)
         moods.sort(key=lambda point: point.at)
         return ProgressData(
-            rejections=facts.rejections, moods=moods, reflections=facts.reflections,
-            hard_questions=facts.hard_questions, feedback=facts.feedback, practice_sessions=facts.practice_sessions,
-            wins=facts.wins, zone=zone,
+            rejections=facts.rejections,
+            moods=moods,
+            reflections=facts.reflections,
+            hard_questions=facts.hard_questions,
+            feedback=facts.feedback,
+            practice_sessions=facts.practice_sessions,
+            wins=facts.wins,
+            zone=zone,
         )
 
     async def _fillins(self, user_id: int, zone: ZoneInfo) -> list[MoodPoint]:
@@ -118,7 +128,12 @@ class ProgressRepository:
         return points
 
     async def fill_in(
-        self, user_id: int, day: date, feeling: str | None, intensity: int | None, now: datetime,
+        self,
+        user_id: int,
+        day: date,
+        feeling: str | None,
+        intensity: int | None,
+        now: datetime,
         tx: Transaction | None = None,
     ) -> bool:
         """Store how a missed day felt; False when that day already had a filled-in entry."""

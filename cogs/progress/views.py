@@ -79,8 +79,12 @@ def chart_input(data: ProgressData, now: datetime) -> ChartInput:
             group = groups.get(point.feeling or "", "unknown")
             points.append(ChartPoint(point.at, heaviness(point.intensity, group), group, point.source))
     return ChartInput(
-        points=points, now=now, zone=data.zone, words=chart_words,
-        reflections=tuple(data.reflections or ()), wins=tuple(data.wins or ()),
+        points=points,
+        now=now,
+        zone=data.zone,
+        words=chart_words,
+        reflections=tuple(data.reflections or ()),
+        wins=tuple(data.wins or ()),
         unrated_rejections=tuple(r.at for r in data.rejections if r.intensity is None),
     )
 
@@ -131,8 +135,9 @@ async def dashboard_embed(bot: BouncebackBot, user_id: int, data: ProgressData, 
         feedback = data.feedback
         embed.add_field(
             name=fields["feedback"],
-            value=fields["feedback_value"].format(asked=feedback.asked, replied=feedback.replied,
-                                                  ghosted=feedback.ghosted),
+            value=fields["feedback_value"].format(
+                asked=feedback.asked, replied=feedback.replied, ghosted=feedback.ghosted
+            ),
         )
     if data.practice_sessions is not None:
         embed.add_field(name=fields["practice"], value=str(data.practice_sessions))
@@ -156,7 +161,7 @@ def today_for(bot: BouncebackBot, data: ProgressData) -> date:
 
 
 class FillInButton(OwnedButton, prefix="progress:fill", fields=("day", "owner_id")):
-    """"Fill in yesterday": log how a missed day felt, afterwards, so a slip doesn't cost the streak.
+    """ "Fill in yesterday": log how a missed day felt, afterwards, so a slip doesn't cost the streak.
 
     `day` is the local date as a number, YYYYMMDD (the custom id is `progress:fill:20261125:<owner_id>`).
     """
@@ -209,20 +214,26 @@ class FillInModal(BaseModal):
 
     def __init__(self, day: date, owner_id: int, label: str) -> None:
         text = words()["fill"]
-        super().__init__(title=text["modal_title"].format(day=label)[:45],
-                         custom_id=f"progress:fillmodal:{day:%Y%m%d}:{owner_id}")
+        super().__init__(
+            title=text["modal_title"].format(day=label)[:45], custom_id=f"progress:fillmodal:{day:%Y%m%d}:{owner_id}"
+        )
         self.day = day
         self.owner_id = owner_id
         self.label = label
         self.feeling: discord.ui.Select[Any] = discord.ui.Select(
-            custom_id="feeling", min_values=1, max_values=1, required=True,
+            custom_id="feeling",
+            min_values=1,
+            max_values=1,
+            required=True,
             options=[
-                discord.SelectOption(label=f["label"], value=f["key"], emoji=f["emoji"])
-                for f in feelings().values()
+                discord.SelectOption(label=f["label"], value=f["key"], emoji=f["emoji"]) for f in feelings().values()
             ],
         )
         self.intensity: discord.ui.Select[Any] = discord.ui.Select(
-            custom_id="intensity", min_values=1, max_values=1, required=True,
+            custom_id="intensity",
+            min_values=1,
+            max_values=1,
+            required=True,
             options=[discord.SelectOption(label=label, value=str(level)) for level, label in INTENSITY_LABELS.items()],
         )
         self.add_item(discord.ui.Label(text=text["feeling_label"], component=self.feeling))

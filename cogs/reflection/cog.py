@@ -19,7 +19,7 @@ REFLECT = command_words("reflect")
 
 
 async def reflect_on_checkin(interaction: Interaction, checkin_id: int, owner_id: int) -> None:
-    """"Reflect now" after /rejected: open the reflection for that check-in."""
+    """ "Reflect now" after /rejected: open the reflection for that check-in."""
     checkin = await interaction.client.checkins.get(checkin_id, owner_id)
     if checkin is None:
         await reply(interaction, words()["gone"])
@@ -47,7 +47,7 @@ class ReflectionCog(commands.Cog):
         self.bot.unregister_deleter("reflection")
 
     async def delete_reflection(self, reflection_id: int, owner_id: int) -> tuple[bool, list[str]]:
-        """"Delete this" on a reflection: its hard questions go with it."""
+        """ "Delete this" on a reflection: its hard questions go with it."""
         return await self.store.delete(reflection_id, owner_id), []
 
     @app_commands.command(name="reflect", description=REFLECT["description"])

@@ -216,7 +216,11 @@ def small_thing(*, stage: str | None, has_questions: bool, has_practise: bool) -
 
 
 def reflect_back(
-    *, went_well: str, practise_next: str | None, do_differently: str | None, hard_questions: list[str],
+    *,
+    went_well: str,
+    practise_next: str | None,
+    do_differently: str | None,
+    hard_questions: list[str],
     stage: str | None = None,
 ) -> tuple[Line, Line]:
     """One concrete thing they did well and one next step, both drawn from what they wrote.

@@ -67,8 +67,12 @@ class ReflectionStore:
                 "INSERT INTO reflections (user_id, checkin_id, created_at, went_well_encrypted, "
                 "practise_next_encrypted, do_differently_encrypted) VALUES (?, ?, ?, ?, ?, ?)",
                 (
-                    user_id, checkin_id, stamp, cipher.encrypt(went_well),
-                    cipher.encrypt_optional(practise_next or None), cipher.encrypt_optional(do_differently or None),
+                    user_id,
+                    checkin_id,
+                    stamp,
+                    cipher.encrypt(went_well),
+                    cipher.encrypt_optional(practise_next or None),
+                    cipher.encrypt_optional(do_differently or None),
                 ),
             )
             await tx.executemany(
@@ -130,8 +134,11 @@ class ReflectionStore:
         )
         return [
             HardQuestion(
-                id=row["id"], text=self._cipher.decrypt(row["text_encrypted"]), checkin_id=row["checkin_id"],
-                created_at=from_iso(row["created_at"]), reflection_id=row["reflection_id"],
+                id=row["id"],
+                text=self._cipher.decrypt(row["text_encrypted"]),
+                checkin_id=row["checkin_id"],
+                created_at=from_iso(row["created_at"]),
+                reflection_id=row["reflection_id"],
             )
             for row in rows
         ]

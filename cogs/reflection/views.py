@@ -68,8 +68,12 @@ class ReflectionModal(BaseModal):
         self.where: discord.ui.TextInput[Any] | None = None
         if checkin_id is None:
             self.where = discord.ui.TextInput(
-                style=discord.TextStyle.short, custom_id="where", required=False, max_length=MAX_WHERE,
-                placeholder=text["where_placeholder"], default=(where_default or "")[:MAX_WHERE] or None,
+                style=discord.TextStyle.short,
+                custom_id="where",
+                required=False,
+                max_length=MAX_WHERE,
+                placeholder=text["where_placeholder"],
+                default=(where_default or "")[:MAX_WHERE] or None,
             )
             self.add_item(
                 discord.ui.Label(text=text["where_label"], description=text["where_description"], component=self.where)
@@ -78,8 +82,11 @@ class ReflectionModal(BaseModal):
     @staticmethod
     def _input(custom_id: str, placeholder: str, max_length: int, *, required: bool) -> discord.ui.TextInput[Any]:
         return discord.ui.TextInput(
-            style=discord.TextStyle.paragraph, custom_id=custom_id, required=required,
-            max_length=max_length, placeholder=placeholder[:100],
+            style=discord.TextStyle.paragraph,
+            custom_id=custom_id,
+            required=required,
+            max_length=max_length,
+            placeholder=placeholder[:100],
         )
 
     async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
@@ -98,15 +105,22 @@ class ReflectionModal(BaseModal):
             # A rejection they hadn't logged yet: it becomes a check-in, so feedback and progress can use it too.
             company, role = parse_where(where)
             checkin_id = await bot.checkins.create(
-                user_id=self.owner_id, guild_id=interaction.guild_id, now=bot.now(),
+                user_id=self.owner_id,
+                guild_id=interaction.guild_id,
+                now=bot.now(),
                 company=discord.utils.escape_markdown(company) if company else None,
                 role=discord.utils.escape_markdown(role) if role else None,
                 stage=None,
             )
         questions = split_items(hard_text)
         reflection_id = await ReflectionStore(bot.database, bot.cipher).save(
-            user_id=self.owner_id, checkin_id=checkin_id, now=bot.now(),
-            went_well=went_well, practise_next=practise, do_differently=differently, hard_questions=questions,
+            user_id=self.owner_id,
+            checkin_id=checkin_id,
+            now=bot.now(),
+            went_well=went_well,
+            practise_next=practise,
+            do_differently=differently,
+            hard_questions=questions,
         )
         if assessment.needs_care:
             # No praise and no "share as a win" for words like these: support first, and a plain word that it's kept.
@@ -117,7 +131,13 @@ class ReflectionModal(BaseModal):
             return
         checkin = None if checkin_id is None else await bot.checkins.get(checkin_id, self.owner_id)
         embed, view = await reflected(
-            bot, self.owner_id, reflection_id, went_well, practise, differently, questions,
+            bot,
+            self.owner_id,
+            reflection_id,
+            went_well,
+            practise,
+            differently,
+            questions,
             stage=checkin.stage if checkin else None,
         )
         await reply(interaction, embeds=[embed], view=view)
@@ -126,12 +146,22 @@ class ReflectionModal(BaseModal):
 
 
 async def reflected(
-    bot: BouncebackBot, owner_id: int, reflection_id: int, went_well: str, practise: str | None,
-    differently: str | None, questions: list[str], *, stage: str | None = None,
+    bot: BouncebackBot,
+    owner_id: int,
+    reflection_id: int,
+    went_well: str,
+    practise: str | None,
+    differently: str | None,
+    questions: list[str],
+    *,
+    stage: str | None = None,
 ) -> tuple[discord.Embed, discord.ui.View]:
     """The reply to a saved reflection: their words reflected back, "Share as a win" and "Delete this"."""
     well, step = reflect_back(
-        went_well=went_well, practise_next=practise, do_differently=differently, hard_questions=questions,
+        went_well=went_well,
+        practise_next=practise,
+        do_differently=differently,
+        hard_questions=questions,
         stage=stage,
     )
     description = f"{await say(bot, owner_id, well)}\n\n{await say(bot, owner_id, step)}"
@@ -143,7 +173,9 @@ async def reflected(
         footer += " " + plural(text["kept_questions"], len(questions))
     embed.set_footer(text=footer)
     share = discord.ui.Button[Any](
-        label=text["share_button"], emoji="🎉", style=discord.ButtonStyle.secondary,
+        label=text["share_button"],
+        emoji="🎉",
+        style=discord.ButtonStyle.secondary,
         custom_id=share_win_custom_id("reflection", reflection_id, owner_id),
     )
     delete = delete_this_button("reflection", reflection_id, owner_id)

@@ -67,4 +67,3 @@ class Resources(commands.Cog):
             for region in regions()
             if not wanted or wanted in region.name.casefold() or any(a.startswith(wanted) for a in region.aliases)
         ][:25]
-

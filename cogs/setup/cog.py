@@ -188,7 +188,8 @@ class ServerSetup(commands.GroupCog, name="Setup", group_name="setup", group_des
         support = await self.bot.care.store.support_settings(guild.id)
         value = (
             care_words()["setup"]["show_on"].format(channel=f"<#{support.channel_id}>", role=f"<@&{support.role_id}>")
-            if support else care_words()["setup"]["show_off"]
+            if support
+            else care_words()["setup"]["show_off"]
         )
         embed.add_field(name=text["support"], value=value, inline=False)
         await reply(interaction, embed=embed)

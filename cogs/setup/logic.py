@@ -42,8 +42,11 @@ def digest_summary(settings: GuildSettings, now: datetime) -> str:
         return str(text["summary_off"])
     checkins = text["summary_checkins_on" if settings.digest_checkins_line else "summary_checkins_off"]
     return str(text["summary_on"]).format(
-        weekday=settings.weekday_name, time=settings.digest_time, timezone=settings.digest_timezone,
-        next=discord_timestamp(settings.next_digest_at(now), "F"), checkins=checkins,
+        weekday=settings.weekday_name,
+        time=settings.digest_time,
+        timezone=settings.digest_timezone,
+        next=discord_timestamp(settings.next_digest_at(now), "F"),
+        checkins=checkins,
     )
 
 
@@ -53,7 +56,9 @@ def digest_confirmation(settings: GuildSettings, now: datetime) -> str:
     if not settings.digest_enabled:
         return str(text["turned_off"])
     reply = str(text["turned_on"]).format(
-        weekday=settings.weekday_name, time=settings.digest_time, timezone=settings.digest_timezone,
+        weekday=settings.weekday_name,
+        time=settings.digest_time,
+        timezone=settings.digest_timezone,
         next=discord_timestamp(settings.next_digest_at(now), "F"),
     )
     if settings.wins_channel_id is None:

@@ -87,8 +87,13 @@ class Wins(commands.Cog, name=COG_NAME):
             return
         else:
             draft = await self.wins.create_draft(
-                user_id=user_id, guild_id=interaction.guild_id, category=chosen, text=clean_text(text),
-                anonymous=anonymous, source="command", now=self.bot.now(),
+                user_id=user_id,
+                guild_id=interaction.guild_id,
+                category=chosen,
+                text=clean_text(text),
+                anonymous=anonymous,
+                source="command",
+                now=self.bot.now(),
             )
             saved = await self.wins.latest_draft(user_id, interaction.guild_id, exclude=draft.id)
             note = words()["share"]["saved_draft_note"] if saved else None

@@ -19,9 +19,7 @@ log = logging.getLogger(__name__)
 DIGEST_MISFIRE_GRACE = timedelta(hours=1)
 
 
-def digest_embed(
-    summary: WeekSummary, guild_id: int, week_number: int, *, show_checkins: bool = True
-) -> discord.Embed:
+def digest_embed(summary: WeekSummary, guild_id: int, week_number: int, *, show_checkins: bool = True) -> discord.Embed:
     """The weekly digest: counts only, plus a few wins their authors shared with their names."""
     text = words()["digest"]
     description = digest_description(summary, week_number, show_checkins=show_checkins)
@@ -103,8 +101,13 @@ class Digests:
             return None
         await self.guild_settings.mark_digest_posted(guild_id, now)
         await self.wins.record_digest(
-            guild_id=guild_id, channel_id=settings.wins_channel_id, message_id=message.id,
-            week_number=now.isocalendar().week, summary=summary, show_checkins=settings.digest_checkins_line, now=now,
+            guild_id=guild_id,
+            channel_id=settings.wins_channel_id,
+            message_id=message.id,
+            week_number=now.isocalendar().week,
+            summary=summary,
+            show_checkins=settings.digest_checkins_line,
+            now=now,
         )
         return message
 

@@ -77,7 +77,12 @@ class Sharing:
         return True
 
     async def render_preview(
-        self, interaction: Interaction, win: Win, *, note: str | None, saved: Win | None = None,
+        self,
+        interaction: Interaction,
+        win: Win,
+        *,
+        note: str | None,
+        saved: Win | None = None,
         held: str | None = None,
     ) -> dict[str, Any]:
         """Message parts for a preview: what will be posted and where, Post / Edit / Cancel.
@@ -182,8 +187,10 @@ class Sharing:
         cheers = await self.wins.cheer_count(win.id)
         try:
             message = await channel.send(
-                embed=win_embed(win, interaction.user), view=post_view(win.id, cheers),
-                allowed_mentions=NO_MENTIONS, nonce=f"win-{win.id}",
+                embed=win_embed(win, interaction.user),
+                view=post_view(win.id, cheers),
+                allowed_mentions=NO_MENTIONS,
+                nonce=f"win-{win.id}",
             )
         except discord.NotFound:
             await self._keep_draft(interaction, win, share["channel_gone"])
@@ -294,7 +301,8 @@ class Sharing:
     async def take_down(self, win: Win) -> bool:
         """Delete a posted win's message and mark it removed; a message already gone counts as taken down."""
         if (
-            win.channel_id is not None and win.message_id is not None
+            win.channel_id is not None
+            and win.message_id is not None
             and not await self.take_down_message(win.guild_id, win.channel_id, win.message_id)
         ):
             return False

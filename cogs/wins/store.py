@@ -110,8 +110,15 @@ class WinRepository:
     # ----------------------------------------------------------------- drafts
 
     async def create_draft(
-        self, *, user_id: int, guild_id: int | None, category: str, text: str, anonymous: bool,
-        source: str, now: datetime,
+        self,
+        *,
+        user_id: int,
+        guild_id: int | None,
+        category: str,
+        text: str,
+        anonymous: bool,
+        source: str,
+        now: datetime,
     ) -> Win:
         """Store a new draft (keeping only the member's few most recent drafts) and return it."""
         if source not in SOURCES:
@@ -162,9 +169,12 @@ class WinRepository:
 
     async def delete_draft(self, win_id: int, user_id: int) -> bool:
         """Throw a draft away (Cancel); False if it was not a draft of theirs."""
-        return await self._database.execute(
-            "DELETE FROM wins WHERE id = ? AND user_id = ? AND state = 'draft'", (win_id, user_id)
-        ) > 0
+        return (
+            await self._database.execute(
+                "DELETE FROM wins WHERE id = ? AND user_id = ? AND state = 'draft'", (win_id, user_id)
+            )
+            > 0
+        )
 
     async def latest_draft(self, user_id: int, guild_id: int | None, *, exclude: int | None = None) -> Win | None:
         """The member's most recent saved draft for this server (or one not tied to a server yet)."""
@@ -187,19 +197,25 @@ class WinRepository:
     ) -> bool:
         """Record where a draft was posted; False if it was no longer a draft."""
         stamp = to_iso(now)
-        return await self._database.execute(
-            "UPDATE wins SET state = 'posted', guild_id = ?, channel_id = ?, message_id = ?, posted_at = ?, "
-            "updated_at = ? WHERE id = ? AND user_id = ? AND state = 'draft'",
-            (guild_id, channel_id, message_id, stamp, stamp, win_id, user_id),
-        ) > 0
+        return (
+            await self._database.execute(
+                "UPDATE wins SET state = 'posted', guild_id = ?, channel_id = ?, message_id = ?, posted_at = ?, "
+                "updated_at = ? WHERE id = ? AND user_id = ? AND state = 'draft'",
+                (guild_id, channel_id, message_id, stamp, stamp, win_id, user_id),
+            )
+            > 0
+        )
 
     async def mark_removed(self, win_id: int, now: datetime) -> bool:
         """Record that a posted win was taken down; False if it was not posted."""
         stamp = to_iso(now)
-        return await self._database.execute(
-            "UPDATE wins SET state = 'removed', removed_at = ?, updated_at = ? WHERE id = ? AND state = 'posted'",
-            (stamp, stamp, win_id),
-        ) > 0
+        return (
+            await self._database.execute(
+                "UPDATE wins SET state = 'removed', removed_at = ?, updated_at = ? WHERE id = ? AND state = 'posted'",
+                (stamp, stamp, win_id),
+            )
+            > 0
+        )
 
     async def claim_post_slot(self, win_id: int, user_id: int, now: datetime, cooldown: timedelta) -> bool:
         """Take the member's one posting slot for this draft, atomically; False while the cooldown holds.
@@ -208,12 +224,15 @@ class WinRepository:
         the draft's `posted_at`, which `last_posted_at` counts; `release_post_slot` gives it back if the post
         never went up.
         """
-        return await self._database.execute(
-            "UPDATE wins SET posted_at = ?, updated_at = ? WHERE id = ? AND user_id = ? AND state = 'draft' "
-            "AND NOT EXISTS (SELECT 1 FROM wins other WHERE other.user_id = ? AND other.posted_at IS NOT NULL "
-            "AND other.posted_at > ?)",
-            (to_iso(now), to_iso(now), win_id, user_id, user_id, to_iso(now - cooldown)),
-        ) > 0
+        return (
+            await self._database.execute(
+                "UPDATE wins SET posted_at = ?, updated_at = ? WHERE id = ? AND user_id = ? AND state = 'draft' "
+                "AND NOT EXISTS (SELECT 1 FROM wins other WHERE other.user_id = ? AND other.posted_at IS NOT NULL "
+                "AND other.posted_at > ?)",
+                (to_iso(now), to_iso(now), win_id, user_id, user_id, to_iso(now - cooldown)),
+            )
+            > 0
+        )
 
     async def release_post_slot(self, win_id: int, user_id: int) -> None:
         """The draft did not go up after all: it no longer holds the posting slot."""
@@ -234,7 +253,8 @@ class WinRepository:
             await self._database.fetchval(
                 "SELECT COUNT(*) FROM wins WHERE user_id = ? AND state != 'draft' AND posted_at IS NOT NULL",
                 (user_id,),
-            ) or 0
+            )
+            or 0
         )
 
     async def delete_win(self, win_id: int, user_id: int) -> bool:
@@ -273,16 +293,31 @@ class WinRepository:
     # ----------------------------------------------------------------- digests
 
     async def record_digest(
-        self, *, guild_id: int, channel_id: int, message_id: int, week_number: int, summary: WeekSummary,
-        show_checkins: bool, now: datetime,
+        self,
+        *,
+        guild_id: int,
+        channel_id: int,
+        message_id: int,
+        week_number: int,
+        summary: WeekSummary,
+        show_checkins: bool,
+        now: datetime,
     ) -> None:
         """Remember a posted digest and whose wins it quotes, so it can be re-drawn without someone."""
         async with self._database.transaction() as tx:
             digest_id = await tx.execute(
                 "INSERT INTO digest_posts (guild_id, channel_id, message_id, week_number, wins_shared, "
                 "members_checked_in, show_checkins, posted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (guild_id, channel_id, message_id, week_number, summary.wins_shared, summary.members_checked_in,
-                 int(show_checkins), to_iso(now)),
+                (
+                    guild_id,
+                    channel_id,
+                    message_id,
+                    week_number,
+                    summary.wins_shared,
+                    summary.members_checked_in,
+                    int(show_checkins),
+                    to_iso(now),
+                ),
             )
             await tx.executemany(
                 "INSERT INTO digest_quotes (digest_id, position, win_id, user_id) VALUES (?, ?, ?, ?)",
@@ -301,12 +336,19 @@ class WinRepository:
             quotes = await self._database.fetchall(
                 "SELECT win_id, user_id FROM digest_quotes WHERE digest_id = ? ORDER BY position", (row["id"],)
             )
-            found.append(DigestRecord(
-                id=row["id"], guild_id=row["guild_id"], channel_id=row["channel_id"], message_id=row["message_id"],
-                week_number=row["week_number"], wins_shared=row["wins_shared"],
-                members_checked_in=row["members_checked_in"], show_checkins=bool(row["show_checkins"]),
-                quoted=[(quote["win_id"], quote["user_id"]) for quote in quotes],
-            ))
+            found.append(
+                DigestRecord(
+                    id=row["id"],
+                    guild_id=row["guild_id"],
+                    channel_id=row["channel_id"],
+                    message_id=row["message_id"],
+                    week_number=row["week_number"],
+                    wins_shared=row["wins_shared"],
+                    members_checked_in=row["members_checked_in"],
+                    show_checkins=bool(row["show_checkins"]),
+                    quoted=[(quote["win_id"], quote["user_id"]) for quote in quotes],
+                )
+            )
         return found
 
     async def drop_quotes(self, digest_id: int, win_ids: list[int]) -> None:
@@ -325,9 +367,13 @@ class WinRepository:
         if row is None:
             return None
         return Highlight(
-            win_id=row["id"], user_id=row["user_id"], category=row["category"],
-            text=self._cipher.decrypt(row["text_encrypted"]), channel_id=row["channel_id"],
-            message_id=row["message_id"], cheers=row["cheers"],
+            win_id=row["id"],
+            user_id=row["user_id"],
+            category=row["category"],
+            text=self._cipher.decrypt(row["text_encrypted"]),
+            channel_id=row["channel_id"],
+            message_id=row["message_id"],
+            cheers=row["cheers"],
         )
 
     async def forget_guild(self, guild_id: int) -> int:
@@ -422,9 +468,13 @@ class WinRepository:
         )
         picked = [
             Highlight(
-                win_id=row["id"], user_id=row["user_id"], category=row["category"],
-                text=self._cipher.decrypt(row["text_encrypted"]), channel_id=row["channel_id"],
-                message_id=row["message_id"], cheers=row["cheers"],
+                win_id=row["id"],
+                user_id=row["user_id"],
+                category=row["category"],
+                text=self._cipher.decrypt(row["text_encrypted"]),
+                channel_id=row["channel_id"],
+                message_id=row["message_id"],
+                cheers=row["cheers"],
             )
             for row in rows
         ]

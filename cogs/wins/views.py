@@ -110,8 +110,14 @@ class EditButton(DraftButton, prefix="win:edit", fields=("win_id", "owner_id")):
             return
         cog, win = found
         await interaction.response.send_modal(
-            WinModal(cog, owner_id=self.owner_id, win_id=win.id, text=win.text, category=win.category,
-                     anonymous=win.anonymous)
+            WinModal(
+                cog,
+                owner_id=self.owner_id,
+                win_id=win.id,
+                text=win.text,
+                category=win.category,
+                anonymous=win.anonymous,
+            )
         )
 
 
@@ -159,7 +165,8 @@ class WhereSelect(OwnedSelect, prefix="win:where", fields=("win_id", "owner_id")
     def build(self, custom_id: str) -> discord.ui.Select[Any]:
         """The member's servers that have a wins channel."""
         return discord.ui.Select(
-            placeholder="Choose a server", custom_id=custom_id,
+            placeholder="Choose a server",
+            custom_id=custom_id,
             options=self._choices or [discord.SelectOption(label="—", value="0")],
         )
 
@@ -201,8 +208,13 @@ class ShareWinButton(OwnedButton, prefix="win:share", fields=(("source", "[a-z_]
             return
         text, category = filled
         win = await cog.wins.create_draft(
-            user_id=self.owner_id, guild_id=interaction.guild_id, category=category, text=text, anonymous=False,
-            source=self.source, now=cog.bot.now(),
+            user_id=self.owner_id,
+            guild_id=interaction.guild_id,
+            category=category,
+            text=text,
+            anonymous=False,
+            source=self.source,
+            now=cog.bot.now(),
         )
         await cog.sharing.show_new_preview(interaction, win)
 
@@ -221,7 +233,9 @@ class CheerButton(OwnedButton, prefix="win:cheer", fields=("win_id",)):
     def build(self, custom_id: str) -> discord.ui.Button[Any]:
         """'👏 Cheer · 3'."""
         return discord.ui.Button(
-            label=f"{words()['post']['cheer_label']} · {self.cheers}", emoji="👏", style=self.style,
+            label=f"{words()['post']['cheer_label']} · {self.cheers}",
+            emoji="👏",
+            style=self.style,
             custom_id=custom_id,
         )
 
@@ -311,18 +325,28 @@ class WinModal(BaseModal):
         self.owner_id = owner_id
         self.win_id = win_id
         self.text: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            style=discord.TextStyle.paragraph, max_length=MAX_TEXT, required=True, custom_id="text",
-            placeholder=share["modal_text_placeholder"], default=text or None,
+            style=discord.TextStyle.paragraph,
+            max_length=MAX_TEXT,
+            required=True,
+            custom_id="text",
+            placeholder=share["modal_text_placeholder"],
+            default=text or None,
         )
         self.category: discord.ui.Select[Any] = discord.ui.Select(
-            custom_id="category", min_values=1, max_values=1, required=True,
+            custom_id="category",
+            min_values=1,
+            max_values=1,
+            required=True,
             options=[
                 discord.SelectOption(label=c["label"], value=c["key"], emoji=c["emoji"], default=c["key"] == category)
                 for c in categories().values()
             ],
         )
         self.anonymous: discord.ui.Select[Any] = discord.ui.Select(
-            custom_id="anonymous", min_values=1, max_values=1, required=True,
+            custom_id="anonymous",
+            min_values=1,
+            max_values=1,
+            required=True,
             options=[
                 discord.SelectOption(label=share["with_name"], value="no", default=not anonymous),
                 discord.SelectOption(label=share["as_anonymous"][:100], value="yes", default=anonymous),
@@ -344,8 +368,13 @@ class WinModal(BaseModal):
         now = cog.bot.now()
         if self.win_id is None:
             win = await cog.wins.create_draft(
-                user_id=self.owner_id, guild_id=interaction.guild_id, category=category, text=text,
-                anonymous=anonymous, source="command", now=now,
+                user_id=self.owner_id,
+                guild_id=interaction.guild_id,
+                category=category,
+                text=text,
+                anonymous=anonymous,
+                source="command",
+                now=now,
             )
             await cog.sharing.show_new_preview(interaction, win)
             return
@@ -364,6 +393,13 @@ class WinModal(BaseModal):
 
 
 DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
-    PostButton, EditButton, CancelButton, SavedDraftButton, WhereSelect, ShareWinButton,
-    CheerButton, RemoveButton, RemoveConfirmButton,
+    PostButton,
+    EditButton,
+    CancelButton,
+    SavedDraftButton,
+    WhereSelect,
+    ShareWinButton,
+    CheerButton,
+    RemoveButton,
+    RemoveConfirmButton,
 )

@@ -115,8 +115,13 @@ class Crawler:
         await member.slash("rejected", company=SEED_COMPANY)
         return member
 
-    async def benign_options(self, member: SimulatedMember, path: str, definitions: list[dict[str, Any]],
-                             text: Callable[[dict[str, Any]], str] | None = None) -> dict[str, Any] | None:
+    async def benign_options(
+        self,
+        member: SimulatedMember,
+        path: str,
+        definitions: list[dict[str, Any]],
+        text: Callable[[dict[str, Any]], str] | None = None,
+    ) -> dict[str, Any] | None:
         """Valid values for a command's options (required ones always, optional strings too); None if impossible."""
         options: dict[str, Any] = {}
         for definition in definitions:
@@ -142,8 +147,14 @@ class Crawler:
                 return None
         return options
 
-    async def act(self, member: SimulatedMember, action: Action, messages: list[EmulatedMessage],
-                  modal: ModalPrompt | None, field_values: FieldValues | None = None) -> Outcome:
+    async def act(
+        self,
+        member: SimulatedMember,
+        action: Action,
+        messages: list[EmulatedMessage],
+        modal: ModalPrompt | None,
+        field_values: FieldValues | None = None,
+    ) -> Outcome:
         """Do one action for a member (finding the component by its shape among the current messages)."""
         dms_before = {m.id for m in member.dms()}
         source: EmulatedMessage | None = None
@@ -169,8 +180,13 @@ class Crawler:
                 result = await member.select(source, custom_id, list(action.values))
         return await self.settle(member, result, source, dms_before)
 
-    async def settle(self, member: SimulatedMember, result: InteractionResult | None,
-                     source: EmulatedMessage | None, dms_before: set[int]) -> Outcome:
+    async def settle(
+        self,
+        member: SimulatedMember,
+        result: InteractionResult | None,
+        source: EmulatedMessage | None,
+        dms_before: set[int],
+    ) -> Outcome:
         """Wait for what the bot does after answering (deferred replies, edits), then list the messages."""
         if result is None:  # time passed: whatever the bot sent by DM
             return Outcome(result=None, modal=None, messages=[m for m in member.dms() if m.id not in dms_before])
@@ -190,8 +206,9 @@ class Crawler:
         live = [m for m in dict.fromkeys(found) if not m.deleted]
         return Outcome(result=result, modal=result.modal, messages=live)
 
-    async def replay(self, member: SimulatedMember, route: list[Action],
-                     last_fields: FieldValues | None = None) -> Outcome:
+    async def replay(
+        self, member: SimulatedMember, route: list[Action], last_fields: FieldValues | None = None
+    ) -> Outcome:
         """Follow a recorded route for a (seeded) member; `last_fields` fills the route's last form, if it ends in
         a submit."""
         messages: list[EmulatedMessage] = []
@@ -301,4 +318,3 @@ def benign_fields(modal: ModalPrompt) -> dict[str, Any]:
         elif item.options:
             values[item.custom_id] = [str(o["value"]) for o in item.options][: max(1, item.min_values)]
     return values
-

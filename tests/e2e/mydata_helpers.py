@@ -79,16 +79,22 @@ async def seed_member(harness: Harness, member: SimulatedMember, marker: Marker)
     if loaded(harness, "reflect"):
         opened = await member.slash("reflect", rejection=str(checkin_id))
         assert opened.modal is not None
-        await member.submit_modal(opened.modal, {
-            "hard": marker.text("hard", "tell me about a conflict you handled"),
-            "went_well": marker.text("well", "I explained the migration clearly"),
-            "practise": marker.text("practise", "shorter answers about budgets"),
-            "differently": marker.text("differently", "ask about the team earlier"),
-        })
+        await member.submit_modal(
+            opened.modal,
+            {
+                "hard": marker.text("hard", "tell me about a conflict you handled"),
+                "went_well": marker.text("well", "I explained the migration clearly"),
+                "practise": marker.text("practise", "shorter answers about budgets"),
+                "differently": marker.text("differently", "ask about the team earlier"),
+            },
+        )
 
     if loaded(harness, "feedback"):
         draft = await member.slash(
-            "feedback draft", rejection=str(checkin_id), interviewer=marker.text("interviewer", "Jo"), tone="warm",
+            "feedback draft",
+            rejection=str(checkin_id),
+            interviewer=marker.text("interviewer", "Jo"),
+            tone="warm",
             sign_as=marker.text("signature", "Sam"),
         )
         assert draft.message is not None
@@ -103,9 +109,10 @@ async def seed_member(harness: Harness, member: SimulatedMember, marker: Marker)
         asked = await member.slash("practice", category="behavioural")
         opened = await member.click(message_of(asked), "Answer")
         assert opened.modal is not None
-        feedback = await member.submit_modal(opened.modal, {
-            "answer": marker.text("answer", "In my last role I led a migration and cut costs by 20 percent")
-        })
+        feedback = await member.submit_modal(
+            opened.modal,
+            {"answer": marker.text("answer", "In my last role I led a migration and cut costs by 20 percent")},
+        )
         assert feedback.message is not None
         await member.click(feedback.message, "2")
 

@@ -27,21 +27,79 @@ from tests.e2e.wins_helpers import set_up_wins_channel
 from tests.harness import Harness
 
 WATCHED_LOGGERS = ("bot", "cogs", "discord", "asyncio", "emulator")
-EXPECTED_MODALS = {"checkin:ventmodal", "reflect:modal", "feedback:options", "feedback:note", "win:modal",
-                   "practice:modal", "nudge:startmodal", "progress:fillmodal"}
+EXPECTED_MODALS = {
+    "checkin:ventmodal",
+    "reflect:modal",
+    "feedback:options",
+    "feedback:note",
+    "win:modal",
+    "practice:modal",
+    "nudge:startmodal",
+    "progress:fillmodal",
+}
 PIECES = [
-    "@everyone", "@here", "<@123>", "<@!123>", "<@&456>", "<#789>", "<@&{role}>", "<@{user}>",
-    "discord.gg/bounceback", "https://discord.gg/abcDEF", "https://example.com/a?b=c&d=<e>", "www.example.org",
-    "**bold**", "__under__", "~~strike~~", "||spoiler||", "> quoted", "# Heading", "-# small", "1. list",
-    "```py\nprint('hi')\n```", "```", "`tick`", "\\", "*", "_", "[link](https://example.com)",
-    "\x00", "\x07", "\x1b[31mred", "\r\n", "\t", "\u200b", "\u2028", "\ufeff",
-    "\u202eevil\u202c", "\u200f", "שלום", "مرحبا بك", "e\u0301\u0301\u0301", "Z\u0335\u0321\u0322a\u0337lgo",
-    "🎉", "👩🏽‍💻", "🏳️‍🌈", "%s %d {0} {name}", "'; DROP TABLE checkins; --", "null", "None", "0", "-1",
-    "99999999999999999999999", "25:00", "Europe/Atlantis", "  ", "kill myself",  # crisis words must get help
+    "@everyone",
+    "@here",
+    "<@123>",
+    "<@!123>",
+    "<@&456>",
+    "<#789>",
+    "<@&{role}>",
+    "<@{user}>",
+    "discord.gg/bounceback",
+    "https://discord.gg/abcDEF",
+    "https://example.com/a?b=c&d=<e>",
+    "www.example.org",
+    "**bold**",
+    "__under__",
+    "~~strike~~",
+    "||spoiler||",
+    "> quoted",
+    "# Heading",
+    "-# small",
+    "1. list",
+    "```py\nprint('hi')\n```",
+    "```",
+    "`tick`",
+    "\\",
+    "*",
+    "_",
+    "[link](https://example.com)",
+    "\x00",
+    "\x07",
+    "\x1b[31mred",
+    "\r\n",
+    "\t",
+    "\u200b",
+    "\u2028",
+    "\ufeff",
+    "\u202eevil\u202c",
+    "\u200f",
+    "שלום",
+    "مرحبا بك",
+    "e\u0301\u0301\u0301",
+    "Z\u0335\u0321\u0322a\u0337lgo",
+    "🎉",
+    "👩🏽‍💻",
+    "🏳️‍🌈",
+    "%s %d {0} {name}",
+    "'; DROP TABLE checkins; --",
+    "null",
+    "None",
+    "0",
+    "-1",
+    "99999999999999999999999",
+    "25:00",
+    "Europe/Atlantis",
+    "  ",
+    "kill myself",  # crisis words must get help
 ]
 EMPTY_QUOTE = re.compile("“[\\s\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]*”")  # words quoted back, but none show
 EXAMPLES = settings(
-    max_examples=int(os.environ.get("BAD_INPUT_EXAMPLES", "20")), deadline=None, database=None, print_blob=True,
+    max_examples=int(os.environ.get("BAD_INPUT_EXAMPLES", "20")),
+    deadline=None,
+    database=None,
+    print_blob=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
@@ -84,7 +142,7 @@ class Rig:
 
     def new_errors(self) -> list[str]:
         """ERROR records from the bot, discord.py, asyncio or the emulator since the last call."""
-        records = self.caplog.records[self.seen_records:]
+        records = self.caplog.records[self.seen_records :]
         self.seen_records = len(self.caplog.records)
         return [
             f"{r.name}: {r.getMessage()}" + (f"\n{r.exc_text or ''}" if r.exc_info else "")
@@ -142,8 +200,12 @@ async def push_to_shared_channel(rig: Rig, member: SimulatedMember, messages: li
     """Follow 'Share as a win' and 'Post' wherever offered, so hostile words reach the wins channel if they can."""
     for _ in range(3):
         target = next(
-            ((m, b.custom_id) for m in messages for b in m.buttons()
-             if b.label in ("Share as a win", "Post") and b.custom_id and not b.disabled),
+            (
+                (m, b.custom_id)
+                for m in messages
+                for b in m.buttons()
+                if b.label in ("Share as a win", "Post") and b.custom_id and not b.disabled
+            ),
             None,
         )
         if target is None:
@@ -186,8 +248,10 @@ async def test_every_command_option_takes_hostile_text(rig: Rig, data: st.DataOb
         if choices:
             options[name] = data.draw(st.sampled_from([c["value"] for c in choices]), label=name)
         elif kind == 3:
-            low, high = definition.get("min_length", 1 if definition.get("required") else 0), definition.get(
-                "max_length", 4000)
+            low, high = (
+                definition.get("min_length", 1 if definition.get("required") else 0),
+                definition.get("max_length", 4000),
+            )
             text = fit(rig.personalise(data.draw(hostile_text(low, high), label=name), member), low, high)
             if definition.get("autocomplete"):
                 offered = await member.autocomplete(path, name, text, **options)

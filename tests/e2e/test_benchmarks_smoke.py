@@ -14,15 +14,31 @@ from typing import Any
 from bot.config import PROJECT_ROOT
 
 BURST_FIGURES = {"p50_ms", "p99_ms", "max_ms", "over_3s", "late", "unanswered", "failed", "bot_cpu_s", "rounds"}
-SOAK_SAMPLE = {"t_s", "phase", "rss_mib", "tasks", "task_kinds", "threads", "views", "message_views", "modals",
-               "timed_views", "flows", "errors"}
+SOAK_SAMPLE = {
+    "t_s",
+    "phase",
+    "rss_mib",
+    "tasks",
+    "task_kinds",
+    "threads",
+    "views",
+    "message_views",
+    "modals",
+    "timed_views",
+    "flows",
+    "errors",
+}
 
 
 def run_benchmark(script: str, *args: str, out: Path, timeout: float) -> tuple[str, dict[str, Any]]:
     """Run a benchmark script as a user would; return its stdout and the JSON it wrote."""
     completed = subprocess.run(
         [sys.executable, str(PROJECT_ROOT / "benchmarks" / script), *args, "--out", str(out)],
-        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=timeout, check=False,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
     assert completed.returncode == 0, completed.stderr[-3000:]
     [path] = list(out.glob("*.json"))
@@ -45,8 +61,23 @@ def test_burst_smoke_run_answers_every_member_and_reports_both_bots(tmp_path: Pa
 
 def test_soak_smoke_run_samples_the_bot_and_finds_no_errors(tmp_path: Path) -> None:
     stdout, results = run_benchmark(
-        "bench_soak.py", "--minutes", "0.1", "--warmup", "3", "--members", "8", "--workers", "3",
-        "--sample-every", "3", "--hour-every", "1", "--restart-every", "2", out=tmp_path, timeout=110,
+        "bench_soak.py",
+        "--minutes",
+        "0.1",
+        "--warmup",
+        "3",
+        "--members",
+        "8",
+        "--workers",
+        "3",
+        "--sample-every",
+        "3",
+        "--hour-every",
+        "1",
+        "--restart-every",
+        "2",
+        out=tmp_path,
+        timeout=110,
     )
     assert "RSS" in stdout and "targets:" in stdout
     phases = [sample["phase"] for sample in results["samples"]]

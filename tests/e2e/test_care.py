@@ -36,6 +36,7 @@ def rows(harness: Harness, sql: str, params: tuple[object, ...] = ()) -> list[sq
 
 # ---------------------------------------------------------------- one function per place a member writes
 
+
 async def via_rejected_options(harness: Harness, member: SimulatedMember, text: str) -> EmulatedMessage:
     return message_of(await member.slash("rejected", company=text[:100]))
 

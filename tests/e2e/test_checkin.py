@@ -51,7 +51,9 @@ async def test_rejected_flow_without_vent(harness: Harness) -> None:
     row = rows[0]
     assert (row["user_id"], row["guild_id"]) == (alex.user_id, harness.guild_id)
     assert (plaintext(row["company_encrypted"]), plaintext(row["role_encrypted"]), row["stage"]) == (
-        "Acme", "Data Analyst", "onsite"
+        "Acme",
+        "Data Analyst",
+        "onsite",
     )
     assert b"Data Analyst" not in harness.database_path.read_bytes()
     assert (row["feeling"], row["intensity"]) == ("disappointed", 5)

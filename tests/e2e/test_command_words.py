@@ -111,7 +111,8 @@ async def test_choice_names_written_for_a_command_come_from_commands_toml(harnes
 
 async def test_descriptions_and_choice_names_fit_discord(harness: Harness) -> None:
     too_long = [
-        f"{where}: {len(text)} characters" for where, text in all_texts(payloads(harness))
+        f"{where}: {len(text)} characters"
+        for where, text in all_texts(payloads(harness))
         if not 1 <= len(text) <= DESCRIPTION_MAX
     ]
     assert not too_long, "\n".join(too_long)

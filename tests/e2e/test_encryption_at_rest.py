@@ -81,7 +81,10 @@ async def test_the_bot_process_exits_with_a_clear_message_when_production_has_no
 ) -> None:
     log_path = tmp_path / "bot.log"
     process = harness.spawn(
-        log_path, ENVIRONMENT="production", ENCRYPTION_KEY="", DATABASE_PATH=str(tmp_path / "prod.sqlite3"),
+        log_path,
+        ENVIRONMENT="production",
+        ENCRYPTION_KEY="",
+        DATABASE_PATH=str(tmp_path / "prod.sqlite3"),
         ENCRYPTION_KEY_PATH=str(tmp_path / "must-not-exist"),
     )
     try:

@@ -15,9 +15,7 @@ from tests.harness import Harness, message_of, plaintext
 def stored_checkins(harness: Harness) -> list[tuple[str | None, str | None, int | None]]:
     """(company, feeling, intensity) of every check-in, straight from the database file."""
     with sqlite3.connect(harness.database_path) as connection:
-        stored = connection.execute(
-            "SELECT company_encrypted, feeling, intensity FROM checkins ORDER BY id"
-        ).fetchall()
+        stored = connection.execute("SELECT company_encrypted, feeling, intensity FROM checkins ORDER BY id").fetchall()
     return [(plaintext(company), feeling, intensity) for company, feeling, intensity in stored]
 
 

@@ -75,7 +75,11 @@ async def subscribe_due_now(harness: Harness, members: list[SimulatedMember]) ->
         repository = NudgeRepository(database, list(nudge_table()))
         for member in members:
             await repository.subscribe(
-                user_id=member.user_id, guild_id=harness.guild_id, at=at, timezone="UTC", days=14,
+                user_id=member.user_id,
+                guild_id=harness.guild_id,
+                at=at,
+                timezone="UTC",
+                days=14,
                 now=now - timedelta(minutes=2),
             )
     finally:
@@ -156,8 +160,9 @@ async def test_kill_9_between_the_steps_of_a_check_in(harness: Harness, tmp_path
             level = rng.randint(1, 5)
             state: dict[str, Any] = {}
 
-            async def step(index: int, m: SimulatedMember = member, c: str = company, lv: int = level,
-                           s: dict[str, Any] = state) -> None:
+            async def step(
+                index: int, m: SimulatedMember = member, c: str = company, lv: int = level, s: dict[str, Any] = state
+            ) -> None:
                 if index == 0:
                     s["message"] = (await m.slash("rejected", company=c)).message
                 elif index == 1:

@@ -32,8 +32,12 @@ def ledger(harness: Harness) -> list[sqlite3.Row]:
 
 def nudge_dms(member: SimulatedMember) -> int:
     """How many nudges (not welcome messages or previews) a member received."""
-    return sum(1 for m in member.dms() if any(b.label == "Helpful" for b in m.buttons()) and "preview" not in
-               str(m.embeds[0].get("footer", "")).lower())
+    return sum(
+        1
+        for m in member.dms()
+        if any(b.label == "Helpful" for b in m.buttons())
+        and "preview" not in str(m.embeds[0].get("footer", "")).lower()
+    )
 
 
 def request_times(harness: Harness, method: str, path_regex: str) -> list[float]:
@@ -154,7 +158,9 @@ async def test_a_global_429_holds_every_request_until_retry_after(harness: Harne
     await harness.running.delivery.send_dm(bo.user_id, content="Opening the DM channel first.")
     reset_counters(harness)
     harness.emulator.fail_next(
-        "POST", MESSAGES_PATH, status=429,
+        "POST",
+        MESSAGES_PATH,
+        status=429,
         body={"message": "You are being rate limited.", "retry_after": 0.8, "global": True},
         headers={"X-RateLimit-Global": "true", "X-RateLimit-Scope": "global"},
     )
@@ -191,8 +197,9 @@ async def test_a_nudge_round_under_a_tight_global_limit_sends_everyone_once_with
 async def test_wins_posted_at_once_respect_the_channel_bucket(harness: Harness) -> None:
     channel = await set_up_wins_channel(harness)
     members = [harness.member(f"winner{i}") for i in range(8)]
-    previews = [await m.slash("win", text=f"Win number {i} of the evening.", category="other")
-                for i, m in enumerate(members)]
+    previews = [
+        await m.slash("win", text=f"Win number {i} of the evening.", category="other") for i, m in enumerate(members)
+    ]
     harness.emulator.route_limiter = RouteLimiter(dict(DEFAULT_ROUTE_LIMITS), enforce=True)  # 5 posts/s per channel
     reset_counters(harness)
     clicks = await asyncio.gather(*(m.click(message_of(p), "Post") for m, p in zip(members, previews, strict=True)))
@@ -205,4 +212,3 @@ async def test_wins_posted_at_once_respect_the_channel_bucket(harness: Harness) 
     stats = harness.emulator.stats
     assert stats.rate_limited_route <= 3  # discord.py reads the bucket headers and waits instead of hammering
     assert stats.count(*MESSAGES) <= 8 + stats.rate_limited_route
-

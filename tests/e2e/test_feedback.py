@@ -296,7 +296,10 @@ async def test_a_draft_set_aside_is_reopened_from_the_list_while_another_request
     text = message_of(card).text()
     assert "Globex" in text and "```" in text
     assert [button.label for button in message_of(card).buttons()] == [
-        "I sent it", "Remind me in 2 days", "Not now", "Delete this",
+        "I sent it",
+        "Remind me in 2 days",
+        "Not now",
+        "Delete this",
     ]
     await alex.click(message_of(card), "I sent it")
     assert request_state(harness, aside_id) == "sent"

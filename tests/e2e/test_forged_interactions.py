@@ -52,15 +52,21 @@ class World:
 
     def errors(self) -> list[str]:
         """ERROR records since the last call."""
-        records = self.caplog.records[self.seen_records:]
+        records = self.caplog.records[self.seen_records :]
         self.seen_records = len(self.caplog.records)
-        return [f"{r.name}: {r.getMessage()}" for r in records
-                if r.levelno >= logging.ERROR and r.name.split(".")[0] in WATCHED_LOGGERS]
+        return [
+            f"{r.name}: {r.getMessage()}"
+            for r in records
+            if r.levelno >= logging.ERROR and r.name.split(".")[0] in WATCHED_LOGGERS
+        ]
 
     def owned(self) -> list[Sighting]:
         """Every private component the crawl saw, with the member it belongs to."""
-        return [s for s in self.survey.components.values()
-                if s.owner is not None and not any(p.fullmatch(s.custom_id) for p in PUBLIC)]
+        return [
+            s
+            for s in self.survey.components.values()
+            if s.owner is not None and not any(p.fullmatch(s.custom_id) for p in PUBLIC)
+        ]
 
 
 @pytest.fixture
@@ -116,8 +122,7 @@ def assert_refused_quietly(world: World, result: InteractionResult, what: str) -
 async def press(presser: SimulatedMember, sighting: Sighting, custom_id: str) -> InteractionResult:
     """Press a component (with any custom id) on the message the owner got it on."""
     if sighting.kind == "select":
-        return await presser.click_custom_id(sighting.message, custom_id, component_type=3,
-                                             values=sighting.options[:1])
+        return await presser.click_custom_id(sighting.message, custom_id, component_type=3, values=sighting.options[:1])
     return await presser.click_custom_id(sighting.message, custom_id)
 
 
@@ -130,14 +135,17 @@ async def final(world: World, presser: SimulatedMember, result: InteractionResul
 async def test_someone_else_pressing_your_buttons_and_selects_is_refused(world: World) -> None:
     owners = {s.owner.user_id: s.owner for s in world.owned() if s.owner is not None}
     before = {user_id: member_rows(world.harness, user_id) for user_id in owners}
-    messages_before = {id(s.message): (s.message.content, repr(s.message.embeds), repr(s.message.components))
-                       for s in world.owned()}
+    messages_before = {
+        id(s.message): (s.message.content, repr(s.message.embeds), repr(s.message.components)) for s in world.owned()
+    }
     for sighting in world.owned():
         result = await final(world, world.stranger, await press(world.stranger, sighting, sighting.custom_id))
         assert_refused_quietly(world, result, f"stranger pressing {sighting.custom_id} [{sighting.label}]")
     for sighting in world.owned():  # the owners' messages were not edited by someone else's press
         assert messages_before[id(sighting.message)] == (
-            sighting.message.content, repr(sighting.message.embeds), repr(sighting.message.components)
+            sighting.message.content,
+            repr(sighting.message.embeds),
+            repr(sighting.message.components),
         ), sighting.custom_id
     assert {user_id: member_rows(world.harness, user_id) for user_id in owners} == before
 
@@ -253,9 +261,15 @@ async def test_someone_elses_form_submitted_by_a_stranger_changes_nothing(world:
         assert opened.modal is not None
         before = member_rows(world.harness, owner.user_id)
         values = {f.custom_id: "A stranger's words" for f in opened.modal.fields if f.type == 4}
-        result = await final(world, world.stranger, await world.stranger.submit_custom_modal(
-            opened.modal.custom_id, values, channel_id=opened.modal.source.channel_id if opened.modal.source else None,
-        ))
+        result = await final(
+            world,
+            world.stranger,
+            await world.stranger.submit_custom_modal(
+                opened.modal.custom_id,
+                values,
+                channel_id=opened.modal.source.channel_id if opened.modal.source else None,
+            ),
+        )
         assert_refused_or_harmless(world, result, f"stranger submitting {key}")
         assert member_rows(world.harness, owner.user_id) == before, f"{key}: a stranger's form changed the owner's data"
         # The owner's own form still works afterwards.
@@ -269,12 +283,12 @@ async def test_a_form_from_before_a_restart_is_answered_and_the_words_shown_back
     opened = await open_form(world, key, member)
     assert opened.modal is not None
     await world.harness.restart()
-    result = await member.submit_modal(opened.modal, {"vent": "Typed while you were away. <@123> @everyone",
-                                                      "keep": ["yes"]})
+    result = await member.submit_modal(
+        opened.modal, {"vent": "Typed while you were away. <@123> @everyone", "keep": ["yes"]}
+    )
     text = visible_reply(result)
     assert "open it again" in text and "Typed while you were away." in text
     assert result.message is not None and result.message.ephemeral
     assert result.message.mentions == [] and not result.message.mention_everyone
     crisis = await member.submit_modal(opened.modal, {"vent": "I want to kill myself", "keep": ["no"]})
     assert crisis.message is not None and crisis.message.embeds  # help comes first, even for a lost form
-

@@ -29,7 +29,8 @@ ISO_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 def table_columns(connection: sqlite3.Connection) -> dict[str, list[str]]:
     """Every application table and its columns, straight from sqlite_master."""
     tables = [
-        row[0] for row in connection.execute(
+        row[0]
+        for row in connection.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
         )
     ]
@@ -48,7 +49,8 @@ def rows_mentioning(harness: Harness, user_id: int) -> dict[str, list[dict[str, 
                 checks.append('"user_id" = ?')
                 params.append(user_id)
             hits = connection.execute(
-                f'SELECT * FROM "{table}" WHERE {" OR ".join(checks)}', params  # noqa: S608
+                f'SELECT * FROM "{table}" WHERE {" OR ".join(checks)}',  # noqa: S608
+                params,
             ).fetchall()
             if hits:
                 found[table] = [dict(row) for row in hits]
@@ -60,7 +62,8 @@ def snapshot(harness: Harness, user_id: int) -> dict[str, list[tuple[Any, ...]]]
     with sqlite3.connect(harness.database_path) as connection:
         return {
             table: sorted(connection.execute(f'SELECT * FROM "{table}" WHERE user_id = ?', (user_id,)).fetchall())  # noqa: S608
-            for table, columns in table_columns(connection).items() if "user_id" in columns
+            for table, columns in table_columns(connection).items()
+            if "user_id" in columns
         }
 
 

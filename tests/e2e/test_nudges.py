@@ -77,7 +77,10 @@ async def test_start_welcomes_by_dm_and_says_when_the_first_nudge_comes(harness:
     assert "a day" in welcome.text().lower()
     row = rows(harness, "SELECT * FROM nudge_subscriptions")[0]
     assert (row["user_id"], row["local_time"], row["timezone"], row["days_total"]) == (
-        alex.user_id, "10:00", "Europe/London", 14,
+        alex.user_id,
+        "10:00",
+        "Europe/London",
+        14,
     )
 
 
@@ -446,8 +449,12 @@ async def test_welcome_is_sent_once_not_on_every_change_and_again_after_stopping
 
 async def test_daylight_saving_is_only_claimed_for_zones_that_have_it(harness: Harness) -> None:
     alex = harness.member("alex")
-    for typed, zone, dst in (("IST", "Asia/Kolkata", False), ("JST", "Asia/Tokyo", False),
-                             ("EST", "America/New_York", True), ("CET", "Europe/Paris", True)):
+    for typed, zone, dst in (
+        ("IST", "Asia/Kolkata", False),
+        ("JST", "Asia/Tokyo", False),
+        ("EST", "America/New_York", True),
+        ("CET", "Europe/Paris", True),
+    ):
         text = (await start(alex, time="09:00", timezone=typed)).text()
         assert f"`{zone}`" in text, text
         assert ("follows daylight saving" in text) is dst, text
@@ -507,14 +514,16 @@ async def test_a_month_of_nudges_never_repeats_an_add_on_or_an_idea_too_often(ha
     kinds = [kind for _, kind, _ in sent]
     assert {"follow_up", "hard_question", "long_gap", "fresh"} <= set(kinds)
     for first in range(len(kinds) - 29):
-        month = Counter(kind for kind in kinds[first:first + 30] if kind)
+        month = Counter(kind for kind in kinds[first : first + 30] if kind)
         assert max(month.values()) <= 10, month  # no kind on more than a third of the days
     assert all(a is None or a != b for a, b in itertools.pairwise(kinds)), kinds
     ideas = nudge_ideas()
-    met = [ideas.nudges.get(nudge_id, frozenset()) | ideas.addons.get(kind or "", frozenset())
-           for nudge_id, kind, _ in sent]
+    met = [
+        ideas.nudges.get(nudge_id, frozenset()) | ideas.addons.get(kind or "", frozenset())
+        for nudge_id, kind, _ in sent
+    ]
     for day, today in enumerate(met):
-        for earlier in met[max(0, day - 13):day]:
+        for earlier in met[max(0, day - 13) : day]:
             assert not today & earlier, (day, today & earlier)
     questions = [extra for _, kind, extra in sent if kind == "hard_question"]
     for extra in questions:  # the member's question ends as a sentence before the next one starts

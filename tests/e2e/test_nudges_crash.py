@@ -39,7 +39,11 @@ async def test_kill_during_a_round_then_restart_sends_the_rest_once(harness: Har
         repository = NudgeRepository(database, list(nudge_table()))
         for member in members:
             await repository.subscribe(
-                user_id=member.user_id, guild_id=harness.guild_id, at=at, timezone="UTC", days=14,
+                user_id=member.user_id,
+                guild_id=harness.guild_id,
+                at=at,
+                timezone="UTC",
+                days=14,
                 now=now - timedelta(minutes=2),
             )
     finally:
@@ -50,7 +54,8 @@ async def test_kill_during_a_round_then_restart_sends_the_rest_once(harness: Har
     first = harness.spawn(log_path, **slow)
     try:
         await harness.emulator.wait_until(
-            lambda: sum(1 for m in members if nudge_count(m)) >= KILL_AFTER or None, timeout=30,
+            lambda: sum(1 for m in members if nudge_count(m)) >= KILL_AFTER or None,
+            timeout=30,
             what=f"{KILL_AFTER} nudges from the first process",
         )
     finally:

@@ -23,8 +23,13 @@ from tests.harness import TEST_KEY, Harness, kill_hard
 def run_command(env: dict[str, str], *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     """Run `python -m bot ARGS` to completion and capture its output."""
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args], cwd=cwd, env={**env, "PYTHONPATH": str(PROJECT_ROOT)},
-        capture_output=True, text=True, timeout=120, check=False,
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        env={**env, "PYTHONPATH": str(PROJECT_ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -54,7 +59,8 @@ async def test_a_missing_key_without_development_chosen_exits_2_before_connectin
 async def test_unreachable_discord_is_one_line_and_exit_3(harness: Harness, tmp_path: Path) -> None:
     port = closed_port()
     env = harness.environment(
-        DISCORD_API_BASE=f"http://127.0.0.1:{port}/api/v10", DISCORD_GATEWAY_URL=f"ws://127.0.0.1:{port}",
+        DISCORD_API_BASE=f"http://127.0.0.1:{port}/api/v10",
+        DISCORD_GATEWAY_URL=f"ws://127.0.0.1:{port}",
         DATABASE_PATH=str(tmp_path / "offline.sqlite3"),
     )
     result = await asyncio.to_thread(run_command, env, cwd=tmp_path)

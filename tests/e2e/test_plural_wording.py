@@ -40,4 +40,3 @@ async def test_the_softening_phrases_counted_are_the_ones_listed(harness: Harnes
     more = re.search(r" and (\d+) more", listed)
     assert counted == shown + (int(more.group(1)) if more else 0), line
     assert counted == len(HEDGES)
-

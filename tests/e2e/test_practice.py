@@ -261,7 +261,10 @@ async def test_my_hard_questions_come_from_a_reflection(harness: Harness) -> Non
     anything = message_of(await alex.slash("practice"))
     assert question_of(anything) == "What's your biggest weakness?"
     assert [r["question_key"].startswith("hard:") for r in rows(harness, "SELECT * FROM practice_turns")] == [
-        False, True, True, True,
+        False,
+        True,
+        True,
+        True,
     ]
 
 
@@ -351,4 +354,3 @@ async def test_an_answer_to_another_question_is_said_so_and_never_ranked_stronge
     summary = message_of(await alex.click(on, "Done"))
     strongest = field(summary, "Strongest answer")
     assert strongest.startswith(f"Question 2: “{second_question}”"), strongest
-

@@ -16,8 +16,13 @@ from tests.harness import Harness, kill_hard, plaintext
 def run_bot(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     """Run `python -m bot` to completion (it should exit by itself) and capture its output."""
     return subprocess.run(
-        [sys.executable, "-m", "bot"], cwd=cwd, env={**env, "PYTHONPATH": str(PROJECT_ROOT)},
-        capture_output=True, text=True, timeout=60, check=False,
+        [sys.executable, "-m", "bot"],
+        cwd=cwd,
+        env={**env, "PYTHONPATH": str(PROJECT_ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
 

@@ -85,8 +85,12 @@ async def test_a_seasoned_member_sees_their_figures_an_observation_and_a_chart(h
     first = await log_rejection(alex, "sad", 5, company="Acme", stage="application")
     await harness.advance(DAY)
     second = await log_rejection(alex, "frustrated", 4, company="Globex", stage="screen")
-    await reflect(alex, first, "Tell me about a conflict with a colleague\nWhy do you want to work here?",
-                  "I stayed calm and explained my project clearly")
+    await reflect(
+        alex,
+        first,
+        "Tell me about a conflict with a colleague\nWhy do you want to work here?",
+        "I stayed calm and explained my project clearly",
+    )
     await harness.advance(DAY)
     await reflect(alex, second, "How did you handle a disagreement in your team?", "I asked good questions")
     await harness.advance(DAY)

@@ -85,7 +85,9 @@ async def test_reflection_is_stored_with_hard_questions_as_items_and_reflected_b
     assert reflection.do_differently == ANSWERS["differently"]
     questions = await ReflectionStore(bot.database, bot.cipher).hard_questions(alex.user_id)
     assert sorted(q.text for q in questions) == [
-        "How do you prioritise?", "Tell me about a time you disagreed with a manager", "Why do you want to leave?",
+        "How do you prioritise?",
+        "Tell me about a time you disagreed with a manager",
+        "Why do you want to leave?",
     ]
     assert {q.checkin_id for q in questions} == {checkin_id}
     assert len(rows(harness, "SELECT * FROM hard_questions WHERE reflection_id IS NOT NULL")) == 3
@@ -170,8 +172,14 @@ async def test_crisis_words_lead_with_helplines(harness: Harness) -> None:
 
 
 NOTHING_WENT_WELL = [
-    "Honestly nothing. I was terrible", "n/a", "Not much, to be honest", "idk", "-", "nothing went well",
-    "I bombed all of it", "",
+    "Honestly nothing. I was terrible",
+    "n/a",
+    "Not much, to be honest",
+    "idk",
+    "-",
+    "nothing went well",
+    "I bombed all of it",
+    "",
 ]
 
 

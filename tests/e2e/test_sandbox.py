@@ -23,7 +23,12 @@ def run_sandbox(tmp_path: Path, script: str, *extra: str) -> subprocess.Complete
     env["ENCRYPTION_KEY"] = "not-a-valid-key"  # proves the sandbox ignores the environment's settings
     return subprocess.run(
         [sys.executable, "-m", "bot", "--sandbox", "--script", str(path), *extra],
-        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -31,7 +36,7 @@ def after(transcript: str, prompt_line: str) -> str:
     """The output that follows one echoed input line, up to the next prompt."""
     start = transcript.index(prompt_line) + len(prompt_line)
     following = re.search(r"^\w+> ", transcript[start:], re.MULTILINE)
-    return transcript[start:start + following.start()] if following else transcript[start:]
+    return transcript[start : start + following.start()] if following else transcript[start:]
 
 
 def test_a_check_in_a_win_and_a_fast_forwarded_nudge(tmp_path: Path) -> None:
@@ -108,8 +113,9 @@ def test_a_failing_line_stops_the_script_with_a_clear_message(tmp_path: Path) ->
 
 def test_a_kept_database_remembers_members_time_and_key(tmp_path: Path) -> None:
     database = tmp_path / "kept" / "demo.sqlite3"
-    first = run_sandbox(tmp_path, "/nudges start time:09:00 timezone:Europe/London\n/wait 2d\n",
-                        "--database", str(database))
+    first = run_sandbox(
+        tmp_path, "/nudges start time:09:00 timezone:Europe/London\n/wait 2d\n", "--database", str(database)
+    )
     assert first.returncode == 0, first.stderr
     assert database.exists() and (database.parent / "demo.sqlite3.key").stat().st_mode & 0o077 == 0
     second = run_sandbox(tmp_path, "/nudges status\n", "--database", str(database))
@@ -131,8 +137,9 @@ def test_the_normal_run_path_never_imports_the_emulator() -> None:
         "    importlib.import_module('cogs.' + module.name)\n"
         "print(sorted(name for name in sys.modules if name.split('.')[0] in ('emulator', 'tests')))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True,
-                            timeout=60, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60, check=True
+    )
     assert result.stdout.strip() == "[]"
 
 
@@ -145,8 +152,9 @@ def test_the_bot_never_imports_the_sandbox() -> None:
         "    importlib.import_module('cogs.' + module.name)\n"
         "print(sorted(name for name in sys.modules if name.split('.')[0] == 'sandbox'))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True,
-                            timeout=60, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60, check=True
+    )
     assert result.stdout.strip() == "[]"
 
 

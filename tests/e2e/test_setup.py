@@ -119,7 +119,10 @@ async def test_digest_on_schedules_a_weekly_job_in_the_servers_time_zone(harness
     row = guild_settings_row(harness)
     assert row is not None
     assert (row["digest_enabled"], row["digest_weekday"], row["digest_time"], row["digest_timezone"]) == (
-        1, 6, "18:30", "Europe/London"
+        1,
+        6,
+        "18:30",
+        "Europe/London",
     )
     fire = harness.running.scheduler.next_fire_time(f"digest:{harness.guild_id}", harness.clock.now())
     assert fire == datetime(2026, 11, 29, 18, 30, tzinfo=UTC)
@@ -137,8 +140,8 @@ async def test_digest_on_schedules_a_weekly_job_in_the_servers_time_zone(harness
 async def test_digest_job_is_rebuilt_from_the_database_after_a_restart(harness: Harness) -> None:
     admin = harness.member("admin", admin=True)
     await rescheduled(
-        harness, lambda: admin.slash("setup digest", state="on", weekday="Monday", time="08:00",
-                                     timezone="America/New_York"),
+        harness,
+        lambda: admin.slash("setup digest", state="on", weekday="Monday", time="08:00", timezone="America/New_York"),
     )
     await harness.restart()
     # Monday 30 Nov 2026 08:00 EST = 13:00 UTC.
@@ -160,9 +163,13 @@ async def test_digest_refuses_impossible_times_and_unknown_zones_kindly(harness:
 
 @pytest.mark.parametrize(
     ("time", "timezone", "stored"),
-    [("9am", "London", ("09:00", "Europe/London")), ("5:30pm", "new york", ("17:30", "America/New_York")),
-     ("0830", "EST", ("08:30", "America/New_York")), ("18:00", "Asia/Kolkata", ("18:00", "Asia/Kolkata")),
-     ("7pm", "PST", ("19:00", "America/Los_Angeles"))],
+    [
+        ("9am", "London", ("09:00", "Europe/London")),
+        ("5:30pm", "new york", ("17:30", "America/New_York")),
+        ("0830", "EST", ("08:30", "America/New_York")),
+        ("18:00", "Asia/Kolkata", ("18:00", "Asia/Kolkata")),
+        ("7pm", "PST", ("19:00", "America/Los_Angeles")),
+    ],
 )
 async def test_digest_reads_times_and_zones_the_way_nudges_do(
     harness: Harness, time: str, timezone: str, stored: tuple[str, str]

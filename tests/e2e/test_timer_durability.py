@@ -35,6 +35,8 @@ def new_york_morning(harness: Harness) -> None:
     """Start at 10:00 in New York, the zone the emulator's en-US locale suggests, so feedback DMs due a whole
     number of days (or minutes) later fall in the member's daytime and are not moved."""
     harness.clock.advance(timedelta(hours=6))
+
+
 COMPANIES = ("Acme", "Globex", "Initech")
 MESSAGES_ROUTE = r"^/channels/\d+/messages$"
 MISSING_ACCESS = {"code": 50001, "message": "Missing Access"}
@@ -201,9 +203,7 @@ async def test_kill_9_between_the_dm_and_the_click(harness: Harness, tmp_path: P
     processes: list[subprocess.Popen[bytes]] = []
     try:
         # 1. A bot whose clock never ticks after start-up: "I sent it" stores timers due in 0.3 s, then it dies.
-        first = await spawn_ready(
-            harness, log_path, TIMER_TICK_SECONDS="3600", FEEDBACK_FOLLOWUP_DELAY_SECONDS="0.3"
-        )
+        first = await spawn_ready(harness, log_path, TIMER_TICK_SECONDS="3600", FEEDBACK_FOLLOWUP_DELAY_SECONDS="0.3")
         processes.append(first)
         await three_sent_requests(alex)
         kill_hard(first)

@@ -16,7 +16,8 @@ def kept_views(harness: Harness) -> int:
     """Views discord.py holds for this bot: stored ones, plus those it is timing out with a task of their own."""
     store: Any = harness.running._connection._view_store
     timing_out = [
-        task for task in asyncio.all_tasks()
+        task
+        for task in asyncio.all_tasks()
         if getattr(task.get_coro(), "__qualname__", "").endswith("__timeout_task_impl")
     ]
     return len(store._views) + len(store._synced_message_views) + len(timing_out)

@@ -52,7 +52,9 @@ async def test_preview_shows_exactly_what_will_be_posted_and_posts_only_on_click
     [post] = posts(harness, channel)
     embed = post.embeds[0]
     assert (embed["author"], embed["title"], embed["description"]) == (
-        shown["author"], shown["title"], shown["description"]
+        shown["author"],
+        shown["title"],
+        shown["description"],
     )
     assert embed["author"]["name"] == "alex" and embed["author"].get("icon_url")
     assert post.allowed_mentions == {"parse": []}
@@ -70,8 +72,9 @@ async def test_preview_shows_exactly_what_will_be_posted_and_posts_only_on_click
 async def test_anonymous_win_says_a_member_and_nothing_else_about_the_author(harness: Harness) -> None:
     channel = await set_up_wins_channel(harness)
     alex = harness.member("alex")
-    preview = await alex.slash("win", text="Asked for feedback for the first time.", category="asked_feedback",
-                               anonymous=True)
+    preview = await alex.slash(
+        "win", text="Asked for feedback for the first time.", category="asked_feedback", anonymous=True
+    )
     assert message_of(preview).embeds[0]["author"] == {"name": "A member"}
     await (await alex.click(message_of(preview), "Post")).followup()
     [post] = posts(harness, channel)
@@ -243,8 +246,10 @@ async def test_cooldown_is_explained_and_the_draft_waits(harness: Harness) -> No
 
     harness.clock.advance(COOLDOWN)
     await (await alex.click(held, "Post")).followup()
-    assert [p.embeds[0]["description"] for p in posts(harness, channel)] == ["First win of the day.",
-                                                                             "Second win of the day."]
+    assert [p.embeds[0]["description"] for p in posts(harness, channel)] == [
+        "First win of the day.",
+        "Second win of the day.",
+    ]
 
 
 async def test_edit_changes_words_category_and_anonymity_before_posting(harness: Harness) -> None:
@@ -260,7 +265,9 @@ async def test_edit_changes_words_category_and_anonymity_before_posting(harness:
     assert edited.message is preview.message
     embed = message_of(preview).embeds[0]
     assert (embed["description"], embed["title"], embed["author"]) == (
-        "Got feedback, and it was kind.", "💡 Got feedback", {"name": "A member"}
+        "Got feedback, and it was kind.",
+        "💡 Got feedback",
+        {"name": "A member"},
     )
     await (await alex.click(message_of(preview), "Post")).followup()
     [post] = posts(harness, channel)

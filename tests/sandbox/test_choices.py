@@ -35,8 +35,15 @@ def test_the_member_picks_when_a_name_matches_several_suggestions_or_none() -> N
 
 
 def test_autocomplete_options_stay_as_typed_until_the_bot_is_asked() -> None:
-    commands = [{"name": "reflect", "type": 1, "options": [
-        {"name": "rejection", "type": 3, "required": True, "autocomplete": True, "description": "which"}]}]
+    commands = [
+        {
+            "name": "reflect",
+            "type": 1,
+            "options": [
+                {"name": "rejection", "type": 3, "required": True, "autocomplete": True, "description": "which"}
+            ],
+        }
+    ]
     parsed = parse_command("/reflect rejection:?", commands, None)  # type: ignore[arg-type]
     assert parsed.options == {"rejection": "?"} and parsed.typed == ("rejection",)
 

@@ -67,7 +67,9 @@ COMMANDS: list[dict[str, Any]] = [
     {"name": "win", "type": 1, "options": [option("text", required=True, max_length=20), option("anonymous", 5)]},
     {"name": "practice", "type": 1, "options": [option("questions", 4, min_value=1, max_value=5)]},
     {
-        "name": "nudges", "type": 1, "options": [
+        "name": "nudges",
+        "type": 1,
+        "options": [
             option("start", 1, options=[option("time", required=True), option("timezone", required=True)]),
             option("stop", 1),
         ],
@@ -167,17 +169,29 @@ def test_embed_shows_author_title_description_fields_and_footer() -> None:
 
 def test_buttons_and_select_options_are_numbered_in_order() -> None:
     components = [
-        {"type": 1, "components": [{
-            "type": 3, "custom_id": "checkin:feeling:1:2", "placeholder": "How are you feeling?",
-            "options": [{"label": "Sad", "value": "sad", "emoji": {"name": "😢"}},
-                        {"label": "Angry", "value": "angry", "description": "It feels unfair"}],
-        }]},
-        {"type": 1, "components": [
-            {"type": 2, "style": 1, "label": "Post", "custom_id": "win:post:1", "emoji": {"name": "🎉"}},
-            {"type": 2, "style": 2, "label": "Edit", "custom_id": "win:edit:1", "disabled": True},
-            {"type": 2, "style": 5, "label": "Guide", "url": "https://example.org"},
-            {"type": 2, "style": 4, "label": "Cancel", "custom_id": "win:cancel:1"},
-        ]},
+        {
+            "type": 1,
+            "components": [
+                {
+                    "type": 3,
+                    "custom_id": "checkin:feeling:1:2",
+                    "placeholder": "How are you feeling?",
+                    "options": [
+                        {"label": "Sad", "value": "sad", "emoji": {"name": "😢"}},
+                        {"label": "Angry", "value": "angry", "description": "It feels unfair"},
+                    ],
+                }
+            ],
+        },
+        {
+            "type": 1,
+            "components": [
+                {"type": 2, "style": 1, "label": "Post", "custom_id": "win:post:1", "emoji": {"name": "🎉"}},
+                {"type": 2, "style": 2, "label": "Edit", "custom_id": "win:edit:1", "disabled": True},
+                {"type": 2, "style": 5, "label": "Guide", "url": "https://example.org"},
+                {"type": 2, "style": 4, "label": "Cancel", "custom_id": "win:cancel:1"},
+            ],
+        },
     ]
     result = render_message(content="", embeds=[], components=components, now=NOW)
     assert result.lines == [
@@ -201,8 +215,13 @@ def test_unnumbered_rendering_offers_no_actions() -> None:
 
 
 def test_multi_select_says_how_many_can_be_picked() -> None:
-    select = {"type": 3, "custom_id": "s", "placeholder": "Topics", "max_values": 3,
-              "options": [{"label": "A", "value": "a"}, {"label": "B", "value": "b"}]}
+    select = {
+        "type": 3,
+        "custom_id": "s",
+        "placeholder": "Topics",
+        "max_values": 3,
+        "options": [{"label": "A", "value": "a"}, {"label": "B", "value": "b"}],
+    }
     result = render_message(content="", embeds=[], components=[{"type": 1, "components": [select]}], now=NOW)
     assert result.lines[0] == "  ▾ Topics (pick up to 3, e.g. 1,2)"
     assert {action.max_values for action in result.actions} == {3}
@@ -234,7 +253,10 @@ def test_modal_field_prompts_say_required_length_and_default() -> None:
     text = ModalField(custom_id="vent", label="What's on your mind?", max_length=4000)
     assert modal_field_lines(text, 1, 2) == ["  Field 1/2: What's on your mind? (required; up to 4000 characters)"]
     keep = ModalField(
-        custom_id="keep", label="Keep it?", type=3, required=False,
+        custom_id="keep",
+        label="Keep it?",
+        type=3,
+        required=False,
         options=[{"label": "No", "value": "no", "default": True}, {"label": "Yes", "value": "yes"}],
     )
     assert modal_field_lines(keep, 2, 2) == [
@@ -252,7 +274,8 @@ def test_options_are_name_value_pairs_with_quotes_and_choices_in_any_case() -> N
         "rejected", {"company": "Acme Corp", "stage": "onsite"}
     )
     assert parse('/rejected company:"Initech Ltd" stage:"recruiter / phone screen"').options == {
-        "company": "Initech Ltd", "stage": "screen",
+        "company": "Initech Ltd",
+        "stage": "screen",
     }
     assert parse("/rejected") == ParsedCommand("rejected", {})
 
@@ -319,9 +342,16 @@ def test_durations(text: str, expected: timedelta) -> None:
     assert parse_duration(text) == expected
 
 
-@pytest.mark.parametrize(("text", "says"), [("", "isn't a duration"), ("3x", "isn't a duration"),
-                                            ("1 day", "isn't a duration"), ("0h", "above zero"),
-                                            ("9w", "at most 8 weeks")])
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("", "isn't a duration"),
+        ("3x", "isn't a duration"),
+        ("1 day", "isn't a duration"),
+        ("0h", "above zero"),
+        ("9w", "at most 8 weeks"),
+    ],
+)
 def test_bad_durations(text: str, says: str) -> None:
     with pytest.raises(SandboxError, match=says):
         parse_duration(text)
@@ -336,8 +366,10 @@ def test_describe_and_the_step_grid() -> None:
 
 
 BUTTONS = [Action(1, "button", "🎉 Post", "win:post"), Action(2, "button", "✏️ Edit", "win:edit")]
-OPTIONS = [Action(n, "option", label, "topics", label.lower(), max_values=2)
-           for n, label in enumerate(["Sad", "Angry", "Anxious"], start=1)]
+OPTIONS = [
+    Action(n, "option", label, "topics", label.lower(), max_values=2)
+    for n, label in enumerate(["Sad", "Angry", "Anxious"], start=1)
+]
 
 
 def test_choosing_by_number_label_or_several_options() -> None:
@@ -373,9 +405,15 @@ def test_form_answers_keep_defaults_and_check_limits() -> None:
         field_value(vent, "x" * 11)
     edit = ModalField(custom_id="text", label="Your win", value="Old text")
     assert field_value(edit, "") == "Old text"
-    keep = ModalField(custom_id="keep", label="Keep?", type=3, options=[
-        {"label": "No", "value": "no", "default": True}, {"label": "Yes", "value": "yes"},
-    ])
+    keep = ModalField(
+        custom_id="keep",
+        label="Keep?",
+        type=3,
+        options=[
+            {"label": "No", "value": "no", "default": True},
+            {"label": "Yes", "value": "yes"},
+        ],
+    )
     assert field_value(keep, "") == ["no"]
     assert field_value(keep, "2") == ["yes"]
     assert field_value(keep, "yes") == ["yes"]

@@ -16,8 +16,9 @@ def tables(data: dict[str, Any], prefix: tuple[str, ...] = ()) -> Iterator[tuple
     for name, value in data.items():
         assert isinstance(value, dict), f"{'.'.join((*prefix, name))}: a command is a table"
         yield (*prefix, name), value
-        yield from tables({key: sub for key, sub in value.items() if key not in WORD_TABLES | {"description"}},
-                          (*prefix, name))
+        yield from tables(
+            {key: sub for key, sub in value.items() if key not in WORD_TABLES | {"description"}}, (*prefix, name)
+        )
 
 
 def texts(table: dict[str, Any]) -> Iterator[tuple[str, Any]]:

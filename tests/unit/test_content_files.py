@@ -34,8 +34,38 @@ MIN_COUNTRIES = 30
 COUNTRY_KEYS = {"name", "aliases", "intro", "links", "emergency", "source", "more_sources", "checked"}
 # What Discord sends as an interaction's `locale`.
 DISCORD_LOCALES = {
-    "id", "da", "de", "en-GB", "en-US", "es-ES", "es-419", "fr", "hr", "it", "lt", "hu", "nl", "no", "pl", "pt-BR",
-    "ro", "fi", "sv-SE", "vi", "tr", "cs", "el", "bg", "ru", "uk", "hi", "th", "zh-CN", "ja", "zh-TW", "ko",
+    "id",
+    "da",
+    "de",
+    "en-GB",
+    "en-US",
+    "es-ES",
+    "es-419",
+    "fr",
+    "hr",
+    "it",
+    "lt",
+    "hu",
+    "nl",
+    "no",
+    "pl",
+    "pt-BR",
+    "ro",
+    "fi",
+    "sv-SE",
+    "vi",
+    "tr",
+    "cs",
+    "el",
+    "bg",
+    "ru",
+    "uk",
+    "hi",
+    "th",
+    "zh-CN",
+    "ja",
+    "zh-TW",
+    "ko",
 }
 UK_ALIASES = {"uk", "united kingdom", "england", "scotland", "wales", "britain"}
 
@@ -126,7 +156,13 @@ def test_checkin_has_exactly_the_expected_keys(checkin: dict[str, Any]) -> None:
 def test_checkin_messages_are_all_there(checkin: dict[str, Any]) -> None:
     messages = checkin["messages"]
     assert set(messages) == {
-        "title", "what_happened", "feeling_placeholder", "unknown_feeling", "how_strong", "untitled", "vent_button",
+        "title",
+        "what_happened",
+        "feeling_placeholder",
+        "unknown_feeling",
+        "how_strong",
+        "untitled",
+        "vent_button",
         "gone",
     }
     assert all(isinstance(text, str) and text.strip() == text and text for text in messages.values())

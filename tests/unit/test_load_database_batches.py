@@ -42,9 +42,9 @@ async def test_a_crowd_of_writes_takes_a_few_trips_and_each_gets_its_own_row_id(
     database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     trips = count_trips(monkeypatch)
-    ids = await asyncio.gather(*(
-        database.execute("INSERT INTO scratch (value) VALUES (?)", (f"v{index}",)) for index in range(500)
-    ))
+    ids = await asyncio.gather(
+        *(database.execute("INSERT INTO scratch (value) VALUES (?)", (f"v{index}",)) for index in range(500))
+    )
     assert len(set(ids)) == 500
     assert len(trips) <= 2 + 500 // database_module.BATCH_LIMIT  # batches, not one trip per statement
     stored = await database.fetchall("SELECT id, value FROM scratch ORDER BY id")

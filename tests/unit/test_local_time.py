@@ -15,9 +15,20 @@ TOKYO = ZoneInfo("Asia/Tokyo")
 LOS_ANGELES = ZoneInfo("America/Los_Angeles")
 LONDON = ZoneInfo("Europe/London")
 ZONES = [
-    "UTC", "Asia/Tokyo", "America/Los_Angeles", "Europe/London", "Asia/Kolkata", "Australia/Sydney",
-    "Pacific/Auckland", "America/St_Johns", "Asia/Kathmandu", "Pacific/Kiritimati", "Pacific/Pago_Pago",
-    "America/Sao_Paulo", "Europe/Berlin", "Australia/Lord_Howe",
+    "UTC",
+    "Asia/Tokyo",
+    "America/Los_Angeles",
+    "Europe/London",
+    "Asia/Kolkata",
+    "Australia/Sydney",
+    "Pacific/Auckland",
+    "America/St_Johns",
+    "Asia/Kathmandu",
+    "Pacific/Kiritimati",
+    "Pacific/Pago_Pago",
+    "America/Sao_Paulo",
+    "Europe/Berlin",
+    "Australia/Lord_Howe",
 ]
 
 

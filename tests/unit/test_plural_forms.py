@@ -75,7 +75,8 @@ def test_no_words_file_says_s_in_brackets() -> None:
 
 def test_counts_before_nouns_live_in_plural_tables() -> None:
     slips = [
-        (path, text[:80]) for path, text, forms in every_line()
+        (path, text[:80])
+        for path, text, forms in every_line()
         if not forms and (COUNT.search(text) or COUNTABLE.search(text)) and path not in {*NEVER_ONE, *LEFT_FOR_OWNER}
     ]
     assert slips == []

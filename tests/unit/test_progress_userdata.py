@@ -59,9 +59,7 @@ async def test_a_new_table_without_user_id_is_caught(db: Database) -> None:
 
 
 async def test_a_cascade_child_is_covered_exported_and_deleted(db: Database) -> None:
-    await db.execute(
-        "CREATE TABLE diary (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL, created_at TEXT NOT NULL)"
-    )
+    await db.execute("CREATE TABLE diary (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL, created_at TEXT NOT NULL)")
     # The parent's key is implicit (no column named in REFERENCES): the export must find it anyway.
     await db.execute(
         "CREATE TABLE diary_tags (diary_id INTEGER NOT NULL REFERENCES diary ON DELETE CASCADE, tag TEXT NOT NULL)"
@@ -135,9 +133,7 @@ async def test_erase_runs_hooks_first_and_survives_a_failing_one(db: Database) -
         raise RuntimeError("the channel is gone")
 
     forgotten: list[int] = []
-    report = await erase_member(
-        service(db), ALEX, {"count": counting_hook, "broken": broken_hook}, forgotten.append
-    )
+    report = await erase_member(service(db), ALEX, {"count": counting_hook, "broken": broken_hook}, forgotten.append)
     assert seen == [("hook", ALEX, 1)]  # the hook still saw the member's rows
     assert report.failed_hooks == ["broken"]
     assert report.deleted == {"users": 1}

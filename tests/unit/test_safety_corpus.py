@@ -35,8 +35,9 @@ def test_corpus_is_big_and_broad_enough() -> None:
     assert len(examples) >= 330
     assert len({example.text for example in examples}) == len(examples), "a phrasing is listed twice"
     for tier, categories in ((Tier.CRISIS, CRISIS_CATEGORIES), (Tier.CONCERN, CONCERN_CATEGORIES)):
-        counts = {category: sum(1 for e in examples if e.tier is tier and e.category == category)
-                  for category in categories}
+        counts = {
+            category: sum(1 for e in examples if e.tier is tier and e.category == category) for category in categories
+        }
         assert all(count >= 22 for count in counts.values()), counts
         assert {e.category for e in examples if e.tier is tier} == categories
     assert sum(1 for example in examples if example.tier is Tier.BENIGN) >= 110
@@ -55,8 +56,10 @@ def test_malformed_lines_are_named(tmp_path: Path) -> None:
 
 def test_a_miss_is_reported_with_its_text(tmp_path: Path) -> None:
     path = tmp_path / "mini.tsv"
-    path.write_text("crisis\tplan\tthe weather is nice\nbenign\tidiom\tI want to die\n"
-                    "concern\tempty\tI feel empty\n", encoding="utf-8")
+    path.write_text(
+        "crisis\tplan\tthe weather is nice\nbenign\tidiom\tI want to die\nconcern\tempty\tI feel empty\n",
+        encoding="utf-8",
+    )
     evaluation = evaluate(read_examples(path), load_safety_rules())
     report = format_evaluation("mini", evaluation)
     assert "the weather is nice" in report and "I want to die" in report

@@ -16,22 +16,89 @@ CRISIS = [example.text for example in EXAMPLES if example.tier is Tier.CRISIS an
 SHORT = [example.text for example in EXAMPLES if len(example.text) < 200]
 # Benign sentences that neither need care nor carry a negation into what follows them.
 FILLER = [
-    "I had the final round at the bank today.", "The recruiter said they would call me by Friday.",
-    "My commute to the office is about forty minutes.", "I updated my CV again this morning.",
-    "They asked about my biggest weakness and I talked about delegation.", "The take-home took me six hours.",
-    "I applied to three more roles this afternoon.", "The panel was friendly enough.",
-    "My friend is helping me practise the STAR answers.", "The salary was lower than the advert said.",
+    "I had the final round at the bank today.",
+    "The recruiter said they would call me by Friday.",
+    "My commute to the office is about forty minutes.",
+    "I updated my CV again this morning.",
+    "They asked about my biggest weakness and I talked about delegation.",
+    "The take-home took me six hours.",
+    "I applied to three more roles this afternoon.",
+    "The panel was friendly enough.",
+    "My friend is helping me practise the STAR answers.",
+    "The salary was lower than the advert said.",
 ]
-WORDS = ["i", "want", "to", "die", "kill", "myself", "this", "interview", "killed", "me", "dying", "hear", "back",
-         "end", "it", "all", "commute", "murder", "suicidal", "kms", "cant", "go", "on", "hurt", "better", "off",
-         "without", "coffee", "dead", "tired", "bombed", "the", "role", "not", "never", "dont", "tonight", "pills",
-         "saving", "my", "burden", "hopeless", "trapped", "numb", "future", "no", "way", "out", "wish", "wake",
-         "up", "but", ",", ".", "wanttodie", "weekend", "will", "thinking", "about", "ending", "cut", "again"]
+WORDS = [
+    "i",
+    "want",
+    "to",
+    "die",
+    "kill",
+    "myself",
+    "this",
+    "interview",
+    "killed",
+    "me",
+    "dying",
+    "hear",
+    "back",
+    "end",
+    "it",
+    "all",
+    "commute",
+    "murder",
+    "suicidal",
+    "kms",
+    "cant",
+    "go",
+    "on",
+    "hurt",
+    "better",
+    "off",
+    "without",
+    "coffee",
+    "dead",
+    "tired",
+    "bombed",
+    "the",
+    "role",
+    "not",
+    "never",
+    "dont",
+    "tonight",
+    "pills",
+    "saving",
+    "my",
+    "burden",
+    "hopeless",
+    "trapped",
+    "numb",
+    "future",
+    "no",
+    "way",
+    "out",
+    "wish",
+    "wake",
+    "up",
+    "but",
+    ",",
+    ".",
+    "wanttodie",
+    "weekend",
+    "will",
+    "thinking",
+    "about",
+    "ending",
+    "cut",
+    "again",
+]
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.lists(st.sampled_from(WORDS), min_size=1, max_size=16).map(" ".join)
-       | st.text(max_size=80) | st.sampled_from(SHORT))
+@given(
+    st.lists(st.sampled_from(WORDS), min_size=1, max_size=16).map(" ".join)
+    | st.text(max_size=80)
+    | st.sampled_from(SHORT)
+)
 def test_fast_path_agrees_with_the_definition(text: str) -> None:
     expected = RULES.assess_everywhere(RULES.neutralise(text)) if text.strip() else RULES.assess()
     assert RULES.assess(text) == expected

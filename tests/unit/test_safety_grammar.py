@@ -219,23 +219,29 @@ def test_run_together_and_slang() -> None:
         assert RULES.assess(text).tier is Tier.BENIGN, text
 
 
-@pytest.mark.parametrize("text", [
-    "I'm not going to hurt myself, I'm just angry",
-    "never had suicidal thoughts",
-    "no thoughts of ending anything",
-    "zero thoughts of ending myself, just of ending this job hunt",
-    "I don't have any plans to hurt myself",
-    "not wanting to end my life, just this week",
-    "nowhere near the point of harming myself",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm not going to hurt myself, I'm just angry",
+        "never had suicidal thoughts",
+        "no thoughts of ending anything",
+        "zero thoughts of ending myself, just of ending this job hunt",
+        "I don't have any plans to hurt myself",
+        "not wanting to end my life, just this week",
+        "nowhere near the point of harming myself",
+    ],
+)
 def test_explicit_denials_are_benign(text: str) -> None:
     assert RULES.assess(text).tier is Tier.BENIGN
 
 
-@pytest.mark.parametrize("text", [
-    "I'm not going to hurt myself, but I want to die",
-    "never had suicidal thoughts before, but now I want to kill myself",
-    "zero thoughts of quitting. I want to end my life",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm not going to hurt myself, but I want to die",
+        "never had suicidal thoughts before, but now I want to kill myself",
+        "zero thoughts of quitting. I want to end my life",
+    ],
+)
 def test_a_denial_does_not_cancel_a_signal_elsewhere(text: str) -> None:
     assert RULES.assess(text).tier is Tier.CRISIS

@@ -105,12 +105,21 @@ def test_a_tampered_or_foreign_file_is_refused(tmp_path: Path) -> None:
         load_safety_model(tmp_path / "missing.json")
 
 
-@pytest.mark.parametrize("text", [
-    "I want to die", "the recruiter never called back", "I can't, I won't, I'm...", "",
-    " ".join(["The recruiter said they would call on Friday."] * 40 + ["i want to disappear for good."]
-             + ["I updated my CV again this morning."] * 30),
-    " ".join(["no punctuation at all just words going on and on"] * 60),
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I want to die",
+        "the recruiter never called back",
+        "I can't, I won't, I'm...",
+        "",
+        " ".join(
+            ["The recruiter said they would call on Friday."] * 40
+            + ["i want to disappear for good."]
+            + ["I updated my CV again this morning."] * 30
+        ),
+        " ".join(["no punctuation at all just words going on and on"] * 60),
+    ],
+)
 def test_the_fast_path_agrees_with_the_definition_and_is_deterministic(text: str) -> None:
     fresh = load_safety_model()
     first = fresh.logits(text)
@@ -142,8 +151,12 @@ def test_the_model_raises_risk_wording_the_grammar_misses(text: str) -> None:
 
 
 def test_a_signal_in_the_middle_of_a_long_vent_is_still_raised() -> None:
-    filler = ["The recruiter said they would call me by Friday.", "I updated my CV again this morning.",
-              "The panel was friendly enough.", "My commute to the office is about forty minutes."] * 15
+    filler = [
+        "The recruiter said they would call me by Friday.",
+        "I updated my CV again this morning.",
+        "The panel was friendly enough.",
+        "My commute to the office is about forty minutes.",
+    ] * 15
     vent = " ".join([*filler[:30], RAISED[0] + ".", *filler[30:]])
     assert len(vent) > 2000
     assert BOTH.assess(vent).needs_care
@@ -163,23 +176,54 @@ def test_the_grammar_keeps_its_own_findings() -> None:
 
 def test_the_training_script_runs_on_a_tiny_subset(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     lines = [
-        *(f"crisis\tactive_wish\t{text}" for text in (
-            "I want to die", "i want to kill myself", "I want to end my life", "i wanna be dead",
-            "I want to not exist", "I keep wanting to die", "kill myself tonight", "i want to stop living")),
-        *(f"concern\thopelessness\t{text}" for text in (
-            "nothing will ever get better", "I feel hopeless", "what's the point anymore", "I give up on everything",
-            "I'm a burden to everyone", "I feel empty inside")),
-        *(f"benign\tidiom\t{text}" for text in (
-            "this interview killed me", "I'm dying to hear back", "I could kill for a coffee", "the wait is killing me",
-            "I updated my CV", "the panel was friendly", "I bombed it", "dead tired after three rounds",
-            "the recruiter called", "going for a run")),
+        *(
+            f"crisis\tactive_wish\t{text}"
+            for text in (
+                "I want to die",
+                "i want to kill myself",
+                "I want to end my life",
+                "i wanna be dead",
+                "I want to not exist",
+                "I keep wanting to die",
+                "kill myself tonight",
+                "i want to stop living",
+            )
+        ),
+        *(
+            f"concern\thopelessness\t{text}"
+            for text in (
+                "nothing will ever get better",
+                "I feel hopeless",
+                "what's the point anymore",
+                "I give up on everything",
+                "I'm a burden to everyone",
+                "I feel empty inside",
+            )
+        ),
+        *(
+            f"benign\tidiom\t{text}"
+            for text in (
+                "this interview killed me",
+                "I'm dying to hear back",
+                "I could kill for a coffee",
+                "the wait is killing me",
+                "I updated my CV",
+                "the panel was friendly",
+                "I bombed it",
+                "dead tired after three rounds",
+                "the recruiter called",
+                "going for a run",
+            )
+        ),
     ]
     data = tmp_path / "tiny.tsv"
     data.write_text("\n".join(lines) + "\n", encoding="utf-8")
     out = tmp_path / "model.json"
     script = _load_script()
-    assert script.main(["--quick", "--folds", "2", "--iterations", "40", "--bits", "12", "--out", str(out),
-                        str(data)]) == 0
+    assert (
+        script.main(["--quick", "--folds", "2", "--iterations", "40", "--bits", "12", "--out", str(out), str(data)])
+        == 0
+    )
     printed = capsys.readouterr().out
     assert "cross-validated" in printed and "benign false alarms" in printed
     model = load_safety_model(out)

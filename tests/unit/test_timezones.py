@@ -139,10 +139,21 @@ def test_resolve_zone_refuses_to_guess(text: str) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("09:00", time(9, 0)), ("9:30", time(9, 30)), ("21.15", time(21, 15)), ("7pm", time(19, 0)),
-        ("7:30 am", time(7, 30)), ("12am", time(0, 0)), ("12:05 pm", time(12, 5)), ("00:00", time(0, 0)),
-        ("23:59", time(23, 59)), ("0830", time(8, 30)), ("18h30", time(18, 30)), ("17", time(17, 0)),
-        ("09", time(9, 0)), (" 23:59 ", time(23, 59)), ("9am", time(9, 0)),
+        ("09:00", time(9, 0)),
+        ("9:30", time(9, 30)),
+        ("21.15", time(21, 15)),
+        ("7pm", time(19, 0)),
+        ("7:30 am", time(7, 30)),
+        ("12am", time(0, 0)),
+        ("12:05 pm", time(12, 5)),
+        ("00:00", time(0, 0)),
+        ("23:59", time(23, 59)),
+        ("0830", time(8, 30)),
+        ("18h30", time(18, 30)),
+        ("17", time(17, 0)),
+        ("09", time(9, 0)),
+        (" 23:59 ", time(23, 59)),
+        ("9am", time(9, 0)),
     ],
 )
 def test_parse_local_time(text: str, expected: time) -> None:
@@ -157,9 +168,17 @@ def test_parse_local_time_rejects(text: str | None) -> None:
 @pytest.mark.parametrize(
     ("zone", "dst"),
     [
-        ("Asia/Kolkata", False), ("Asia/Tokyo", False), ("UTC", False), ("America/Sao_Paulo", False),
-        ("Australia/Brisbane", False), ("America/Phoenix", False), ("Europe/London", True),
-        ("America/New_York", True), ("Europe/Dublin", True), ("Asia/Jerusalem", True), ("Australia/Sydney", True),
+        ("Asia/Kolkata", False),
+        ("Asia/Tokyo", False),
+        ("UTC", False),
+        ("America/Sao_Paulo", False),
+        ("Australia/Brisbane", False),
+        ("America/Phoenix", False),
+        ("Europe/London", True),
+        ("America/New_York", True),
+        ("Europe/Dublin", True),
+        ("Asia/Jerusalem", True),
+        ("Australia/Sydney", True),
         ("Australia/Lord_Howe", True),
     ],
 )
@@ -274,7 +293,9 @@ ZONES = [NEW_YORK, LONDON, BERLIN, SYDNEY, LORD_HOWE, ZoneInfo("America/Santiago
     minute=st.integers(0, 59),
     # hypothesis takes naive bounds and attaches the zone itself
     after=st.datetimes(
-        min_value=datetime(2025, 1, 1), max_value=datetime(2028, 12, 31), timezones=st.just(UTC)  # noqa: DTZ001
+        min_value=datetime(2025, 1, 1),  # noqa: DTZ001
+        max_value=datetime(2028, 12, 31),  # noqa: DTZ001
+        timezones=st.just(UTC),
     ),
 )
 def test_next_occurrence_properties(zone: ZoneInfo, hour: int, minute: int, after: datetime) -> None:

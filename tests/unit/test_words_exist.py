@@ -30,8 +30,8 @@ def module_name(path: Path) -> str:
 def constant_keys(node: ast.expr) -> tuple[ast.expr, list[str]]:
     """Peel constant string subscripts off an expression: (the base, the keys in order)."""
     keys: list[str] = []
-    while isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and isinstance(
-        node.slice.value, str
+    while (
+        isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str)
     ):
         keys.insert(0, node.slice.value)
         node = node.value

@@ -93,8 +93,15 @@ def test_clean_name() -> None:
 @pytest.mark.parametrize(
     ("seconds", "text"),
     [
-        (2 * 86_400, "2 days"), (7 * 86_400, "7 days"), (21 * 86_400, "3 weeks"), (86_400, "1 day"),
-        (3 * 3600, "3 hours"), (90, "2 minutes"), (0.3, "1 second"), (5, "5 seconds"), (10 * 86_400, "10 days"),
+        (2 * 86_400, "2 days"),
+        (7 * 86_400, "7 days"),
+        (21 * 86_400, "3 weeks"),
+        (86_400, "1 day"),
+        (3 * 3600, "3 hours"),
+        (90, "2 minutes"),
+        (0.3, "1 second"),
+        (5, "5 seconds"),
+        (10 * 86_400, "10 days"),
     ],
 )
 def test_humanize_delay(seconds: float, text: str) -> None:
@@ -104,9 +111,15 @@ def test_humanize_delay(seconds: float, text: str) -> None:
 def test_message_wording_has_the_placeholders_the_code_fills() -> None:
     data = words()
     for key, needed in {
-        "sent_confirm": "{when}", "remind_confirm": "{when}", "not_yet": "{when}", "not_yet_final": "{when}",
-        "remind_dm": "{about}", "followup_dm": "{about}", "ghosted_dm": "{elapsed}",
-        "replied_joined": "{about}", "replied_kept": "{about}",
+        "sent_confirm": "{when}",
+        "remind_confirm": "{when}",
+        "not_yet": "{when}",
+        "not_yet_final": "{when}",
+        "remind_dm": "{about}",
+        "followup_dm": "{about}",
+        "ghosted_dm": "{elapsed}",
+        "replied_joined": "{about}",
+        "replied_kept": "{about}",
     }.items():
         assert data[key], key
         assert all(needed in line for line in data[key]), key

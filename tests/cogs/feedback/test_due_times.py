@@ -16,7 +16,8 @@ RULES = FeedbackSchedule(
 
 def test_defaults_come_from_settings() -> None:
     settings = SimpleNamespace(
-        feedback_remind_delay_seconds=2 * DAY, feedback_followup_delay_seconds=7 * DAY,
+        feedback_remind_delay_seconds=2 * DAY,
+        feedback_followup_delay_seconds=7 * DAY,
         feedback_ghosted_after_seconds=21 * DAY,
     )
     assert FeedbackSchedule.from_settings(settings) == RULES

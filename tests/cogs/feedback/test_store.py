@@ -36,8 +36,13 @@ async def new_request(database: Database, cipher: TextCipher, user_id: int = ALE
         user_id=user_id, guild_id=1, now=NOW, company=company, role="Analyst", stage=None
     )
     return await feedback.create(
-        user_id=user_id, checkin_id=checkin_id, tone="warm", interviewer_name="Sam Rivera",
-        subject="Thank you", body="Hi Sam Rivera, ...", now=NOW,
+        user_id=user_id,
+        checkin_id=checkin_id,
+        tone="warm",
+        interviewer_name="Sam Rivera",
+        subject="Thank you",
+        body="Hi Sam Rivera, ...",
+        now=NOW,
     )
 
 
@@ -62,8 +67,9 @@ async def test_state_changes_only_from_allowed_states(database: Database, cipher
     async with database.transaction() as tx:
         assert not await feedback.set_state(tx, request_id, ALEX, "no_reply", NOW, allowed_from=("sent",))
         assert not await feedback.set_state(tx, request_id, BOB, "sent", NOW, allowed_from=("drafted",))
-        assert await feedback.set_state(tx, request_id, ALEX, "sent", NOW, allowed_from=("drafted",), sent_at=NOW,
-                               next_action_at=due)
+        assert await feedback.set_state(
+            tx, request_id, ALEX, "sent", NOW, allowed_from=("drafted",), sent_at=NOW, next_action_at=due
+        )
     request = await feedback.get(request_id, ALEX)
     assert request is not None
     assert (request.state, request.sent_at, request.next_action_at, request.closed_at) == ("sent", NOW, due, None)
@@ -102,6 +108,11 @@ async def test_unknown_tone_is_refused(database: Database, cipher: TextCipher) -
     feedback = FeedbackStore(database, cipher)
     with pytest.raises(ValueError, match="tone"):
         await feedback.create(
-            user_id=ALEX, checkin_id=None, tone="pushy", interviewer_name=None, subject="s",
-            body="b", now=NOW,
+            user_id=ALEX,
+            checkin_id=None,
+            tone="pushy",
+            interviewer_name=None,
+            subject="s",
+            body="b",
+            now=NOW,
         )

@@ -15,9 +15,19 @@ OWNER = 123456789012345678
 
 def claimed(**overrides: object) -> ClaimedNudge:
     values: dict[str, object] = {
-        "ledger_id": 7, "user_id": OWNER, "kind": "daily", "local_date": date(2026, 11, 26),
-        "due_at": datetime(2026, 11, 26, 9, tzinfo=UTC), "nudge_id": "feelings-01", "nonce": "n1", "run_day": 3,
-        "run_days": 14, "last_of_run": False, "attempts": 1, "recovered": False, "channel_id": None,
+        "ledger_id": 7,
+        "user_id": OWNER,
+        "kind": "daily",
+        "local_date": date(2026, 11, 26),
+        "due_at": datetime(2026, 11, 26, 9, tzinfo=UTC),
+        "nudge_id": "feelings-01",
+        "nonce": "n1",
+        "run_day": 3,
+        "run_days": 14,
+        "last_of_run": False,
+        "attempts": 1,
+        "recovered": False,
+        "channel_id": None,
     }
     values.update(overrides)
     return ClaimedNudge(**values)  # type: ignore[arg-type]
@@ -43,9 +53,16 @@ def test_add_on_wording() -> None:
 
 @pytest.mark.parametrize(
     ("question", "sentence"),
-    [("Tell me about a conflict", "Tell me about a conflict."), ("Why us", "Why us?"), ("why us?", "why us?"),
-     ("What's your weakness", "What's your weakness?"), ("Walk me through your CV!", "Walk me through your CV!"),
-     ("Describe a failure…", "Describe a failure…"), ("Do you manage people ", "Do you manage people?"), ("", "")],
+    [
+        ("Tell me about a conflict", "Tell me about a conflict."),
+        ("Why us", "Why us?"),
+        ("why us?", "why us?"),
+        ("What's your weakness", "What's your weakness?"),
+        ("Walk me through your CV!", "Walk me through your CV!"),
+        ("Describe a failure…", "Describe a failure…"),
+        ("Do you manage people ", "Do you manage people?"),
+        ("", ""),
+    ],
 )
 def test_an_own_question_always_ends_as_a_sentence(question: str, sentence: str) -> None:
     assert as_sentence(question) == sentence

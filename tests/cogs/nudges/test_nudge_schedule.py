@@ -40,8 +40,15 @@ def repo(database: Database) -> NudgeRepository:
     return NudgeRepository(database, POOL)
 
 
-async def subscribe(repo: NudgeRepository, user_id: int = ALEX, *, at: str = "09:00", zone: str = "Europe/London",
-                    days: int | None = 14, now: datetime = START) -> None:
+async def subscribe(
+    repo: NudgeRepository,
+    user_id: int = ALEX,
+    *,
+    at: str = "09:00",
+    zone: str = "Europe/London",
+    days: int | None = 14,
+    now: datetime = START,
+) -> None:
     await repo.subscribe(user_id=user_id, guild_id=1, at=time.fromisoformat(at), timezone=zone, days=days, now=now)
 
 
@@ -250,7 +257,7 @@ async def test_no_repeat_until_the_pool_is_seen(repo: NudgeRepository, database:
     rows = await database.fetchall("SELECT nudge_id FROM nudge_ledger ORDER BY local_date")
     seen = [row[0] for row in rows]
     assert sorted(seen[: len(POOL)]) == sorted(POOL)
-    assert sorted(seen[len(POOL):]) == sorted(POOL)
+    assert sorted(seen[len(POOL) :]) == sorted(POOL)
     assert all(a != b for a, b in itertools.pairwise(seen))
 
 
@@ -294,7 +301,7 @@ def test_pool_order_is_a_permutation_per_cycle_without_back_to_back_repeats(size
     for user_id in (1, 42, ALEX, BO):
         order = [pool_position(user_id, n, size) for n in range(size * 4)]
         for cycle in range(4):
-            assert sorted(order[cycle * size:(cycle + 1) * size]) == list(range(size))
+            assert sorted(order[cycle * size : (cycle + 1) * size]) == list(range(size))
         if size > 1:
             assert all(a != b for a, b in itertools.pairwise(order))
 

@@ -45,7 +45,7 @@ def simulate(user_id: int, days: int, available: list[str] | None = None, *, see
 
 def assert_varied(history: list[Sent]) -> None:
     for start in range(len(history) - 29):
-        month = history[start:start + 30]
+        month = history[start : start + 30]
         counts = Counter(sent.addon for sent in month if sent.addon)
         assert all(count <= 10 for count in counts.values()), counts  # a third of 30 days
     for index, sent in enumerate(history):

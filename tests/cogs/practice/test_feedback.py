@@ -24,14 +24,17 @@ VAGUE = (
     "I'm a hard worker and I always get things done. I usually work well with people and I'm good at solving "
     "problems when they come up. I just try to do my best."
 )
-RAMBLING = " ".join(
-    [
-        "So at my previous job there was this project and then we had a meeting and then my manager said we needed "
-        "to look at the numbers and so I looked at the numbers and then I found some things and then we talked about "
-        "them and then there was another meeting"
-    ]
-    * 8
-) + "."
+RAMBLING = (
+    " ".join(
+        [
+            "So at my previous job there was this project and then we had a meeting and then my manager said we needed "
+            "to look at the numbers and so I looked at the numbers and then I found some things and then "
+            "we talked about them and then there was another meeting"
+        ]
+        * 8
+    )
+    + "."
+)
 ONLY_WE = (
     "We had a big client project that was behind schedule. We sat down as a team and we reorganised the plan. We "
     "split the work into smaller pieces and we met every morning to check progress. In the end we delivered on time "
@@ -58,31 +61,41 @@ class Case:
 
 CASES = [
     Case(
-        "strong STAR", STRONG, "behavioural",
+        "strong STAR",
+        STRONG,
+        "behavioural",
         present=frozenset({"star_complete", "detail_numbers", "length_good", "ownership_balanced", "confident"}),
         absent=frozenset({"generic", "star_story", "detail_missing", "hedging", "filler", "ownership_only_we"}),
         length="good",
     ),
     Case(
-        "vague", VAGUE, "behavioural",
+        "vague",
+        VAGUE,
+        "behavioural",
         present=frozenset({"generic", "star_story", "detail_missing", "length_too_short"}),
         absent=frozenset({"star_complete", "detail_numbers", "ownership_clear", "ownership_balanced"}),
         length="too_short",
     ),
     Case(
-        "rambling", RAMBLING, "behavioural",
+        "rambling",
+        RAMBLING,
+        "behavioural",
         present=frozenset({"length_rambling", "star_result", "detail_missing"}),
         absent=frozenset({"star_complete", "length_good"}),
         length="rambling",
     ),
     Case(
-        "only we", ONLY_WE, "behavioural",
+        "only we",
+        ONLY_WE,
+        "behavioural",
         present=frozenset({"ownership_only_we", "star_task"}),
         absent=frozenset({"ownership_balanced", "ownership_clear", "star_action", "star_result", "hedging"}),
         length="brief",
     ),
     Case(
-        "hedging and filler", HEDGING, "behavioural",
+        "hedging and filler",
+        HEDGING,
+        "behavioural",
         present=frozenset({"hedging", "filler", "star_action"}),
         absent=frozenset({"confident", "star_complete", "ownership_balanced"}),
         length="brief",
@@ -128,7 +141,13 @@ def test_only_we_counts_pronouns_and_credits_team_actions() -> None:
 def test_hedges_and_fillers_are_listed_one_by_one() -> None:
     analysis = rules.analyse(HEDGING, "behavioural")
     assert analysis.hedges == {
-        "I think": 1, "I guess": 1, "I suppose": 1, "maybe": 1, "probably": 1, "sort of": 1, "kind of": 1,
+        "I think": 1,
+        "I guess": 1,
+        "I suppose": 1,
+        "maybe": 1,
+        "probably": 1,
+        "sort of": 1,
+        "kind of": 1,
     }
     assert analysis.fillers == {"um": 1, "like": 1, "you know": 1, "basically": 1, "honestly": 1}
 

@@ -39,8 +39,16 @@ ON_TOPIC = {
 
 @pytest.mark.parametrize(
     ("word", "root"),
-    [("disagreed", "disagr"), ("disagreement", "disagr"), ("planned", "plan"), ("planning", "plan"),
-     ("colleagues", "colleagu"), ("colleague", "colleagu"), ("handled", "handl"), ("handling", "handl")],
+    [
+        ("disagreed", "disagr"),
+        ("disagreement", "disagr"),
+        ("planned", "plan"),
+        ("planning", "plan"),
+        ("colleagues", "colleagu"),
+        ("colleague", "colleagu"),
+        ("handled", "handl"),
+        ("handling", "handl"),
+    ],
 )
 def test_simple_stemming_meets_the_same_word_in_its_forms(word: str, root: str) -> None:
     assert stem(word) == root

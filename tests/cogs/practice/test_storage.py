@@ -84,7 +84,8 @@ async def test_own_hard_questions_come_first_newest_first(
 
 
 async def test_my_hard_questions_cycle_through_the_least_recently_practised(
-    database: Database, cipher: TextCipher, store: PracticeStore) -> None:
+    database: Database, cipher: TextCipher, store: PracticeStore
+) -> None:
     first = questions.hard_key(await add_hard_question(database, cipher, ALEX, "One", NOW - timedelta(days=2)))
     second = questions.hard_key(await add_hard_question(database, cipher, ALEX, "Two", NOW - timedelta(days=1)))
     session = await store.create_session(user_id=ALEX, category="mine", planned=1, source="t", now=NOW)
@@ -122,12 +123,16 @@ async def test_answers_are_encrypted_and_private(database: Database, cipher: Tex
 
 @pytest.mark.parametrize(("rating", "delay"), [(1, timedelta(days=1)), (2, timedelta(days=3))])
 async def test_low_rating_comes_back_after_its_delay(
-    database: Database, cipher: TextCipher, rating: int, delay: timedelta, store: PracticeStore) -> None:
+    database: Database, cipher: TextCipher, rating: int, delay: timedelta, store: PracticeStore
+) -> None:
     await ask_and_rate(store, ALEX, "situational-03", rating)
     assert await store.due_for_review(ALEX, NOW + delay - timedelta(seconds=1)) == []
     (item,) = await store.due_for_review(ALEX, NOW + delay)
     assert (item.question_key, item.category, item.last_rating, item.due_at) == (
-        "situational-03", "situational", rating, NOW + delay
+        "situational-03",
+        "situational",
+        rating,
+        NOW + delay,
     )
     assert await store.due_for_review(BOB, NOW + delay) == []
     pick = await store.pick_question(ALEX, "situational", exclude=(), now=NOW + delay)

@@ -41,12 +41,19 @@ def seasoned(days: int = 60) -> ChartInput:
     """Two months of check-ins, reflections and wins, in a zone with a DST change inside the range."""
     groups = ("heavy", "stirred", "lighter")
     points = [
-        ChartPoint(NOW - timedelta(days=day, hours=day % 7), 1 + (day * 7) % 5, groups[day % 3],
-                   ("rejection", "mood", "filled")[day % 3])
+        ChartPoint(
+            NOW - timedelta(days=day, hours=day % 7),
+            1 + (day * 7) % 5,
+            groups[day % 3],
+            ("rejection", "mood", "filled")[day % 3],
+        )
         for day in range(days, 0, -1)
     ]
     return ChartInput(
-        points=points, now=NOW, zone=ZoneInfo("Europe/London"), words=WORDS,
+        points=points,
+        now=NOW,
+        zone=ZoneInfo("Europe/London"),
+        words=WORDS,
         reflections=[NOW - timedelta(days=d) for d in (40, 20, 3)],
         wins=[NOW - timedelta(days=d) for d in (30, 2)],
         unrated_rejections=[NOW - timedelta(days=1)],

@@ -92,8 +92,10 @@ def test_common_feeling_needs_three_and_breaks_ties_by_recency() -> None:
 @pytest.mark.parametrize("templates", [WORDS["observations"]])
 def test_observe_orders_by_specificity_and_renders_every_key(templates: dict[str, str]) -> None:
     facts = MemberFacts(
-        checkins=[CheckinFacts(stage, "sad", level) for stage, level in
-                  (("application", 5), ("screen", 5), ("onsite", 2), ("onsite", 1))],
+        checkins=[
+            CheckinFacts(stage, "sad", level)
+            for stage, level in (("application", 5), ("screen", 5), ("onsite", 2), ("onsite", 1))
+        ],
         hard_questions=["Why do you want this role?", "Why this company and not another?"],
         feedback_replied=1,
     )

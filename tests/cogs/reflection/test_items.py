@@ -10,7 +10,11 @@ def test_one_item_per_line_with_bullets_and_numbers_removed() -> None:
         "- Tell me about a conflict\n* Why this company?\n• Salary expectations\n1. A system design one\n2) Weaknesses"
     )
     assert split_items(text) == [
-        "Tell me about a conflict", "Why this company?", "Salary expectations", "A system design one", "Weaknesses",
+        "Tell me about a conflict",
+        "Why this company?",
+        "Salary expectations",
+        "A system design one",
+        "Weaknesses",
     ]
 
 

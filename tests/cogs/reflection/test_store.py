@@ -36,13 +36,20 @@ async def test_reflection_round_trip_is_encrypted_at_rest(database: Database, ci
     checkins = CheckinRepository(database, cipher)
     checkin_id = await checkins.create(user_id=ALEX, guild_id=1, now=NOW, company="Acme", role="Analyst", stage=None)
     reflection_id = await reflections.save(
-        user_id=ALEX, checkin_id=checkin_id, now=NOW, went_well="My SQL answer was sharp",
-        practise_next="Stakeholder stories", do_differently=None, hard_questions=["Why us?", "A conflict story"],
+        user_id=ALEX,
+        checkin_id=checkin_id,
+        now=NOW,
+        went_well="My SQL answer was sharp",
+        practise_next="Stakeholder stories",
+        do_differently=None,
+        hard_questions=["Why us?", "A conflict story"],
     )
     reflection = await reflections.get(reflection_id, ALEX)
     assert reflection is not None
     assert (reflection.id, reflection.checkin_id, reflection.went_well) == (
-        reflection_id, checkin_id, "My SQL answer was sharp",
+        reflection_id,
+        checkin_id,
+        "My SQL answer was sharp",
     )
     assert reflection.practise_next == "Stakeholder stories"
     assert reflection.do_differently is None
@@ -60,16 +67,31 @@ async def test_reflection_round_trip_is_encrypted_at_rest(database: Database, ci
 async def test_hard_questions_newest_first_and_only_the_members_own(database: Database, cipher: TextCipher) -> None:
     reflections = ReflectionStore(database, cipher)
     await reflections.save(
-        user_id=ALEX, checkin_id=None, now=NOW, went_well="a", practise_next=None,
-        do_differently=None, hard_questions=["Old one?"],
+        user_id=ALEX,
+        checkin_id=None,
+        now=NOW,
+        went_well="a",
+        practise_next=None,
+        do_differently=None,
+        hard_questions=["Old one?"],
     )
     await reflections.save(
-        user_id=ALEX, checkin_id=None, now=NOW + timedelta(days=1), went_well="b",
-        practise_next=None, do_differently=None, hard_questions=["New one?", "Newer one?"],
+        user_id=ALEX,
+        checkin_id=None,
+        now=NOW + timedelta(days=1),
+        went_well="b",
+        practise_next=None,
+        do_differently=None,
+        hard_questions=["New one?", "Newer one?"],
     )
     await reflections.save(
-        user_id=BOB, checkin_id=None, now=NOW, went_well="c", practise_next=None,
-        do_differently=None, hard_questions=["Bob's?"],
+        user_id=BOB,
+        checkin_id=None,
+        now=NOW,
+        went_well="c",
+        practise_next=None,
+        do_differently=None,
+        hard_questions=["Bob's?"],
     )
     questions = await reflections.hard_questions(ALEX)
     assert [q.text for q in questions] == ["Newer one?", "New one?", "Old one?"]
@@ -82,8 +104,13 @@ async def test_someone_elses_check_in_is_not_linked(database: Database, cipher: 
     checkins = CheckinRepository(database, cipher)
     bobs = await checkins.create(user_id=BOB, guild_id=1, now=NOW, company="Globex", role=None, stage=None)
     reflection_id = await reflections.save(
-        user_id=ALEX, checkin_id=bobs, now=NOW, went_well="x", practise_next=None,
-        do_differently=None, hard_questions=["q?"],
+        user_id=ALEX,
+        checkin_id=bobs,
+        now=NOW,
+        went_well="x",
+        practise_next=None,
+        do_differently=None,
+        hard_questions=["q?"],
     )
     reflection = await reflections.get(reflection_id, ALEX)
     assert reflection is not None and reflection.checkin_id is None
@@ -95,8 +122,13 @@ async def test_feedback_noted_before_or_after_the_reflection_joins_it(database: 
     checkins = CheckinRepository(database, cipher)
     checkin_id = await checkins.create(user_id=ALEX, guild_id=1, now=NOW, company="Acme", role=None, stage=None)
     request_id = await feedback.create(
-        user_id=ALEX, checkin_id=checkin_id, tone="warm", interviewer_name=None,
-        subject="s", body="b", now=NOW,
+        user_id=ALEX,
+        checkin_id=checkin_id,
+        tone="warm",
+        interviewer_name=None,
+        subject="s",
+        body="b",
+        now=NOW,
     )
     async with database.transaction() as tx:
         _, joined = await feedback.add_note(
@@ -104,8 +136,13 @@ async def test_feedback_noted_before_or_after_the_reflection_joins_it(database: 
         )
     assert joined is None
     reflection_id = await reflections.save(
-        user_id=ALEX, checkin_id=checkin_id, now=NOW, went_well="w", practise_next=None,
-        do_differently=None, hard_questions=[],
+        user_id=ALEX,
+        checkin_id=checkin_id,
+        now=NOW,
+        went_well="w",
+        practise_next=None,
+        do_differently=None,
+        hard_questions=[],
     )
     async with database.transaction() as tx:
         _, joined = await feedback.add_note(
@@ -123,8 +160,13 @@ async def test_deleting_a_check_in_keeps_the_reflection_and_deleting_it_removes_
     checkins = CheckinRepository(database, cipher)
     checkin_id = await checkins.create(user_id=ALEX, guild_id=1, now=NOW, company="Acme", role=None, stage=None)
     reflection_id = await reflections.save(
-        user_id=ALEX, checkin_id=checkin_id, now=NOW, went_well="w", practise_next=None,
-        do_differently=None, hard_questions=["q1?", "q2?"],
+        user_id=ALEX,
+        checkin_id=checkin_id,
+        now=NOW,
+        went_well="w",
+        practise_next=None,
+        do_differently=None,
+        hard_questions=["q1?", "q2?"],
     )
     await database.execute("DELETE FROM checkins WHERE id = ?", (checkin_id,))
     reflection = await reflections.get(reflection_id, ALEX)

@@ -11,8 +11,16 @@ import pytest
 from cogs.wins.logic import words
 
 BANNED = (
-    "everything happens for a reason", "stay positive", "good vibes only", "no excuses", "failure", "just move on",
-    "just keep", "should have", "hustle", "grind",
+    "everything happens for a reason",
+    "stay positive",
+    "good vibes only",
+    "no excuses",
+    "failure",
+    "just move on",
+    "just keep",
+    "should have",
+    "hustle",
+    "grind",
 )
 
 

@@ -13,8 +13,20 @@ from cogs.wins.store import Highlight, WeekSummary
 
 @pytest.mark.parametrize(
     ("count", "expected"),
-    [(0, None), (1, 1), (2, None), (5, 5), (10, 10), (24, None), (25, 25), (100, 100), (101, None), (150, 150),
-     (200, 200), (175, None)],
+    [
+        (0, None),
+        (1, 1),
+        (2, None),
+        (5, 5),
+        (10, 10),
+        (24, None),
+        (25, 25),
+        (100, 100),
+        (101, None),
+        (150, 150),
+        (200, 200),
+        (175, None),
+    ],
 )
 def test_win_milestones_follow_the_list_then_every_fifty(count: int, expected: int | None) -> None:
     assert milestone_for(count, [1, 5, 10, 25, 50, 100], 50) == expected

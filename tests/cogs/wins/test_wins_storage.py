@@ -37,7 +37,13 @@ def repo(database: Database) -> WinRepository:
 
 
 async def posted(
-    repo: WinRepository, user_id: int, text: str, at: datetime, *, guild_id: int = GUILD, anonymous: bool = False,
+    repo: WinRepository,
+    user_id: int,
+    text: str,
+    at: datetime,
+    *,
+    guild_id: int = GUILD,
+    anonymous: bool = False,
     message_id: int = 0,
 ) -> Win:
     """A win drafted and posted at a moment."""
@@ -54,13 +60,22 @@ async def posted(
 
 async def test_text_is_encrypted_at_rest_and_read_back(repo: WinRepository, database: Database) -> None:
     win = await repo.create_draft(
-        user_id=ALEX, guild_id=GUILD, category="offer", text="I got the offer!", anonymous=True, source="nudge",
+        user_id=ALEX,
+        guild_id=GUILD,
+        category="offer",
+        text="I got the offer!",
+        anonymous=True,
+        source="nudge",
         now=NOW,
     )
     raw = await database.fetchval("SELECT text_encrypted FROM wins WHERE id = ?", (win.id,))
     assert "offer" not in raw
     assert (win.text, win.category, win.anonymous, win.state, win.source) == (
-        "I got the offer!", "offer", True, "draft", "nudge"
+        "I got the offer!",
+        "offer",
+        True,
+        "draft",
+        "nudge",
     )
     assert await database.fetchval("SELECT COUNT(*) FROM users WHERE user_id = ?", (ALEX,)) == 1
 
@@ -75,7 +90,12 @@ async def test_unknown_source_is_a_programming_error(repo: WinRepository) -> Non
 async def test_only_the_newest_drafts_are_kept(repo: WinRepository) -> None:
     drafts = [
         await repo.create_draft(
-            user_id=ALEX, guild_id=GUILD, category="other", text=f"draft {n}", anonymous=False, source="command",
+            user_id=ALEX,
+            guild_id=GUILD,
+            category="other",
+            text=f"draft {n}",
+            anonymous=False,
+            source="command",
             now=NOW + timedelta(minutes=n),
         )
         for n in range(MAX_DRAFTS + 2)
@@ -221,12 +241,20 @@ async def test_guild_settings_default_then_saved(database: Database) -> None:
     settings = GuildSettingsRepository(database)
     default = await settings.get(GUILD)
     assert (default.wins_channel_id, default.digest_enabled, default.weekday_name, default.digest_time) == (
-        None, False, "Friday", "17:00"
+        None,
+        False,
+        "Friday",
+        "17:00",
     )
     await settings.set_wins_channel(GUILD, 42, NOW)
     saved = await settings.set_digest(GUILD, enabled=True, weekday=6, at="8:15", timezone="asia/tokyo", now=NOW)
-    assert (saved.wins_channel_id, saved.digest_enabled, saved.weekday_name, saved.digest_time,
-            saved.digest_timezone) == (42, True, "Sunday", "08:15", "Asia/Tokyo")
+    assert (
+        saved.wins_channel_id,
+        saved.digest_enabled,
+        saved.weekday_name,
+        saved.digest_time,
+        saved.digest_timezone,
+    ) == (42, True, "Sunday", "08:15", "Asia/Tokyo")
     assert [s.guild_id for s in await settings.with_digest_enabled()] == [GUILD]
     assert [s.guild_id for s in await settings.with_wins_channel()] == [GUILD]
     with pytest.raises(SettingsError):
