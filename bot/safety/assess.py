@@ -3,6 +3,7 @@ negation scope. See bot/safety/__init__.py for the design."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from collections.abc import Iterable, Mapping
@@ -27,6 +28,10 @@ if TYPE_CHECKING:
     from bot.safety.model import SafetyModel
 
 log = logging.getLogger("bot.safety")
+
+# Texts up to this long have their result remembered (by a hash), at most this many at a time.
+SHORT_TEXT = 200
+SHORT_RESULTS_KEPT = 20_000
 
 # What the word cache holds for a word with no required string.
 _NO_KEYS: tuple[tuple[tuple[str, int, int], ...], tuple[int, ...]] = ((), ())
@@ -67,6 +72,9 @@ class SafetyRules:
     _word_cache: dict[str, tuple[tuple[tuple[str, int, int], ...], tuple[int, ...]]] = field(
         init=False, repr=False, compare=False
     )
+    # Short texts (company and role names, form answers) repeat across members, and /rejected reads two of them
+    # before its first answer: their results are remembered by a hash of the text, never the text itself.
+    _short_results: dict[bytes, SafetyAssessment] = field(init=False, repr=False, compare=False)
     # concept -> the rules whose first placeable step it is one of; the rules with no such step.
     _rules_by_concept: dict[str, tuple[int, ...]] = field(init=False, repr=False, compare=False)
     _ungated_rules: frozenset[int] = field(init=False, repr=False, compare=False)
@@ -136,6 +144,7 @@ class SafetyRules:
         gate = re.compile(f"(?=({_trie(every_literal)}))") if every_literal else re.compile("(?!)")
         object.__setattr__(self, "_gate", gate)
         object.__setattr__(self, "_word_cache", {})
+        object.__setattr__(self, "_short_results", {})
         object.__setattr__(self, "_word_patterns", {})
 
     def normalise(self, text: str) -> str:
@@ -161,9 +170,7 @@ class SafetyRules:
             if not text or not text.strip():
                 continue
             # Each text on its own: joining them could make a phrase out of the end of one and the start of the next.
-            found = self.assess_normalised(self.normalise(text))
-            if self.model is not None and not found.is_crisis:
-                found = max(found, self.model.assess(text), key=lambda assessment: assessment.tier)
+            found = self.assess_text(text)
             if found.tier > worst.tier:
                 worst = found
                 if worst.is_crisis:
@@ -173,6 +180,20 @@ class SafetyRules:
                 "%s wording detected (rule %s, category %s)", worst.tier.name.lower(), worst.matched, worst.category
             )
         return worst
+
+    def assess_text(self, text: str) -> SafetyAssessment:
+        """One text through both layers: the grammar, then the model if the grammar found no crisis."""
+        key = hashlib.blake2b(text.encode(), digest_size=16).digest() if len(text) <= SHORT_TEXT else None
+        if key is not None and (known := self._short_results.get(key)) is not None:
+            return known
+        found = self.assess_normalised(self.normalise(text))
+        if self.model is not None and not found.is_crisis:
+            found = max(found, self.model.assess(text), key=lambda assessment: assessment.tier)
+        if key is not None:
+            if len(self._short_results) >= SHORT_RESULTS_KEPT:
+                self._short_results.clear()
+            self._short_results[key] = found
+        return found
 
     def assess_normalised(self, normalised: str) -> SafetyAssessment:
         """Assess normalise()d text: each rule only in the spans holding its required strings, idioms likewise.
