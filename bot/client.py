@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import hashlib
 import json
@@ -29,8 +30,7 @@ from bot.delete_one import DELETE_ONE_ITEMS, Deleter
 from bot.delivery import Delivery
 from bot.fallback import RouteHandler, UnclaimedInteractions
 from bot.retention import purge_expired_vents
-from bot.safety import DEFAULT_SAFETY_PATH, SafetyRules, load_safety_rules
-from bot.safety.model import default_safety_model
+from bot.safety import SafetyRules, default_safety_rules
 from bot.scheduling import Scheduler, Timer, TimerService
 from bot.storage import Database
 from bot.storage.checkins import CheckinRepository
@@ -179,7 +179,9 @@ class BouncebackBot(commands.Bot):
         )
         self.wording = WordingPicker(self.database)
         self.checkins = CheckinRepository(self.database, self.cipher)
-        self.safety = load_safety_rules(DEFAULT_SAFETY_PATH, model=default_safety_model())
+        # Loaded once a process (restarts in one process share it) and off the event loop: the grammar is
+        # immutable, and compiling it takes a moment.
+        self.safety = await asyncio.to_thread(default_safety_rules)
         self.care = CareService(self, self.safety)
         await self.delivery.warm_cache()
         self.add_dynamic_items(NextStepButton, CareButton, *DELETE_ONE_ITEMS)
