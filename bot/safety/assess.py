@@ -6,11 +6,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from bot.safety.analysis import GrammarAnalysis, analyse
 from bot.safety.grammar import Rule
+from bot.safety.lazy import idiom_sources
 from bot.safety.normalise import (
     _HARD_BREAK,
     _LINE_BREAKS,
@@ -21,7 +23,7 @@ from bot.safety.normalise import (
     _placeholder,
     matchable_text,
 )
-from bot.safety.required import _WORD_START, _alternation, _best, _gating_sets, _trie, required_strings
+from bot.safety.required import _WORD_START, _alternation, _trie
 from bot.safety.tiers import BENIGN, SafetyAssessment
 
 if TYPE_CHECKING:
@@ -41,7 +43,7 @@ _NO_KEYS: tuple[tuple[tuple[str, int, int], ...], tuple[int, ...]] = ((), ())
 class SafetyRules:
     """Compiled idioms, concepts and rules from data/safety.toml."""
 
-    idiom_patterns: tuple[re.Pattern[str], ...]
+    idiom_patterns: Sequence[re.Pattern[str]]
     concepts: Mapping[str, re.Pattern[str]] = field(repr=False)
     rules: tuple[Rule, ...]
     # A negation, then at most three bridging words ("not that I", "would never", "not going to"), at the end of
@@ -50,8 +52,11 @@ class SafetyRules:
     # The trained second layer (bot/safety/model.py): asked about each text the grammar finds no crisis in, it can
     # only raise the tier (matched="model"). None: the grammar alone.
     model: SafetyModel | None = field(default=None, repr=False, compare=False)
-    # One alternation per job answers "is there anything to do?" in a single scan; most texts match nothing.
-    _any_idiom: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    # The required strings of idioms and concept words (bot/safety/analysis.py), when already known (from
+    # data/safety.index.json); None: worked out here.
+    analysis: GrammarAnalysis | None = field(default=None, repr=False, compare=False)
+    # One alternation answers "is there any idiom?" in a single scan (compiled when first needed).
+    _any_idiom: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
     # The words of each concept as written (data/safety.toml), one pattern each; without them a concept is only
     # known as a whole, and found less selectively.
     concept_sources: Mapping[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
@@ -84,25 +89,23 @@ class SafetyRules:
     _word_patterns: dict[tuple[str, tuple[int, ...]], re.Pattern[str]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_any_idiom", _alternation(self.idiom_patterns))
-        idiom_strings: list[frozenset[str] | None] = []
-        for idiom in self.idiom_patterns:
-            required = required_strings(idiom.pattern)
-            idiom_strings.append(None if required is None else _best([required]))
+        object.__setattr__(self, "_any_idiom", None)
+        analysis = self.analysis or analyse(
+            idiom_sources(self.idiom_patterns),
+            self.concept_sources,
+            (name for rule in self.rules for names in rule.steps for name in names),
+        )
         idioms_by_literal: dict[str, list[int]] = {}
-        for index, idiom_required in enumerate(idiom_strings):
+        for index, idiom_required in enumerate(analysis.idiom_strings):
             for literal in idiom_required or ():
                 idioms_by_literal.setdefault(literal, []).append(index)
         object.__setattr__(self, "_idioms_by_literal", {key: tuple(value) for key, value in idioms_by_literal.items()})
-        always_idioms = tuple(i for i, strings in enumerate(idiom_strings) if strings is None)
+        always_idioms = tuple(i for i, strings in enumerate(analysis.idiom_strings) if strings is None)
         object.__setattr__(self, "_always_idioms", always_idioms)
         # Each concept's words' sets of required strings, and whether all of them are selective. A concept with a
         # word made only of everyday strings ("i", "im", "all") is not tracked (it would be found in most words),
         # unless a rule has no step that is.
-        gating: dict[str, list[tuple[list[frozenset[str]], bool]]] = {}
-        for name in sorted({name for rule in self.rules for names in rule.steps for name in names}):
-            sources = self.concept_sources.get(name) or (self.concepts[name].pattern,)
-            gating[name] = [_gating_sets(rf"\b(?:{source})") for source in sources]
+        gating = analysis.gating
         selective = {name for name, words in gating.items() if all(sets and good for sets, good in words)}
         tracked = set(selective)
         for rule in self.rules:
@@ -153,6 +156,9 @@ class SafetyRules:
 
     def blank_idioms(self, normalised: str) -> str:
         """Replace every known idiom with the placeholder."""
+        if self._any_idiom is None:
+            object.__setattr__(self, "_any_idiom", _alternation(idiom_sources(self.idiom_patterns)))
+        assert self._any_idiom is not None
         if not self._any_idiom.search(normalised):
             return normalised
         for idiom in self.idiom_patterns:

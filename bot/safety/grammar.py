@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from bot.safety.normalise import _ESCAPE, _HARD_CHARS, _SEP_CHARS, PLACEHOLDER, SEP
 from bot.safety.required import _best
@@ -28,7 +29,7 @@ class Rule:
     tier: Tier
     category: str
     source: str  # the match expression as written in data/safety.toml
-    pattern: re.Pattern[str] = field(repr=False)
+    regex: str = field(repr=False)  # what it compiles to
     anchors: tuple[str, ...]  # the concept(s) of its last step
     negatable: bool = True
     # Strings of which every match contains at least one (worked out from the regular expressions at load
@@ -38,6 +39,11 @@ class Rule:
     also: tuple[frozenset[str], ...] = field(default=(), repr=False)
     # The concept(s) of every step a match cannot skip: a window is only searched when each of them occurs in it.
     steps: tuple[tuple[str, ...], ...] = field(default=(), repr=False)
+
+    @cached_property
+    def pattern(self) -> re.Pattern[str]:
+        """The compiled regular expression (compiled when first searched: most rules rarely are)."""
+        return re.compile(self.regex)
 
     @property
     def assessment(self) -> SafetyAssessment:
@@ -71,19 +77,18 @@ def _compile(where: str, source: str) -> re.Pattern[str]:
     return pattern
 
 
-def _word_patterns(concepts: Mapping[str, re.Pattern[str]]) -> dict[str, str]:
+def _word_patterns(concepts: Mapping[str, str]) -> dict[str, str]:
     """What one gap word may be: any word that is not a negation, or one word (or phrase) of a concept."""
     end_of_word = f"(?![^{_SEP_CHARS}{_HARD_CHARS}_])"
-    negation = concepts["negation"].pattern
+    negation = concepts["negation"]
     words = {"any": rf"(?!(?:{negation})\b)[^{_SEP_CHARS}{_HARD_CHARS}_]+{end_of_word}"}
-    words.update({name: rf"(?:{pattern.pattern}){end_of_word}" for name, pattern in concepts.items()})
+    words.update({name: rf"(?:{pattern}){end_of_word}" for name, pattern in concepts.items()})
     return words
 
 
-def compile_match(
-    where: str, source: object, concepts: Mapping[str, re.Pattern[str]]
-) -> tuple[re.Pattern[str], tuple[tuple[str, ...], ...]]:
-    """Compile a rule's match expression; return the pattern and the concepts of each step it cannot skip.
+def compile_match(where: str, source: object, concepts: Mapping[str, str]) -> tuple[str, tuple[tuple[str, ...], ...]]:
+    """Compile a rule's match expression over the concepts' regular expressions (checked, so a bad one is named);
+    return the regular expression and the concepts of each step it cannot skip.
 
     The expression is a space-separated sequence of steps:
       name          one occurrence of the concept (a word or phrase)
@@ -126,7 +131,7 @@ def compile_match(
             raise ValueError(f"{step_where}: 'any' is only a gap, write any{{m,n}}")
         if token["optional"] and number in (0, len(steps) - 1):
             raise ValueError(f"{step_where}: the first and last steps cannot be optional")
-        alternatives = "|".join(f"(?:{concepts[name].pattern})" for name in names)
+        alternatives = "|".join(f"(?:{concepts[name]})" for name in names)
         body = rf"\b(?:{alternatives})" if not parts else f"{SEP}*(?:{alternatives})"
         parts.append(f"(?:{body})?" if token["optional"] else body)
         concept_steps.append(len(parts) - 1)
@@ -135,8 +140,9 @@ def compile_match(
     if not concept_steps or not mandatory:
         raise ValueError(f"{where} {source!r} has no concept to match")
     parts[concept_steps[-1]] += r"\b"
-    pattern = _compile(where, "".join(parts))
-    return pattern, tuple(mandatory)
+    regex = "".join(parts)
+    _compile(where, regex)
+    return regex, tuple(mandatory)
 
 
 def _cheapest_first(steps: tuple[tuple[str, ...], ...]) -> tuple[tuple[str, ...], ...]:

@@ -10,6 +10,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot.safety.analysis import GrammarAnalysis, analyse
 from bot.safety.assess import SafetyRules
 from bot.safety.grammar import (
     _NAME,
@@ -21,6 +22,8 @@ from bot.safety.grammar import (
     _rule_strings,
     compile_match,
 )
+from bot.safety.index import DEFAULT_INDEX_PATH, grammar_digest, read_index
+from bot.safety.lazy import LazyPatternList, LazyPatterns
 from bot.safety.normalise import SEP
 from bot.safety.required import required_strings
 from bot.safety.tiers import CONCERN_CATEGORIES, CRISIS_CATEGORIES, Tier
@@ -61,8 +64,9 @@ def _table(path: Path, data: dict[str, Any], key: str) -> dict[str, Any]:
     return table
 
 
-def _load_idioms(path: Path, data: dict[str, Any]) -> tuple[re.Pattern[str], ...]:
-    patterns: list[re.Pattern[str]] = []
+def _idiom_regexes(path: Path, data: dict[str, Any]) -> list[str]:
+    """Every idiom as the regular expression it is searched with, checked."""
+    regexes: list[str] = []
     seen: dict[str, str] = {}
     for group, raw in _table(path, data, "idioms").items():
         where = f"{path}: idioms.{group}"
@@ -70,26 +74,30 @@ def _load_idioms(path: Path, data: dict[str, Any]) -> tuple[re.Pattern[str], ...
             if source in seen:
                 raise ValueError(f"{where}[{index}] {source!r} is already listed in idioms.{seen[source]}")
             seen[source] = group
-            patterns.append(re.compile(rf"\b(?:{source})"))
-    return tuple(patterns)
+            regexes.append(rf"\b(?:{source})")
+    return regexes
 
 
-def _load_concepts(path: Path, data: dict[str, Any]) -> dict[str, re.Pattern[str]]:
-    concepts: dict[str, re.Pattern[str]] = {}
+def _concept_sources(path: Path, data: dict[str, Any]) -> dict[str, tuple[str, ...]]:
+    """Each concept's words and phrases as written, checked."""
+    concepts: dict[str, tuple[str, ...]] = {}
     for name, raw in _table(path, data, "concepts").items():
         where = f"{path}: concepts.{name}"
         if not _NAME.fullmatch(name) or name == "any":
             raise ValueError(f"{where}: a concept name is lowercase letters, digits and _, and not 'any'")
-        sources = _pattern_list(where, raw)
-        # Every word or phrase starts a word: "end" is not in "weekend", "ill" not in "will".
-        concepts[name] = re.compile("\\b(?:" + "|".join(f"(?:{source})" for source in sources) + ")")
+        concepts[name] = tuple(_pattern_list(where, raw))
     missing = [name for name in REQUIRED_CONCEPTS if name not in concepts]
     if missing:
         raise ValueError(f"{path}: [concepts] is missing {', '.join(missing)}, which the engine needs")
     return concepts
 
 
-def _load_rules(path: Path, data: dict[str, Any], concepts: Mapping[str, re.Pattern[str]]) -> tuple[Rule, ...]:
+def _concept_regex(sources: tuple[str, ...]) -> str:
+    # Every word or phrase starts a word: "end" is not in "weekend", "ill" not in "will".
+    return "\\b(?:" + "|".join(f"(?:{source})" for source in sources) + ")"
+
+
+def _load_rules(path: Path, data: dict[str, Any], concepts: Mapping[str, str]) -> tuple[Rule, ...]:
     raw = data.get("rules")
     if raw is None:
         raise ValueError(f"{path}: missing required [[rules]]")
@@ -97,7 +105,7 @@ def _load_rules(path: Path, data: dict[str, Any], concepts: Mapping[str, re.Patt
         raise ValueError(f"{path}: [[rules]] must be a non-empty array of tables")
     rules: list[Rule] = []
     names: set[str] = set()
-    literals = {name: required_strings(pattern.pattern) for name, pattern in concepts.items()}
+    literals = {name: required_strings(regex) for name, regex in concepts.items()}
     for index, entry in enumerate(raw):
         where = f"{path}: rules[{index}]"
         if not isinstance(entry, dict):
@@ -145,38 +153,66 @@ def _load_rules(path: Path, data: dict[str, Any], concepts: Mapping[str, re.Patt
     return tuple(sorted(rules, key=lambda rule: -rule.tier))
 
 
-def load_safety_rules(path: Path = DEFAULT_SAFETY_PATH, *, model: SafetyModel | None = None) -> SafetyRules:
-    """Read, validate and compile the safety grammar; ValueError says what is wrong with a bad file, and where.
-
-    With a model (bot.safety.model.default_safety_model()), assess() asks it as a second layer after the grammar.
-    """
+def _read(path: Path) -> tuple[bytes, dict[str, Any]]:
+    raw = path.read_bytes()
     try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ValueError(f"{path}: not valid TOML: {exc}") from exc
     unknown = sorted(set(data) - set(_KEYS))
     if unknown:
         raise ValueError(f"{path}: unknown key(s) {', '.join(unknown)}; expected only {', '.join(_KEYS)}")
-    concepts = _load_concepts(path, data)
-    negation = concepts["negation"].pattern
-    bridge = concepts["negation_bridge"].pattern
-    rules = SafetyRules(
-        idiom_patterns=_load_idioms(path, data),
-        concepts=concepts,
-        concept_sources={name: tuple(data["concepts"][name]) for name in concepts},
-        rules=_load_rules(path, data, concepts),
-        negation_tail=re.compile(rf"\b(?:{negation})\b(?:{SEP}+(?:{bridge})){{0,3}}{SEP}*$"),
+    return raw, data
+
+
+def _checked(path: Path, data: dict[str, Any]) -> tuple[tuple[Rule, ...], GrammarAnalysis]:
+    """Check every idiom, concept and rule (naming any problem), and work out the fast path's required strings."""
+    concepts = _concept_sources(path, data)
+    rules = _load_rules(path, data, {name: _concept_regex(sources) for name, sources in concepts.items()})
+    used = (name for rule in rules for names in rule.steps for name in names)
+    return rules, analyse(_idiom_regexes(path, data), concepts, used)
+
+
+def analyse_grammar(path: Path = DEFAULT_SAFETY_PATH) -> tuple[tuple[Rule, ...], GrammarAnalysis]:
+    """Read and check a grammar file in full; its rules and analysis (what data/safety.index.json keeps)."""
+    return _checked(path, _read(path)[1])
+
+
+def load_safety_rules(
+    path: Path = DEFAULT_SAFETY_PATH, *, model: SafetyModel | None = None, index: Path = DEFAULT_INDEX_PATH
+) -> SafetyRules:
+    """Read, validate and compile the safety grammar; ValueError says what is wrong with a bad file, and where.
+
+    When `index` was made from this very file (bot/safety/index.py), its checks and analysis are not repeated, and
+    every regular expression is compiled when first used. With a model (bot.safety.model.default_safety_model()),
+    assess() asks it as a second layer after the grammar.
+    """
+    raw, data = _read(path)
+    kept = read_index(grammar_digest(raw), index)
+    rules, analysis = kept if kept is not None else _checked(path, data)
+    concept_sources = {name: tuple(words) for name, words in data["concepts"].items()}
+    concepts = {name: _concept_regex(sources) for name, sources in concept_sources.items()}
+    idioms = [rf"\b(?:{source})" for group in data["idioms"].values() for source in group]
+    safety = SafetyRules(
+        idiom_patterns=LazyPatternList(idioms),
+        concepts=LazyPatterns(concepts),
+        concept_sources=concept_sources,
+        rules=rules,
+        negation_tail=re.compile(
+            rf"\b(?:{concepts['negation']})\b(?:{SEP}+(?:{concepts['negation_bridge']})){{0,3}}{SEP}*$"
+        ),
         model=model,
+        analysis=analysis,
     )
     log.debug(
-        "loaded %d concepts, %d rules and %d idioms from %s",
+        "loaded %d concepts, %d rules and %d idioms from %s (%s)",
         len(concepts),
-        len(rules.rules),
-        len(rules.idiom_patterns),
+        len(rules),
+        len(idioms),
         path,
+        "index" if kept is not None else "checked in full",
     )
-    return rules
+    return safety
 
 
 @cache

@@ -278,8 +278,7 @@ def _score(strings: frozenset[str]) -> tuple[bool, int, int, int]:
     return shortest >= 3, -common, shortest, -len(strings)
 
 
-def _alternation(patterns: tuple[re.Pattern[str], ...]) -> re.Pattern[str]:
-    """One pattern that matches wherever any of `patterns` would (never, when there are none)."""
-    if not patterns:
-        return re.compile(r"(?!)")
-    return re.compile("|".join(f"(?:{pattern.pattern})" for pattern in patterns))
+def _alternation(sources: Iterable[str]) -> re.Pattern[str]:
+    """One pattern that matches wherever any of the regular expressions would (never, when there are none)."""
+    body = "|".join(f"(?:{source})" for source in sources)
+    return re.compile(body or r"(?!)")
