@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("bot.safety")
 
+# How far back a match's clause is read for who it is about.
+_ABOUT_REACH = 200
 # Texts up to this long have their result remembered (by a hash), at most this many at a time.
 SHORT_TEXT = 200
 SHORT_RESULTS_KEPT = 20_000
@@ -399,11 +401,33 @@ class SafetyRules:
         return BENIGN
 
     def _matches(self, rule: Rule, prepared: str, start: int, end: int) -> bool:
-        """Whether the rule has a match between start and end that no negation governs."""
+        """Whether the rule has a match between start and end that no negation governs and that is about the
+        member, not only about someone else."""
         return any(
             not (rule.negatable and self.negated(prepared, match.start()))
+            and not self.about_someone_else(prepared, match.start(), match.end())
             for match in rule.pattern.finditer(prepared, start, end)
         )
+
+    def about_someone_else(self, prepared: str, start: int, end: int) -> bool:
+        """Whether the match is told of someone else: its clause opens with another person or a story ("my brother
+        said he wants to die", "the film was about a man who...") and neither that nor the match says I, me or
+        myself.
+
+        Only clear third-person reports are set aside; "my mum said I'd be better off dead" still counts, and so
+        does anything where the member is in the words at all.
+        """
+        if "someone_else" not in self.concept_sources or "first_person" not in self.concept_sources:
+            return False
+        clause_start = max(0, start - _ABOUT_REACH)
+        for hard_break in _HARD_BREAK.finditer(prepared, clause_start, start):
+            clause_start = hard_break.end()
+        before = prepared[clause_start:start]
+        opening = len(before) - len(before.lstrip(" ,"))
+        if self.concepts["someone_else"].match(before, opening) is None:
+            return False
+        first_person = self.concepts["first_person"]
+        return first_person.search(before) is None and first_person.search(prepared, start, end) is None
 
     def negated(self, prepared: str, position: int) -> bool:
         """Whether a negation governs the words starting at `position` ("I'm not | suicidal")."""

@@ -31,6 +31,7 @@ from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,7 @@ MAX_WINDOW = 32  # words
 STRIDE = 16  # words, inside a sentence longer than MAX_WINDOW
 MAX_WORD = 40  # characters of a word that char n-grams are taken from
 MATCHED = "model"  # SafetyAssessment.matched when the model raised the tier
+_NO_FEATURES = (0, 0, 0)
 
 _LINE_BREAKS = re.compile(r"[\n\r\u2028\u2029\x0b\x0c\x85]+")
 _SENTENCE_END = re.compile(r"[.!?;:\u2026]+")
@@ -212,50 +214,53 @@ class SafetyModel:
         return cached if cached is not None else self._contribution(word, self.spec.word_features(word))
 
     def _bigram(self, first: str, second: str) -> tuple[int, int, int]:
-        key = f"{first} {second}"  # a space never occurs inside a word, so no word key looks like this
-        cached = self._cache.get(key)
-        return cached if cached is not None else self._contribution(key, self.spec.bigram_features(first, second))
+        # One hash, cheaper than a look-up worth keeping: most word pairs are new, and remembering them would push
+        # the words out of the cache.
+        index, sign = self.spec.bucket(f"b{first} {second}")
+        return 1, sign * self.crisis.weights[index], sign * self.care.weights[index]
 
     def logits(self, text: str) -> tuple[float, float]:
         """Each head's highest logit over the text's windows (-inf for a text without words)."""
-        tokens = tokenise(text)
+        return self._logits(tokenise(text))
+
+    def _logits(self, tokens: Tokens) -> tuple[float, float]:
         spans = windows(tokens)
         if not spans:
             return -math.inf, -math.inf
         words = tokens.words
-        # Prefix sums of word contributions, and of bigram contributions (the bigram ending at each word).
-        count = [0]
-        crisis = [0]
-        care = [0]
-        pair_count = [0, 0]
-        pair_crisis = [0, 0]
-        pair_care = [0, 0]
-        for position, word in enumerate(words):
-            n, c, k = self._word(word)
-            count.append(count[-1] + n)
-            crisis.append(crisis[-1] + c)
-            care.append(care[-1] + k)
-            if position:
-                n = c = k = 0
-                if tokens.joined[position] and self.spec.bigrams:
-                    n, c, k = self._bigram(words[position - 1], word)
-                pair_count.append(pair_count[-1] + n)
-                pair_crisis.append(pair_crisis[-1] + c)
-                pair_care.append(pair_care[-1] + k)
+        cached = self._cache.get
+        word_rows = [cached(word) or self._word(word) for word in words]
+        # The bigram ending at each word (none for the first word, nor across a sentence end).
+        pair_rows = [_NO_FEATURES, _NO_FEATURES]
+        if self.spec.bigrams:
+            joined = tokens.joined
+            for position in range(1, len(words)):
+                if joined[position]:
+                    pair_rows.append(self._bigram(words[position - 1], words[position]))
+                else:
+                    pair_rows.append(_NO_FEATURES)
+        else:
+            pair_rows.extend(_NO_FEATURES for _ in range(1, len(words)))
+        # Prefix sums of word and of bigram contributions (transposed and summed in C).
+        count, crisis, care = (list(accumulate(column, initial=0)) for column in zip(*word_rows, strict=True))
+        pair_count, pair_crisis, pair_care = (list(accumulate(column)) for column in zip(*pair_rows, strict=True))
         best_crisis = best_care = -math.inf
+        crisis_head, care_head = self.crisis, self.care
         for start, end in spans:
             # Words start..end-1, and the bigrams ending at start+1..end-1.
-            total = count[end] - count[start] + pair_count[end] - pair_count[start + 1]
-            norm = 1.0 / math.sqrt(total)
+            norm = 1.0 / math.sqrt(count[end] - count[start] + pair_count[end] - pair_count[start + 1])
             crisis_sum = crisis[end] - crisis[start] + pair_crisis[end] - pair_crisis[start + 1]
             care_sum = care[end] - care[start] + pair_care[end] - pair_care[start + 1]
-            best_crisis = max(best_crisis, self.crisis.bias + self.crisis.scale * crisis_sum * norm)
-            best_care = max(best_care, self.care.bias + self.care.scale * care_sum * norm)
+            best_crisis = max(best_crisis, crisis_head.bias + crisis_head.scale * crisis_sum * norm)
+            best_care = max(best_care, care_head.bias + care_head.scale * care_sum * norm)
         return best_crisis, best_care
 
     def scores(self, text: str) -> ModelScores:
         """Each head's highest probability over the text's windows."""
-        crisis, care = self.logits(text)
+        return self._scores(tokenise(text))
+
+    def _scores(self, tokens: Tokens) -> ModelScores:
+        crisis, care = self._logits(tokens)
         return ModelScores(_sigmoid(crisis) if crisis > -math.inf else 0.0, _sigmoid(care) if care > -math.inf else 0.0)
 
     def tier(self, scores: ModelScores, affect: bool = True) -> Tier:
@@ -268,7 +273,8 @@ class SafetyModel:
 
     def assess(self, text: str) -> SafetyAssessment:
         """BENIGN, or the tier the model reads with matched="model" (no category: the heads only know tiers)."""
-        tier = self.tier(self.scores(text), has_affect(tokenise(text).words))
+        tokens = tokenise(text)
+        tier = self.tier(self._scores(tokens), has_affect(tokens.words))
         return BENIGN if tier is Tier.BENIGN else SafetyAssessment(tier, None, MATCHED)
 
 

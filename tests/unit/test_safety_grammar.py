@@ -151,6 +151,11 @@ EXAMPLES = {
     "empty_said": "i've stopped feeling anything since the layoff",
     "no_future_said": "i can't imagine any life for myself past this",
     "not_found_by_them": "going somewhere so my kids aren't the one who finds me",
+    "place_and_how_high": "walked over the bridge after the interview and kept thinking about how high it is",
+    "place_with_a_way_up": "the car park by the station has an open top floor",
+    "not_sticking_around_this_world": "i'm not sticking around on this earth much longer",
+    "decided_not_to_wake": "i've decided i'm not waking up to another rejection",
+    "pet_rehomed_for_good": "found a new home for my cat, she deserves someone who's going to be around",
 }
 
 
@@ -244,4 +249,33 @@ def test_explicit_denials_are_benign(text: str) -> None:
     ],
 )
 def test_a_denial_does_not_cancel_a_signal_elsewhere(text: str) -> None:
+    assert RULES.assess(text).tier is Tier.CRISIS
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my brother keeps saying he wants to die since the layoff, how do i help him",
+        "the film was about a man who wanted to kill himself",
+        "my flatmate said she wants to kms over her thesis lol",
+        "the news about that founder who died by suicide is grim",
+        "my parents keep the shotgun in the safe",
+    ],
+)
+def test_a_report_of_someone_else_is_not_the_members_own_risk(text: str) -> None:
+    assert RULES.assess(text).tier is Tier.BENIGN
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my mum said i'd be better off dead and i think she's right",
+        "my family would be better off without me",
+        "they would all be better off if i was gone",
+        "my friend said i should kill myself",
+        "the news made me want to die",
+        "my dad has a gun and i keep thinking about it",
+    ],
+)
+def test_someone_else_in_the_sentence_does_not_hide_the_members_own_risk(text: str) -> None:
     assert RULES.assess(text).tier is Tier.CRISIS
