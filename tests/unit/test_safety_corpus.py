@@ -88,4 +88,4 @@ def test_a_former_blind_files_misses_are_shown_only_when_asked(tmp_path: Path) -
     evaluation = evaluate(read_examples(blind), load_safety_rules())
     assert "the weather is nice" not in format_evaluation("blind2", evaluation)
     assert "the weather is nice" in format_evaluation("blind2", evaluation, reveal={"blind2.tsv"})
-    assert "the weather is nice" not in format_evaluation("blind2", evaluation, reveal={"blind3.tsv"})
+    assert "the weather is nice" not in format_evaluation("blind2", evaluation, reveal={"blind5.tsv"})
