@@ -214,3 +214,58 @@ async def feedback_notes_for_reflection(
         (user_id, reflection_id, checkin_id),
     )
     return [cipher.decrypt(row["text_encrypted"]) for row in rows]
+
+
+@dataclass(frozen=True)
+class ReflectionText:
+    """One reflection as patterns read it, decrypted: what was hard (its hard questions, what to practise and what
+    to do differently, one per line) and what went well."""
+
+    at: datetime
+    hard: str
+    went_well: str
+
+
+@dataclass(frozen=True)
+class NoteText:
+    """One note of what a company said when it replied, decrypted."""
+
+    at: datetime
+    text: str
+
+
+async def pattern_texts(
+    database: Database, cipher: TextCipher, user_id: int, limit: int = 10
+) -> tuple[list[ReflectionText], list[NoteText]]:
+    """The member's newest reflections and feedback notes (reflection's and feedback's tables), newest first.
+
+    For the patterns in `/progress`. Anything that cannot be decrypted (a lost key) is left out, with a warning.
+    """
+    reflections: list[ReflectionText] = []
+    rows = await database.fetchall(
+        "SELECT r.id, r.created_at, r.went_well_encrypted, r.practise_next_encrypted, r.do_differently_encrypted, "
+        "(SELECT group_concat(q.text_encrypted, ' ') FROM hard_questions q WHERE q.reflection_id = r.id) AS questions "
+        "FROM reflections r WHERE r.user_id = ? ORDER BY r.created_at DESC, r.id DESC LIMIT ?",
+        (user_id, limit),
+    )
+    for row in rows:
+        try:
+            hard = [cipher.decrypt(token) for token in (row["questions"] or "").split()]
+            hard += [cipher.decrypt_optional(row["practise_next_encrypted"]) or ""]
+            hard += [cipher.decrypt_optional(row["do_differently_encrypted"]) or ""]
+            went_well = cipher.decrypt(row["went_well_encrypted"])
+        except ValueError:
+            _log.warning("a reflection could not be decrypted; leaving it out of patterns")
+            continue
+        reflections.append(ReflectionText(from_iso(row["created_at"]), "\n".join(t for t in hard if t), went_well))
+    notes: list[NoteText] = []
+    for row in await database.fetchall(
+        "SELECT created_at, text_encrypted FROM feedback_notes WHERE user_id = ? ORDER BY created_at DESC, id DESC "
+        "LIMIT ?",
+        (user_id, limit),
+    ):
+        try:
+            notes.append(NoteText(from_iso(row["created_at"]), cipher.decrypt(row["text_encrypted"])))
+        except ValueError:
+            _log.warning("a feedback note could not be decrypted; leaving it out of patterns")
+    return reflections, notes

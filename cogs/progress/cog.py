@@ -14,6 +14,7 @@ from bot.client import BouncebackBot, Interaction
 from bot.content import command_words
 from bot.ui import MemberCooldown, cooldown_text, reply
 from cogs.progress.charts import render_progress_chart_async
+from cogs.progress.learned import LearnedButton, add_patterns_field, load_patterns, quiet_observations, with_learned
 from cogs.progress.store import ProgressRepository
 from cogs.progress.streaks import current_streak
 from cogs.progress.views import (
@@ -41,12 +42,12 @@ class ProgressCog(commands.Cog):
         self.cooldown = MemberCooldown(PROGRESS_COOLDOWN_SECONDS)
 
     async def cog_load(self) -> None:
-        """Register the persistent fill-in button."""
-        self.bot.add_dynamic_items(FillInButton)
+        """Register the persistent fill-in and "What I've learned" buttons."""
+        self.bot.add_dynamic_items(FillInButton, LearnedButton)
 
     async def cog_unload(self) -> None:
-        """Withdraw the persistent fill-in button."""
-        self.bot.remove_dynamic_items(FillInButton)
+        """Withdraw the persistent buttons."""
+        self.bot.remove_dynamic_items(FillInButton, LearnedButton)
 
     @commands.Cog.listener()
     async def on_member_data_erased(self, user_id: int) -> None:
@@ -69,10 +70,15 @@ class ProgressCog(commands.Cog):
         now = self.bot.now()
         today = today_for(self.bot, data)
         streak = current_streak(data.checkin_days(), today)
-        embed = await dashboard_embed(self.bot, user_id, data, streak)
+        care = await self.bot.care.active(user_id)  # patterns and observations step aside for support
+        patterns = None if care else await load_patterns(self.bot, user_id, data)
+        embed = await dashboard_embed(self.bot, user_id, data, streak, quiet_observations(patterns), care=care)
+        add_patterns_field(embed, patterns, care=care)
         png = await render_progress_chart_async(chart_input(data, now))
         chart = discord.File(io.BytesIO(png), filename=CHART_FILENAME, description=words()["chart_alt"])
         extra: dict[str, Any] = {}
         if streak.fillable_day is not None:
             extra["view"] = fill_view(streak.fillable_day, today, user_id)
+        if patterns is not None and not patterns.empty:
+            extra["view"] = with_learned(extra.get("view"), user_id)
         await reply(interaction, embed=embed, file=chart, **extra)

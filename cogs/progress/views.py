@@ -15,7 +15,7 @@ from bot.content import load_content, plural
 from bot.scale import INTENSITY_LABELS
 from bot.ui import CALM, BaseModal, reply
 from cogs.progress.charts import ChartInput, ChartPoint, heaviness, mood_group, mood_heaviness
-from cogs.progress.observations import CheckinFacts, MemberFacts, load_themes, observe
+from cogs.progress.observations import MAX_OBSERVATIONS, CheckinFacts, MemberFacts, load_themes, observe
 from cogs.progress.store import ProgressData, ProgressRepository
 from cogs.progress.streaks import FILL_WINDOW_DAYS, Streak, current_streak
 
@@ -96,8 +96,8 @@ def weight(feeling: str | None, intensity: int | None) -> int | None:
     return heaviness(intensity, words()["chart"]["feeling_group"].get(feeling or "", "unknown"))
 
 
-def observation_lines(data: ProgressData) -> list[str]:
-    """One or two observations from the member's own data, already worded."""
+def observation_lines(data: ProgressData, quiet: frozenset[str] = frozenset()) -> list[str]:
+    """One or two observations from the member's own data, already worded (leaving out the `quiet` kinds)."""
     text = words()
     facts = MemberFacts(
         checkins=[CheckinFacts(r.stage, r.feeling, weight(r.feeling, r.intensity)) for r in data.rejections],
@@ -108,8 +108,9 @@ def observation_lines(data: ProgressData) -> list[str]:
         wins_shared=len(data.wins or ()),
     )
     labels = {key: feeling["label"] for key, feeling in feelings().items()}
-    found = observe(facts, load_themes(text["themes"]), feeling_labels=labels)
-    return [observation.render(text["observations"]) for observation in found]
+    found = observe(facts, load_themes(text["themes"]), feeling_labels=labels, limit=MAX_OBSERVATIONS + len(quiet))
+    kept = [observation for observation in found if observation.key not in quiet][:MAX_OBSERVATIONS]
+    return [observation.render(text["observations"]) for observation in kept]
 
 
 def empty_embed() -> discord.Embed:
@@ -122,8 +123,15 @@ def empty_embed() -> discord.Embed:
     return embed
 
 
-async def dashboard_embed(bot: BouncebackBot, user_id: int, data: ProgressData, streak: Streak) -> discord.Embed:
-    """The figures, the streak and the observations, with the chart as the embed's image."""
+async def dashboard_embed(
+    bot: BouncebackBot,
+    user_id: int,
+    data: ProgressData,
+    streak: Streak,
+    quiet: frozenset[str] = frozenset(),
+    care: bool = False,
+) -> discord.Embed:
+    """The figures, the streak and the observations (but the `quiet` kinds; none in care mode), with the chart."""
     text = words()
     fields = text["fields"]
     intro = await bot.wording.pick(user_id, "progress_intro", text["intros"])
@@ -147,7 +155,7 @@ async def dashboard_embed(bot: BouncebackBot, user_id: int, data: ProgressData, 
     last = data.last_rejection_at
     if last is not None:
         embed.add_field(name=fields["since"], value=since_text(last, bot.now(), data), inline=False)
-    lines = observation_lines(data)
+    lines = [] if care else observation_lines(data, quiet)
     if lines:
         embed.add_field(name=fields["observations"], value="\n\n".join(lines)[:1024], inline=False)
     embed.set_image(url=f"attachment://{CHART_FILENAME}")
