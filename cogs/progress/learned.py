@@ -56,6 +56,7 @@ async def load_patterns(bot: BouncebackBot, user_id: int, data: ProgressData) ->
         notes=[NoteFacts(n.at, n.text) for n in notes],
         themes=load_themes(text["themes"]),
         strengths=load_themes(text["strengths"]),
+        now=bot.now(),
     )
 
 

@@ -109,7 +109,8 @@ class StrengthFinding:
 
 @dataclass(frozen=True)
 class FeelingFinding:
-    """The first rated check-in against the average of the last few: direction is lighter, heavier or steady."""
+    """The first rated check-in against the average of the last few: direction is lighter, heavier or steady;
+    `since` is how long ago the first one was."""
 
     direction: str
     first: int
@@ -189,7 +190,7 @@ def going_well(reflections: Sequence[ReflectionFacts], strengths: Sequence[Theme
     return found[:MAX_STRENGTHS]
 
 
-def feelings_since_start(checkins: Sequence[CheckinPoint]) -> FeelingFinding | None:
+def feelings_since_start(checkins: Sequence[CheckinPoint], now: datetime) -> FeelingFinding | None:
     """How the latest check-ins felt against the first, once there are enough over long enough."""
     rated = sorted((checkin for checkin in checkins if checkin.heaviness is not None), key=lambda c: c.at)
     if len(rated) < MIN_FEELING_CHECKINS:
@@ -201,7 +202,7 @@ def feelings_since_start(checkins: Sequence[CheckinPoint]) -> FeelingFinding | N
     average = sum(c.heaviness or 0 for c in recent) / len(recent)
     start = first.heaviness or 0
     direction = "lighter" if average <= start - MOVED else "heavier" if average >= start + MOVED else "steady"
-    return FeelingFinding(direction, start, average, len(recent), last.at - first.at, first.feeling, last.feeling)
+    return FeelingFinding(direction, start, average, len(recent), now - first.at, first.feeling, last.feeling)
 
 
 def find_patterns(
@@ -210,13 +211,14 @@ def find_patterns(
     notes: Sequence[NoteFacts],
     themes: Sequence[Theme],
     strengths: Sequence[Theme],
+    now: datetime,
 ) -> Patterns:
     """Every pattern the member's records support; nothing where they are too thin."""
     return Patterns(
         themes=recurring_themes(reflections, notes, themes),
         stage=rejection_stage(checkins),
         strengths=going_well(reflections, strengths),
-        feelings=feelings_since_start(checkins),
+        feelings=feelings_since_start(checkins, now),
     )
 
 

@@ -19,6 +19,7 @@ from cogs.progress.patterns import (
 )
 
 START = datetime(2026, 10, 1, 9, tzinfo=UTC)
+NOW = START + timedelta(days=42)
 WORDS = load_content("patterns")
 THEMES = load_themes(WORDS["themes"])
 STRENGTHS = load_themes(WORDS["strengths"])
@@ -52,7 +53,7 @@ def test_a_theme_named_in_three_of_five_reflections_is_counted_with_its_evidence
     [finding] = recurring_themes(reflections, [], THEMES)
     assert finding.theme.key == "system_design"
     assert (finding.in_reflections, finding.reflections, finding.in_notes, finding.notes) == (3, 5, 0, 0)
-    assert pattern_lines(find_patterns([], reflections, [], THEMES, []), WORDS) == [
+    assert pattern_lines(find_patterns([], reflections, [], THEMES, [], NOW), WORDS) == [
         "**System design** came up as the hard part in 3 of your last 5 reflections."
     ]
 
@@ -72,7 +73,7 @@ def test_feedback_notes_count_alongside_reflections_each_once() -> None:
     [first, *rest] = recurring_themes(reflections, notes, THEMES)
     assert first.theme.key == "system_design" and (first.in_reflections, first.in_notes, first.notes) == (2, 1, 1)
     assert all(finding.mentions >= 2 for finding in rest)
-    line = pattern_lines(find_patterns([], reflections, notes, THEMES, []), WORDS)[0]
+    line = pattern_lines(find_patterns([], reflections, notes, THEMES, [], NOW), WORDS)[0]
     assert line == (
         "**System design** came up as the hard part in 2 of your last 3 reflections and the one interviewer reply "
         "you noted."
@@ -84,7 +85,7 @@ def test_a_theme_only_in_feedback_names_only_the_feedback() -> None:
     reflections = [reflection(2, "Tell me about a time you led a team")]
     [finding] = recurring_themes(reflections, notes, THEMES)
     assert finding.theme.key == "salary"
-    line = pattern_lines(find_patterns([], reflections, notes, THEMES, []), WORDS)[0]
+    line = pattern_lines(find_patterns([], reflections, notes, THEMES, [], NOW), WORDS)[0]
     assert line == "**Salary and negotiation** came up as the hard part in 2 of the 2 interviewer replies you noted."
 
 
@@ -129,7 +130,7 @@ def test_rejections_clustering_at_one_stage_are_counted() -> None:
     ]
     finding = rejection_stage(checkins)
     assert finding is not None and (finding.stage, finding.hits, finding.staged) == ("onsite", 3, 5)
-    assert pattern_lines(find_patterns(checkins, [], [], [], []), WORDS) == [
+    assert pattern_lines(find_patterns(checkins, [], [], [], [], NOW), WORDS) == [
         "3 of the 5 rejections you logged with a stage came after the final round."
     ]
 
@@ -170,7 +171,7 @@ def test_a_strength_named_again_and_again_is_counted_with_the_newest_words() -> 
         4,
         "Explaining the trade-offs, clear and structured",
     )
-    assert pattern_lines(find_patterns([], reflections, [], [], STRENGTHS), WORDS) == [
+    assert pattern_lines(find_patterns([], reflections, [], [], STRENGTHS, NOW), WORDS) == [
         "You named **Explaining things clearly** as something that went well in 2 of your last 4 reflections."
     ]
 
@@ -193,10 +194,12 @@ def test_feelings_getting_lighter_since_the_first_check_in() -> None:
         checkin(30, heaviness=2, feeling="disappointed"),
         checkin(42, heaviness=2, feeling="motivated"),
     ]
-    finding = feelings_since_start(checkins)
+    finding = feelings_since_start(checkins, NOW)
     assert finding is not None
     assert (finding.direction, finding.first, round(finding.recent, 2), finding.recent_count) == ("lighter", 5, 2.33, 3)
-    [line] = pattern_lines(find_patterns(checkins, [], [], [], []), WORDS, {"sad": "Sad", "motivated": "Motivated"})
+    [line] = pattern_lines(
+        find_patterns(checkins, [], [], [], [], NOW), WORDS, {"sad": "Sad", "motivated": "Motivated"}
+    )
     assert line == (
         "Things have got lighter since your first check-in 6 weeks ago: that one felt 5 out of 5 for heaviness, "
         "your last 3 about 2.3 on average. You started with *sad*; most recently you named *motivated*."
@@ -204,26 +207,35 @@ def test_feelings_getting_lighter_since_the_first_check_in() -> None:
 
 
 def test_feelings_heavier_and_steady() -> None:
-    heavier = feelings_since_start([checkin(0, heaviness=2), checkin(4, heaviness=4), checkin(8, heaviness=5)])
+    heavier = feelings_since_start([checkin(0, heaviness=2), checkin(4, heaviness=4), checkin(8, heaviness=5)], NOW)
     assert heavier is not None and heavier.direction == "heavier" and heavier.recent == 4.5
-    steady = feelings_since_start([checkin(0, heaviness=3), checkin(4, heaviness=3), checkin(8, heaviness=4)])
+    steady = feelings_since_start([checkin(0, heaviness=3), checkin(4, heaviness=3), checkin(8, heaviness=4)], NOW)
     assert steady is not None and steady.direction == "steady"
     [line] = pattern_lines(
-        find_patterns([checkin(0, heaviness=3), checkin(4, heaviness=3), checkin(8, heaviness=4)], [], [], [], []),
+        find_patterns(
+            [checkin(0, heaviness=3), checkin(4, heaviness=3), checkin(8, heaviness=4)],
+            [],
+            [],
+            [],
+            [],
+            START + timedelta(days=9),
+        ),
         WORDS,
     )
     assert line == (
-        "How heavy it feels has stayed about the same since your first check-in 8 days ago: around 3.5 out of 5 "
+        "How heavy it feels has stayed about the same since your first check-in 9 days ago: around 3.5 out of 5 "
         "across your last 2."
     )
 
 
 def test_feelings_need_three_rated_check_ins_over_a_week() -> None:
-    assert feelings_since_start([checkin(0, heaviness=5), checkin(10, heaviness=1)]) is None
+    assert feelings_since_start([checkin(0, heaviness=5), checkin(10, heaviness=1)], NOW) is None
     # Three, but all within six days.
-    assert feelings_since_start([checkin(0, heaviness=5), checkin(3, heaviness=2), checkin(6, heaviness=1)]) is None
+    assert (
+        feelings_since_start([checkin(0, heaviness=5), checkin(3, heaviness=2), checkin(6, heaviness=1)], NOW) is None
+    )
     # Unrated check-ins don't count towards the three.
-    assert feelings_since_start([checkin(0, heaviness=5), checkin(5), checkin(10, heaviness=1)]) is None
+    assert feelings_since_start([checkin(0, heaviness=5), checkin(5), checkin(10, heaviness=1)], NOW) is None
 
 
 # ---------------------------------------------------------------- all together
@@ -236,11 +248,12 @@ def test_a_single_rejection_says_nothing_at_all() -> None:
         [note(3, "We wanted more system design depth")],
         THEMES,
         STRENGTHS,
+        NOW,
     )
     assert patterns.empty
     assert pattern_lines(patterns, WORDS) == []
 
 
 def test_no_records_say_nothing() -> None:
-    patterns = find_patterns([], [], [], THEMES, STRENGTHS)
+    patterns = find_patterns([], [], [], THEMES, STRENGTHS, NOW)
     assert patterns.empty and pattern_lines(patterns, WORDS) == []
