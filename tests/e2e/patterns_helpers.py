@@ -38,7 +38,6 @@ class Story:
 
     checkins: list[int] = field(default_factory=list)
     reflections: list[int] = field(default_factory=list)
-    request_id: int = 0
     answers: int = 0
 
 
