@@ -10,7 +10,7 @@ import logging
 import math
 import pkgutil
 import re
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -47,6 +47,9 @@ TIMER_PURGE_JOB = "timers-purge"
 FINISHED_TIMERS_KEPT = timedelta(days=30)
 # A command's `extras` key saying it assesses its own text options and shows care inside its flow.
 ASSESSES_OWN_TEXT = "assesses_own_text"
+# What a capability offers under another's replies ("Add to my plan"): (source_kind, source_id, owner_id) -> the
+# components to show, answered by the offering capability's own persistent components (see `offer_items`).
+OfferBuilder = Callable[[str, int, int], Awaitable[list[discord.ui.Item[Any]]]]
 UNREACHABLE_NOTICE = (
     "A small heads-up: I tried to send you a DM but Discord wouldn't let me through, so I've paused anything "
     "I was going to DM you. If you'd like those messages, allow direct messages from this server's members "
@@ -149,6 +152,7 @@ class BouncebackBot(commands.Bot):
         self.next_steps: list[NextStep] = []
         self.erasure_hooks: dict[str, ErasureHook] = {}
         self.deleters: dict[str, Deleter] = {}
+        self.offers: dict[str, OfferBuilder] = {}
         self.synced_commands = False
         self.unclaimed = UnclaimedInteractions(self)
         apply_endpoints(settings.discord_api_base, settings.discord_gateway_url)
@@ -236,6 +240,27 @@ class BouncebackBot(commands.Bot):
     def unregister_erasure_hook(self, name: str) -> None:
         """Forget an erasure hook (cog unload)."""
         self.erasure_hooks.pop(name, None)
+
+    def register_offer(self, name: str, builder: OfferBuilder) -> None:
+        """Offer components under other capabilities' replies (e.g. "plan": "Add to my plan"); call in cog_load."""
+        self.offers[name] = builder
+
+    def unregister_offer(self, name: str) -> None:
+        """Withdraw an offer (cog unload)."""
+        self.offers.pop(name, None)
+
+    async def offer_items(
+        self, name: str, source_kind: str, source_id: int, owner_id: int
+    ) -> list[discord.ui.Item[Any]]:
+        """The components a registered offer shows for one source; none in care mode or when nobody offers it.
+
+        A capability shows these under its reply without knowing who answers them: the offering capability's
+        persistent components do, by custom id.
+        """
+        builder = self.offers.get(name)
+        if builder is None or await self.care.active(owner_id):
+            return []
+        return await builder(source_kind, source_id, owner_id)
 
     def register_custom_id_route(self, pattern: re.Pattern[str] | str, handler: RouteHandler) -> None:
         """Have `handler` answer components and forms by custom id (a form sent after a restart still arrives).

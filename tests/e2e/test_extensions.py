@@ -43,6 +43,7 @@ class Registrations:
     next_steps: tuple[str, ...]
     erasure_hooks: frozenset[tuple[str, str]]
     deleters: frozenset[tuple[str, str]]
+    offers: frozenset[tuple[str, str]]
     routes: frozenset[tuple[str, str]]
     listeners: frozenset[tuple[str, str, int]]
     commands: frozenset[tuple[int, str]]
@@ -52,7 +53,15 @@ class Registrations:
     def owned_by(self, extension: str) -> dict[str, list[Any]]:
         """Entries whose callable or class is defined in the extension's module (or package)."""
         owned: dict[str, list[Any]] = {}
-        for field in ("timer_handlers", "dynamic_items", "erasure_hooks", "deleters", "routes", "listeners"):
+        for field in (
+            "timer_handlers",
+            "dynamic_items",
+            "erasure_hooks",
+            "deleters",
+            "offers",
+            "routes",
+            "listeners",
+        ):
             entries = [entry for entry in getattr(self, field) if _within(entry[1], extension)]
             if entries:
                 owned[field] = sorted(entries)
@@ -83,6 +92,7 @@ def registrations(bot: BouncebackBot) -> Registrations:
         next_steps=tuple(step.key for step in bot.next_steps),
         erasure_hooks=frozenset((name, _origin(hook)) for name, hook in bot.erasure_hooks.items()),
         deleters=frozenset((kind, _origin(deleter)) for kind, deleter in bot.deleters.items()),
+        offers=frozenset((name, _origin(builder)) for name, builder in bot.offers.items()),
         routes=frozenset((pattern.pattern, _origin(handler)) for pattern, handler in bot.unclaimed.routes.items()),
         listeners=frozenset(
             (event, origin, count)
