@@ -287,11 +287,12 @@ class FeedbackNoteModal(BaseModal):
                 tx, request.id, self.owner_id, "replied", now, allowed_from=("sent", "replied", "no_reply", "ghosted")
             )
             reflection_id: int | None = None
+            note_id = 0
             if changed:
                 await bot.scheduler.cancel_timers(
                     FOLLOWUP_KIND, user_id=self.owner_id, payload_match={"request_id": request.id}, tx=tx
                 )
-                _, reflection_id = await store.add_note(
+                note_id, reflection_id = await store.add_note(
                     tx,
                     user_id=self.owner_id,
                     request_id=request.id,
@@ -323,6 +324,9 @@ class FeedbackNoteModal(BaseModal):
                     custom_id=reflect.custom_id(request.checkin_id, self.owner_id),
                 )
             )
+        # One "Add to my plan" per line the reply gives to act on, if a capability offers it; it answers them.
+        for offer in await bot.offer_items("plan", "feedback", note_id, self.owner_id):
+            view.add_item(offer)
         await reply(interaction, embed=embed, view=view)
 
 

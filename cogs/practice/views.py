@@ -331,6 +331,9 @@ class RateButton(PracticeButton, prefix="practice:rate", fields=("answer_id", ("
             await reply(interaction, words()["gone"])
             return
         view = feedback_view(self.answer_id, turn, session, self.owner_id, chosen=rating)
+        # An answer rated low may go on the member's plan, if a capability offers it (it answers the button).
+        for offer in await bot.offer_items("plan", "answer", self.answer_id, self.owner_id):
+            view.add_item(offer)
         content = rating_note(rating, review)
         if not can_go_on(session, turn):
             content += "\n" + words()["last_question_hint"]

@@ -106,6 +106,14 @@ class ReflectionStore:
         )
         return self._from_row(row, tuple(self._cipher.decrypt(q["text_encrypted"]) for q in questions), tuple(notes))
 
+    async def question_ids(self, reflection_id: int, user_id: int) -> list[int]:
+        """The ids of a reflection's hard questions, in the order they were written."""
+        rows = await self._database.fetchall(
+            "SELECT id FROM hard_questions WHERE reflection_id = ? AND user_id = ? ORDER BY id",
+            (reflection_id, user_id),
+        )
+        return [int(row["id"]) for row in rows]
+
     async def recent(self, user_id: int, limit: int = 25) -> list[Reflection]:
         """The member's reflections, newest first (without hard questions or notes)."""
         rows = await self._database.fetchall(

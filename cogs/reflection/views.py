@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 MAX_HARD = 1500
 MAX_ANSWER = 1000
+MAX_PLAN_OFFERS = 5  # "Add to my plan" buttons under one reflection: a row of them at most
 
 
 def quote(text: str) -> str:
@@ -179,8 +180,13 @@ async def reflected(
         custom_id=share_win_custom_id("reflection", reflection_id, owner_id),
     )
     delete = delete_this_button("reflection", reflection_id, owner_id)
+    # "Add to my plan" for each hard question, if a capability offers it (none in care mode); it answers them.
+    offers: list[discord.ui.Item[Any]] = []
+    store = ReflectionStore(bot.database, bot.cipher)
+    for question_id in (await store.question_ids(reflection_id, owner_id))[:MAX_PLAN_OFFERS]:
+        offers.extend(await bot.offer_items("plan", "question", question_id, owner_id))
     if well.topic == NOTHING_GOOD_TOPIC:
-        return embed, StaticView(delete)  # nothing they named as good is theirs to share as a win
+        return embed, StaticView(delete, *offers)  # nothing they named as good is theirs to share as a win
     # The wins capability's DynamicItem answers "Share as a win" by its custom id; core answers "Delete this".
-    view = StaticView(share, delete)
+    view = StaticView(share, delete, *offers)
     return embed, view

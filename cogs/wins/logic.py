@@ -86,11 +86,14 @@ def may_remove(presser_id: int, presser_guild_id: int | None, manage_messages: b
 def prefill(source: str, went_well: str | None) -> tuple[str, str] | None:
     """Text and category a 'Share as a win' button starts from; None when its source is unknown or gone.
 
-    `went_well` is the reflection's answer (None when the reflection is gone; unused for a nudge).
+    `went_well` is the reflection's answer, or a finished plan item's words for "plan" (None when the source is
+    gone; unused for a nudge).
     """
     share = words()["share"]
     if source == "nudge":
         return share["nudge_prefill"], share["nudge_category"]
+    if source == "plan" and went_well is not None:
+        return share["plan_prefill"].format(item=clean_text(went_well)), share["plan_category"]
     if source == "reflection" and went_well is not None:
         return clean_text(went_well) or share["reflection_fallback"], share["reflection_category"]
     return None
