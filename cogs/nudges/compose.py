@@ -24,6 +24,13 @@ MAX_QUESTION = 200
 HARD_QUESTIONS_LOOKED_AT = 20
 
 
+def _quotable(text: str) -> str:
+    """A member's words cut to fit a nudge, on one line, safe from markdown."""
+    if len(text) > MAX_QUESTION:
+        text = text[: MAX_QUESTION - 1].rstrip() + "…"
+    return discord.utils.escape_markdown(" ".join(text.split()))
+
+
 def nudge_table() -> dict[str, dict[str, str]]:
     """Nudges by id, in the data file's order."""
     return {nudge["id"]: nudge for nudge in words()["nudge"]}
@@ -66,7 +73,14 @@ class NudgeComposer:
             shots=shots,
             feedback=await readmodel.feedback_nudge_state(self.bot.database, user_id, now),
             hard_question=await self._hard_question(user_id, pick),
+            plan_item=await self._plan_item(user_id, pick),
         )
+
+    async def _plan_item(self, user_id: int, pick: int) -> str | None:
+        """One of the member's open plan items to practise (they take turns), ready to quote."""
+        items = await readmodel.open_plan_items(self.bot.database, self.bot.cipher, user_id, "practise")
+        texts = [text for text in (item.text.strip() for item in items) if text]
+        return _quotable(texts[pick % len(texts)]) if texts else None
 
     async def _hard_question(self, user_id: int, pick: int) -> str | None:
         questions = await readmodel.hard_questions(
@@ -75,10 +89,7 @@ class NudgeComposer:
         texts = [text for text in (question.text.strip() for question in questions) if text]
         if not texts:
             return None
-        text = texts[pick % len(texts)]
-        if len(text) > MAX_QUESTION:
-            text = text[: MAX_QUESTION - 1].rstrip() + "…"
-        return discord.utils.escape_markdown(" ".join(text.split()))
+        return _quotable(texts[pick % len(texts)])
 
     async def compose(self, nudge: ClaimedNudge, now: datetime) -> tuple[discord.Embed, discord.ui.View]:
         """The DM for a claimed nudge: its text, one personal line, the footer, and its buttons."""

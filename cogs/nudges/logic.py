@@ -253,6 +253,7 @@ class Personal:
     shots: int = 0
     feedback: str | None = None  # "unsent" (a draft waiting) or "follow_up" (a reply is overdue)
     hard_question: str | None = None
+    plan_item: str | None = None  # an open item of the member's /plan to practise, which goes before a question
 
 
 def addon_options(personal: Personal) -> list[str]:
@@ -265,7 +266,9 @@ def addon_options(personal: Personal) -> list[str]:
         options.append("long_gap")
     elif days is not None and days <= 1:
         options.append("fresh")
-    if personal.hard_question:
+    if personal.plan_item:  # what they chose to work on goes before any other question of theirs
+        options.append("plan_item")
+    elif personal.hard_question:
         options.append("hard_question")
     return options
 
@@ -273,7 +276,8 @@ def addon_options(personal: Personal) -> list[str]:
 def addon_text(kind: str, personal: Personal, text: Mapping[str, str] | None = None) -> str:
     """The words of one add-on kind, filled in."""
     text = text if text is not None else words()["personal"]
-    return text[kind].format(question=as_sentence(personal.hard_question or ""), days=personal.days_since_checkin)
+    question = personal.plan_item if kind == "plan_item" else personal.hard_question
+    return text[kind].format(question=as_sentence(question or ""), days=personal.days_since_checkin)
 
 
 def as_sentence(question: str) -> str:

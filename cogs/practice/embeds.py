@@ -12,7 +12,7 @@ from bot.content import load_content, plural
 from bot.ui import CALM, WARM
 from cogs.practice import logic
 from cogs.practice.analysis import Analysis
-from cogs.practice.questions import Question, ReviewItem
+from cogs.practice.questions import PLAN_REASON, Question, ReviewItem
 from cogs.practice.store import Session, Turn
 
 FIELD_LIMIT = 1024
@@ -45,6 +45,8 @@ def question_embed(question: Question, turn: Turn, session: Session, *, opening:
     lines = [opening] if opening else []
     if turn.reason == "review":
         lines.append(f"🔁 *{text['from_review']}*")
+    elif turn.reason == PLAN_REASON:
+        lines.append(f"📌 *{text['from_plan']}*")
     elif question.is_own:
         lines.append(f"📝 *{text['from_hard_question']}*")
     lines.append(f"**{logic.clip(shown_text(question), 1000)}**")

@@ -19,6 +19,9 @@ from cogs.practice.analysis import CATEGORIES, OWN_CATEGORY
 
 HARD_PREFIX = "hard:"
 REVIEW_CATEGORY = "review"
+PLAN_REASON = "plan"  # asked because an open item of the member's /plan is to practise it
+# A question on the plan comes first, but not again within this long: a plan is not a loop.
+PLAN_GAP = timedelta(hours=20)
 # How long until a question rated low comes back: long enough to forget the exact words, short enough to matter.
 REVIEW_DELAYS: dict[int, timedelta] = {1: timedelta(days=1), 2: timedelta(days=3)}
 LOW_RATING = 2
@@ -112,8 +115,10 @@ def choose(
     due: Sequence[tuple[ReviewItem, Question]],
     exclude: Collection[str],
     rng: random.Random,
+    planned: Sequence[Question] = (),
 ) -> Pick | None:
-    """Choose the next question: own hard questions first, then ones due for review, then the bank.
+    """Choose the next question: questions on the member's plan first, then own hard questions, then ones due for
+    review, then the bank. `planned` are the open plan items' questions not asked lately (oldest item first).
 
     `category` is a bank category, "mine", "review" or None (any). `own` are the member's hard questions (newest
     first), `asked` when each key was last asked, `due` the reviews due now with their questions (most overdue
@@ -124,6 +129,9 @@ def choose(
     due = [(item, question) for item, question in due if matches(category, item.question_key)]
     if category == REVIEW_CATEGORY and due:
         return Pick(due[0][1], "review", due[0][0])
+    on_plan = [question for question in planned if question.key not in exclude and matches(category, question.key)]
+    if on_plan:
+        return Pick(on_plan[0], PLAN_REASON)
     fresh_own = [question for question in own if question.key not in asked and question.key not in exclude]
     if fresh_own:
         return Pick(fresh_own[0], "hard")

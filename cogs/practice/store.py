@@ -18,6 +18,7 @@ from bot.storage.checkins import ensure_user
 from bot.storage.database import Database, Transaction
 from cogs.practice.analysis import OWN_CATEGORY
 from cogs.practice.questions import (
+    PLAN_GAP,
     Pick,
     Question,
     ReviewItem,
@@ -119,12 +120,25 @@ class PracticeStore:
         """Gather what the rules need (own questions, history, due reviews) and let `questions.choose` decide."""
         own = await self.own_questions(user_id) if wants_own(category) else []
         asked = await self.last_asked(user_id)
+        planned = [
+            question
+            for question in await self.planned_questions(user_id)
+            if question.key not in asked or now - asked[question.key] >= PLAN_GAP
+        ]
         due: list[tuple[ReviewItem, Question]] = []
         for item in await self.due_for_review(user_id, now):
             question = await self.question_for_key(user_id, item.question_key)
             if question is not None:  # a hard question whose reflection was deleted is skipped
                 due.append((item, question))
-        return choose(category, own=own, asked=asked, due=due, exclude=exclude, rng=rng or random.Random())
+        return choose(
+            category, own=own, asked=asked, due=due, exclude=exclude, rng=rng or random.Random(), planned=planned
+        )
+
+    async def planned_questions(self, user_id: int) -> list[Question]:
+        """The questions of the member's open plan items to practise (read model), oldest item first."""
+        items = await readmodel.open_plan_items(self.database, self.cipher, user_id, "practise")
+        found = [await self.question_for_key(user_id, item.question_key) for item in items if item.question_key]
+        return [question for question in found if question is not None]
 
     # ------------------------------------------------------------ sessions and turns
 

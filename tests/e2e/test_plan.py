@@ -265,3 +265,31 @@ async def test_export_holds_the_plan_and_delete_removes_it(harness: Harness) -> 
         await deleted.followup()
     assert plan_rows(harness, alex) == []
     assert len(plan_rows(harness, bob)) == 1
+
+
+async def test_practice_and_the_nudge_draw_from_an_open_item_first(harness: Harness) -> None:
+    alex = harness.member("alex")
+    reply = await reflect(alex)  # without a plan, the newest hard question ("How do you handle...") comes first
+    await alex.click(reply, "Plan: Tell me about a time you failed")
+    asked = message_of(await alex.slash("practice"))
+    assert "From your plan" in asked.text() and "Tell me about a time you failed" in asked.text()
+    again = message_of(await alex.slash("practice"))  # not the same one again straight away
+    assert "From your plan" not in again.text() and "How do you handle conflict" in again.text()
+
+    result = await alex.slash("nudges start", time="10:00", timezone="Europe/London")
+    if result.deferred:
+        await result.wait_final()
+    nudges = harness.running.get_cog("NudgesCog")
+    assert nudges is not None
+    harness.clock.advance(timedelta(hours=1))
+    await nudges.run_due_nudges()  # type: ignore[attr-defined]
+    (nudge,) = [m for m in alex.dms() if any(b.label == "Helpful" for b in m.buttons())]
+    text = nudge.embeds[0]["description"]
+    assert "From your plan: “Tell me about a time you failed.”" in text and "How do you handle" not in text
+
+    listing = await plan(alex)
+    (item,) = plan_rows(harness, alex)
+    await alex.click(await open_item(alex, listing, item["id"]), "Done")
+    harness.clock.advance(timedelta(days=1))
+    later = message_of(await alex.slash("practice"))
+    assert "From your plan" not in later.text()  # a done item is no longer asked first

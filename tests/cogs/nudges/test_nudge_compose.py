@@ -51,6 +51,14 @@ def test_add_on_wording() -> None:
     assert "“Tell me about a conflict.” Try answering it" in line and "/practice" in line
 
 
+def test_an_open_plan_item_goes_before_any_other_question_of_theirs() -> None:
+    personal = Personal(hard_question="Why us?", plan_item="Tell me about a time you failed")
+    assert addon_options(personal) == ["plan_item"]
+    line = addon_text("plan_item", personal)
+    assert "From your plan: “Tell me about a time you failed.”" in line and "/plan" in line
+    assert addon_options(Personal(hard_question="Why us?")) == ["hard_question"]
+
+
 @pytest.mark.parametrize(
     ("question", "sentence"),
     [
