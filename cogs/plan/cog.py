@@ -92,6 +92,12 @@ class PlanCog(commands.Cog):
             return
         assessment = await self.bot.care.assess(interaction, owner_id, text)
         store = plan_store(self.bot)
+        current = await store.get(item_id, owner_id) if item_id else None
+        same = [item for item in await store.open_items(owner_id) if item.text == text]
+        if (current and (current.text, current.action) == (text, action)) or (not item_id and same):
+            # A form sent twice (or saved unchanged): nothing to write, and saying so is enough.
+            await reply(interaction, words()["already"])
+            return
         if item_id:
             saved = await store.edit(item_id, owner_id, text, action, self.bot.now())
             outcome = "added" if saved else "gone"

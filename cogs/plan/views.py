@@ -141,7 +141,7 @@ class ItemButton(PlanButton, prefix="plan:item", fields=(("action", "done|edit|d
             await reply(interaction, words()["gone"])
             return
         if self.action == "edit":
-            await interaction.response.send_modal(ItemForm(self.owner_id, item))
+            await send_form(interaction, ItemForm(self.owner_id, item))
         elif self.action == "drop":
             await store.drop(item.id, self.owner_id)
             await reply(interaction, words()["dropped"].format(text=quote(item.text)))
@@ -186,7 +186,13 @@ class NewButton(PlanButton, prefix="plan:new", fields=("owner_id",)):
         if len(await plan_store(interaction.client).open_items(self.owner_id)) >= MAX_OPEN:
             await reply(interaction, words()["full"].format(cap=MAX_OPEN))
             return
-        await interaction.response.send_modal(ItemForm(self.owner_id, None))
+        await send_form(interaction, ItemForm(self.owner_id, None))
+
+
+async def send_form(interaction: Interaction, form: ItemForm) -> None:
+    """Open the form; the cog's custom-id route receives it, so discord.py need not keep listening for it."""
+    await interaction.response.send_modal(form)
+    form.stop()
 
 
 def form_custom_id(item_id: int, owner_id: int) -> str:
