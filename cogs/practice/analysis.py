@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from bot.safety import normalise_text
+from cogs.practice.kinds import own_question_kind
 from cogs.practice.patterns import (
     ACTION_EXTRA,
     ACTION_HYPOTHETICAL,
@@ -275,7 +276,12 @@ def length_band(words: int, sentences: int, category: str) -> LengthBand:
 
 
 def analyse(text: str, category: str, question: Sequence[str] = ()) -> Analysis:
-    """Run every rule over an answer to a question of the given category (`question`: its text and tip)."""
+    """Run every rule over an answer to a question of the given category (`question`: its text and tip).
+
+    A member's own question is measured as the kind its wording says it is (see kinds.py).
+    """
+    if category == OWN_CATEGORY and question:
+        category = own_question_kind(question[0]) or category
     prepared = prepare(text)
     words = count_words(prepared)
     sentences = count_sentences(prepared)

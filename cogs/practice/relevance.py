@@ -21,6 +21,8 @@ MIN_QUESTION_WORDS = 4
 # Off the question: at most this many shared stems, and at most this share of the answer's content words.
 MAX_SHARED = 1
 MAX_SHARE = 0.05
+# Two stems are one word when the shorter, at least this long, starts the longer.
+SHARED_ROOT = 5
 
 # Common English function words, and the words every interview question uses ("tell", "describe", "example").
 _STOP_WORDS = """
@@ -82,4 +84,11 @@ def relevance(answer: str, question: Iterable[str]) -> Relevance:
     for part in question:
         asked |= content_stems(part)
     own = content_stems(answer)
-    return Relevance(shared=tuple(sorted(own & asked)), answer_stems=len(own), question_stems=len(asked))
+    shared = {word for word in own if word in asked or any(_same_root(word, other) for other in asked)}
+    return Relevance(shared=tuple(sorted(shared)), answer_stems=len(own), question_stems=len(asked))
+
+
+def _same_root(first: str, second: str) -> bool:
+    # The crude stem leaves "short" and "shorten", "design" and "designing" apart; a long shared start joins them.
+    shorter, longer = sorted((first, second), key=len)
+    return len(shorter) >= SHARED_ROOT and longer.startswith(shorter)

@@ -96,3 +96,13 @@ def test_an_answer_to_another_question_is_never_the_strongest() -> None:
     assert logic.strongest([polished, polished]) is None
     assert logic.one_thing_to_work_on([polished, modest]) == "off_topic"
     assert "off_topic" in WORDING["work_on"] and WORDING["strongest_none"]
+
+
+def test_words_that_share_a_long_root_meet() -> None:
+    answer = (
+        "I'd start with the data model: a short code mapped to the long URL in a key-value store. Reads outnumber "
+        "writes, so a cache in front of the store takes most of the traffic, and I'd hand out counter ranges."
+    )
+    assert not relevance(answer, ["How would you design a URL shortener for millions of users?"]).off_topic
+    assert relevance("short", ["shortener"]).shared == ("short",)
+    assert relevance("sale", ["salary"]).shared == ()
