@@ -233,3 +233,21 @@ def test_a_kept_database_keeps_the_files_the_bot_sends_beside_it(tmp_path: Path)
     chart, export = (Path(path) for path in saved)
     assert chart.parent == files and chart.name.endswith("progress.png") and chart.read_bytes()[:4] == b"\x89PNG"
     assert export.parent == files and export.name.endswith(".json") and export.stat().st_size > 0
+
+
+def test_the_thread_example_goes_from_a_rejection_to_a_plan_item_to_practice_to_a_shared_win(
+    tmp_path: Path,
+) -> None:
+    script = (Path(__file__).resolve().parents[2] / "examples" / "thread.txt").read_text(encoding="utf-8")
+    result = run_sandbox(tmp_path, script)
+    out = result.stdout
+    assert result.returncode == 0, result.stderr + out
+    question = "How would you design a URL shortener for millions of users?"
+    assert f"Added to your plan: “{question}”" in after(out, f"alex> Plan: {question}")
+    practice = after(out, "alex> /practice")
+    assert "From your plan" in practice and question in practice
+    assert "Draft it as a win" in after(out, "alex> Done")
+    preview = after(out, "alex> Draft it as a win")
+    assert "[#wins]" not in preview and "🎉 Post" in preview
+    posted = after(out, "alex> Post")
+    assert "[#wins] Bounceback:" in posted and "URL" in posted.split("[#wins] Bounceback:")[1]
