@@ -7,16 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.clock import from_iso, to_iso
+from bot.content import command_words
 from bot.crypto import TextCipher
 from bot.storage.database import Database, Transaction
 
-STAGES: dict[str, str] = {
-    "application": "Application",
-    "screen": "Recruiter / phone screen",
-    "technical": "Technical interview",
-    "onsite": "Onsite / final round",
-    "offer": "After an offer stage",
-}
+# stage key (stored) -> the name members see, in the order /rejected offers them (data/commands.toml)
+STAGES: dict[str, str] = dict(command_words("rejected")["choices"]["stage"])
 
 GET_ONE = "SELECT * FROM checkins WHERE id = ? AND user_id = ?"
 

@@ -12,12 +12,14 @@ import discord
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.clock import from_iso, to_iso
+from bot.content import command_words
 from bot.storage.database import Database
 from bot.timezones import format_local_time, parse_local_time, resolve_zone
 
 log = logging.getLogger(__name__)
 
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+# The weekday names members see, Monday first (data/commands.toml); a digest stores its day's number.
+WEEKDAYS: tuple[str, ...] = tuple(command_words("setup digest")["choices"]["weekday"][str(day)] for day in range(7))
 CRON_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT_WEEKDAY = 4
 DEFAULT_TIME = "17:00"
