@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot import readmodel
 from bot.clock import to_iso
 from bot.crypto import TextCipher
-from bot.readmodel import FeedbackCounts, LoggedRejection
+from bot.readmodel import FeedbackCounts, JourneyStep, LoggedRejection
 from bot.storage.checkins import ensure_user
 from bot.storage.database import Database, Transaction
 
@@ -46,6 +46,7 @@ class ProgressData:
     practice_sessions: int | None = None
     wins: list[datetime] | None = None
     zone: ZoneInfo = UTC_ZONE
+    steps: list[JourneyStep] = field(default_factory=list)  # applications, interviews, offers and rejections
 
     @property
     def shots(self) -> int:
@@ -57,6 +58,7 @@ class ProgressData:
         """True for a member with nothing logged anywhere yet."""
         return not (
             self.rejections
+            or self.steps
             or self.moods
             or self.reflections
             or self.wins
@@ -113,6 +115,7 @@ class ProgressRepository:
             practice_sessions=facts.practice_sessions,
             wins=facts.wins,
             zone=zone,
+            steps=await readmodel.journey_steps(self._database, self._cipher, user_id),
         )
 
     async def _fillins(self, user_id: int, zone: ZoneInfo) -> list[MoodPoint]:

@@ -15,6 +15,7 @@ from bot.content import load_content, plural
 from bot.scale import INTENSITY_LABELS
 from bot.ui import CALM, BaseModal, reply
 from cogs.progress.charts import ChartInput, ChartPoint, heaviness, mood_group, mood_heaviness
+from cogs.progress.funnel import funnel, funnel_text
 from cogs.progress.observations import MAX_OBSERVATIONS, CheckinFacts, MemberFacts, load_themes, observe
 from cogs.progress.store import ProgressData, ProgressRepository
 from cogs.progress.streaks import FILL_WINDOW_DAYS, Streak, current_streak
@@ -136,7 +137,12 @@ async def dashboard_embed(
     fields = text["fields"]
     intro = await bot.wording.pick(user_id, "progress_intro", text["intros"])
     embed = discord.Embed(title=text["title"], description=intro, colour=CALM)
-    embed.add_field(name=fields["shots"], value=plural(fields["shots_value"], data.shots), inline=False)
+    journey = funnel(data.steps)
+    shots = plural(fields["shots_journey_value"], journey.shots) if journey.logged else None
+    embed.add_field(name=fields["shots"], value=shots or plural(fields["shots_value"], data.shots), inline=False)
+    line = funnel_text(journey, text["funnel"])
+    if line:
+        embed.add_field(name=fields["funnel"], value=line, inline=False)
     if data.reflections is not None:
         embed.add_field(name=fields["reflections"], value=str(len(data.reflections)))
     if data.feedback is not None:
