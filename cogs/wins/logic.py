@@ -87,13 +87,15 @@ def prefill(source: str, went_well: str | None) -> tuple[str, str] | None:
     """Text and category a 'Share as a win' button starts from; None when its source is unknown or gone.
 
     `went_well` is the reflection's answer, or a finished plan item's words for "plan" (None when the source is
-    gone; unused for a nudge).
+    gone; unused for a nudge or an offer).
     """
     share = words()["share"]
     if source == "nudge":
         return share["nudge_prefill"], share["nudge_category"]
     if source == "plan" and went_well is not None:
         return share["plan_prefill"].format(item=clean_text(went_well)), share["plan_category"]
+    if source == "offer":  # no company or role: the post is public, the member adds them if they want to
+        return share["offer_prefill"], share["offer_category"]
     if source == "reflection" and went_well is not None:
         return clean_text(went_well) or share["reflection_fallback"], share["reflection_category"]
     return None

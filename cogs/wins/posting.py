@@ -15,7 +15,7 @@ from bot.client import BouncebackBot, Interaction
 from bot.clock import discord_timestamp
 from bot.components import StaticView
 from bot.delete_one import delete_this_button
-from bot.readmodel import plan_item_text, reflection_went_well
+from bot.readmodel import logged_offer, plan_item_text, reflection_went_well
 from bot.storage.guild_settings import GuildSettings, GuildSettingsRepository, missing_channel_permissions
 from bot.ui import NO_MENTIONS, WIN, reply
 from cogs.wins.logic import CELEBRATION, cooldown_ends, milestone_reached, milestone_text, prefill, words
@@ -124,6 +124,8 @@ class Sharing:
             went_well = await reflection_went_well(self.bot.database, self.bot.cipher, source_id, owner_id)
         elif source == "plan":  # "Draft it as a win" after finishing a plan item
             went_well = await plan_item_text(self.bot.database, self.bot.cipher, owner_id, source_id)
+        elif source == "offer" and not await logged_offer(self.bot.database, source_id, owner_id):
+            return None  # the offer logged with /log is gone (deleted with their data)
         return prefill(source, went_well)
 
     # ----------------------------------------------------------------- posting

@@ -16,7 +16,7 @@ from bot.storage.database import Database
 log = logging.getLogger(__name__)
 
 MAX_DRAFTS = 5
-SOURCES = ("command", "reflection", "nudge", "plan")
+SOURCES = ("command", "reflection", "nudge", "plan", "offer")
 
 
 @dataclass(frozen=True)
