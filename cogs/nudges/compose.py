@@ -106,9 +106,11 @@ class NudgeComposer:
         if await self.bot.care.active(nudge.user_id):
             return Composed(self.gentle_checkin(nudge), nudge_view(nudge.ledger_id, nudge.user_id))
         addon: str | None = None
+        goal: str | None = None
         try:
             personal = await self.personal(nudge.user_id, now, pick)
             addon = await self._addon(nudge, personal)
+            goal = await readmodel.goal_for(self.bot.database, self.bot.cipher, nudge.user_id)
         except Exception:  # a personal touch is a bonus; the nudge itself must still go out
             log.warning("could not personalise nudge %d; sending it plain", nudge.ledger_id, exc_info=True)
             personal = Personal()
@@ -116,6 +118,8 @@ class NudgeComposer:
         lines = [item["text"]]
         if addon:
             lines.append(addon_text(addon, personal, text["personal"]))
+        if goal:  # the member's aim, from /goal (care mode returned above: no goal talk then)
+            lines.append(text["personal"]["goal"].format(goal=f"“{_quotable(goal)}”"))
         titles = text["titles"]
         embed = discord.Embed(
             title=titles["themes"].get(item["theme"], titles["default"]),

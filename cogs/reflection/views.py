@@ -7,6 +7,7 @@ from typing import Any
 
 import discord
 
+from bot import readmodel
 from bot.care import words as care_words
 from bot.client import BouncebackBot
 from bot.components import StaticView
@@ -167,6 +168,9 @@ async def reflected(
     )
     description = f"{await say(bot, owner_id, well)}\n\n{await say(bot, owner_id, step)}"
     text = words()
+    goal = None if await bot.care.active(owner_id) else await readmodel.goal_for(bot.database, bot.cipher, owner_id)
+    if goal:  # the member's own aim, from /goal: where this reflection is taking them
+        description += "\n\n" + text["goal_line"].format(goal=quote(goal))
     title = await bot.wording.pick(owner_id, "reflect:title", text["titles"])
     embed = discord.Embed(title=title, description=description, colour=CALM)
     footer = text["saved_footer"]
