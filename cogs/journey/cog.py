@@ -55,16 +55,16 @@ class JourneyCog(commands.Cog):
     async def log_step(
         self,
         interaction: Interaction,
-        what: app_commands.Choice[str],
+        what: str,  # one of KINDS; a plain str so a forged value gets a clear word, not a transform error
         company: app_commands.Range[str, 1, MAX_NAME] | None = None,
         role: app_commands.Range[str, 1, MAX_NAME] | None = None,
     ) -> None:
         """Keep one step of the journey and answer in one private reply; an offer gets a warm moment."""
         error = problem("company", company, MAX_NAME) or problem("role", role, MAX_NAME)
-        if error is not None or what.value not in KINDS:
+        if error is not None or what not in KINDS:
             await reply(interaction, error or words()["errors"]["unknown"])
             return
-        bot, user_id, kind = self.bot, interaction.user.id, what.value
+        bot, user_id, kind = self.bot, interaction.user.id, what
         company_text, role_text = clean(company), clean(role)
         step_id, count = await self.store.log_step(user_id, kind, company_text, role_text, bot.now())
         text = words()["log"]

@@ -123,6 +123,14 @@ async def seed_member(harness: Harness, member: SimulatedMember, marker: Marker)
         asked = await member.click(nudge, "Log how I feel")
         assert asked.message is not None
         await member.click(asked.message, "2")
+
+    if loaded(harness, "log"):
+        logged = await member.slash(
+            "log", what="applied", company=marker.text("company", "Initrode"), role=marker.text("role", "Designer")
+        )
+        assert logged.message is not None
+    if loaded(harness, "goal"):
+        assert (await member.slash("goal", aim=marker.text("goal", "a product design role"))).message is not None
     return ids
 
 

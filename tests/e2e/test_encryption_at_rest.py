@@ -34,6 +34,8 @@ async def test_free_text_never_reaches_the_database_file_in_plaintext(harness: H
         ("feedback", {"interviewer", "note"}),
         ("win", {"win", "windraft"}),
         ("practice", {"answer"}),
+        ("log", {"company", "role"}),
+        ("goal", {"goal"}),
     ):
         if loaded(harness, command):
             expected |= places

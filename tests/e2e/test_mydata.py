@@ -172,6 +172,8 @@ async def test_delete_removes_every_row_about_the_member_everywhere(harness: Har
         ("win", {"wins", "win_cheers"}),
         ("practice", {"practice_sessions", "practice_turns", "practice_answers", "practice_reviews"}),
         ("nudges", {"nudge_subscriptions", "nudge_ledger", "mood_logs"}),
+        ("log", {"journey_steps"}),
+        ("goal", {"journey_goals"}),
     ):
         if loaded(harness, command):
             expected |= tables
