@@ -35,7 +35,7 @@ def has_field(message: EmulatedMessage, name: str) -> bool:
 
 async def log(member: SimulatedMember, what: str, **options: str) -> EmulatedMessage:
     """/log, answered at once, privately, in one reply."""
-    result = await member.slash("log", what=what, **options)
+    result = await member.slash("log", options={"what": what, **options})
     assert result.ephemeral and result.latency is not None and result.latency < 3
     assert result.followups() == []
     return message_of(result)

@@ -11,11 +11,15 @@ from cogs.progress.funnel import Funnel, funnel, funnel_text, name_key, shots_ta
 START = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
 
-def steps(*specs: tuple[str, ...]) -> list[JourneyStep]:
+Spec = tuple[str, ...] | tuple[str, str | None, str | None, str]
+
+
+def steps(*specs: Spec) -> list[JourneyStep]:
     """('applied', 'Acme') ... oldest first, a day apart; a third item is the role, a fourth a rejection's stage."""
     made = []
     for day, spec in enumerate(specs):
         kind, company, role, stage = (*spec, None, None, None)[:4]
+        assert kind is not None
         made.append(JourneyStep(kind, START + timedelta(days=day), company, role, stage))
     return made
 
