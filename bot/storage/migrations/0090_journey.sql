@@ -20,3 +20,5 @@ CREATE TABLE journey_goals (
     text_encrypted TEXT NOT NULL,
     set_at TEXT NOT NULL
 );
+
+-- No schema change elsewhere: a win drafted from "Share as a win" under a logged offer has wins.source 'offer'.
