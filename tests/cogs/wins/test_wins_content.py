@@ -57,7 +57,7 @@ def test_milestone_thresholds_are_sorted_and_worded() -> None:
 
 
 def test_placeholders_are_only_the_ones_the_code_fills() -> None:
-    allowed = {"channel", "guild", "when", "missing", "count", "emoji", "label"}
+    allowed = {"channel", "guild", "when", "missing", "count", "emoji", "label", "item"}
     for path, text in all_strings(words()):
         fields = {name for _, name, _, _ in string.Formatter().parse(text) if name}
         assert fields <= allowed, f"{path} uses {fields - allowed}"
