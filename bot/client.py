@@ -145,6 +145,7 @@ class BouncebackBot(commands.Bot):
             max_messages=None,
             chunk_guilds_at_startup=False,
             member_cache_flags=discord.MemberCacheFlags.none(),
+            **self.shard_options(settings),
         )
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
@@ -156,6 +157,10 @@ class BouncebackBot(commands.Bot):
         self.synced_commands = False
         self.unclaimed = UnclaimedInteractions(self)
         apply_endpoints(settings.discord_api_base, settings.discord_gateway_url)
+
+    def shard_options(self, settings: Settings) -> dict[str, Any]:
+        """Keyword arguments that choose the gateway shards (none: one unsharded connection)."""
+        return {}
 
     async def setup_hook(self) -> None:
         """Open storage, build the services, load every cog, start the clock, sync commands if they changed."""
@@ -337,6 +342,33 @@ class BouncebackBot(commands.Bot):
         moment = self.clock.now()
         assert moment.tzinfo is not None
         return moment.astimezone(UTC)
+
+
+class ShardedBouncebackBot(BouncebackBot, commands.AutoShardedBot):
+    """The same bot over discord.py's sharded client: SHARD_IDS of SHARD_COUNT shards, each its own connection.
+
+    Every process of a sharded bot runs this with the same SHARD_COUNT and its own SHARD_IDS; Discord then sends
+    each server's events to the shard `(guild_id >> 22) % SHARD_COUNT`, and DMs to shard 0.
+    """
+
+    def shard_options(self, settings: Settings) -> dict[str, Any]:
+        """discord.py's `shard_count` and `shard_ids` for this process."""
+        return {"shard_count": settings.shard_count, "shard_ids": list(settings.process_shards())}
+
+    async def on_shard_ready(self, shard_id: int) -> None:
+        """Say which shard came up, so an operator can see every process has its share."""
+        log.info("shard %d of %s ready", shard_id, self.shard_count)
+
+
+def create_bot(settings: Settings, *, clock: Clock | None = None, extensions: list[str] | None = None) -> BouncebackBot:
+    """The bot for these settings: sharded when SHARD_COUNT is set, else the plain unsharded client."""
+    kind = ShardedBouncebackBot if settings.sharded else BouncebackBot
+    return kind(settings, clock=clock, extensions=extensions)
+
+
+def shard_of(guild_id: int, shard_count: int) -> int:
+    """The shard Discord sends a server's events to (its published formula)."""
+    return (guild_id >> 22) % shard_count
 
 
 def _text_options(options: list[dict[str, Any]]) -> Iterator[str]:
