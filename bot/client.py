@@ -29,6 +29,7 @@ from bot.crypto import TextCipher, load_cipher
 from bot.delete_one import DELETE_ONE_ITEMS, Deleter
 from bot.delivery import Delivery
 from bot.fallback import RouteHandler, UnclaimedInteractions
+from bot.leases import Leases, process_holder
 from bot.retention import purge_expired_vents
 from bot.safety import SafetyRules, default_safety_rules
 from bot.scheduling import Scheduler, Timer, TimerService
@@ -124,6 +125,7 @@ class BouncebackBot(commands.Bot):
     cipher: TextCipher
     timers: TimerService
     scheduler: Scheduler
+    leases: Leases
     delivery: Delivery
     wording: WordingPicker
     checkins: CheckinRepository
@@ -178,7 +180,8 @@ class BouncebackBot(commands.Bot):
             retry_base=timedelta(seconds=settings.timer_retry_base_seconds),
             dispatch=self.dispatch,
         )
-        self.scheduler = Scheduler(self.timers, settings.timer_tick_seconds)
+        self.leases = Leases(self.database, self.clock, process_holder(settings.process_shards()))
+        self.scheduler = Scheduler(self.timers, settings.timer_tick_seconds, leases=self.leases)
         self.delivery = Delivery(
             self,
             self.database,
@@ -205,13 +208,25 @@ class BouncebackBot(commands.Bot):
         await self.sync_commands_if_changed()
 
     def schedule_core_jobs(self) -> None:
-        """Jobs no cog can switch off: they keep privacy promises (retention) and the tables small."""
+        """Jobs no cog can switch off: they keep privacy promises (retention) and the tables small.
+
+        Each runs in one process only when several share the database (`once_across_cluster`).
+        """
+        daily = timedelta(hours=6)
         self.scheduler.cron(
-            RETENTION_JOB, CronTrigger(hour=3, minute=15, timezone=UTC), self.run_retention, grace=timedelta(hours=6)
+            RETENTION_JOB,
+            CronTrigger(hour=3, minute=15, timezone=UTC),
+            self.run_retention,
+            grace=daily,
+            once_across_cluster=True,
         )
-        self.scheduler.every(CARE_PURGE_JOB, timedelta(hours=1), self.care.purge)
+        self.scheduler.every(CARE_PURGE_JOB, timedelta(hours=1), self.care.purge, once_across_cluster=True)
         self.scheduler.cron(
-            TIMER_PURGE_JOB, CronTrigger(hour=3, minute=45, timezone=UTC), self.purge_timers, grace=timedelta(hours=6)
+            TIMER_PURGE_JOB,
+            CronTrigger(hour=3, minute=45, timezone=UTC),
+            self.purge_timers,
+            grace=daily,
+            once_across_cluster=True,
         )
 
     async def run_retention(self) -> int:
