@@ -186,9 +186,19 @@ class BouncebackBot(commands.Bot):
             self,
             self.database,
             self.clock,
-            rate_per_second=settings.nudge_rate_per_second,
+            # NUDGE_RATE_PER_SECOND is the whole bot's budget (Discord's global limit is per token, not per
+            # process); each process spends its shards' share of it, so together they stay inside it.
+            rate_per_second=settings.nudge_rate_per_second * settings.rate_share(),
             concurrency=settings.nudge_concurrency,
         )
+        if settings.sharded:
+            log.info(
+                "shards %s of %d: %.1f requests/s of the bot's %.1f",
+                ",".join(map(str, settings.process_shards())),
+                settings.shard_count,
+                self.delivery.budget.rate,
+                settings.nudge_rate_per_second,
+            )
         self.wording = WordingPicker(self.database)
         self.checkins = CheckinRepository(self.database, self.cipher)
         # Loaded once a process (restarts in one process share it) and off the event loop: the grammar is
