@@ -13,7 +13,7 @@ import aiohttp
 import discord
 from pydantic import ValidationError
 
-from bot.client import BouncebackBot
+from bot.client import create_bot
 from bot.config import Settings, StorageSettings, cleartext_endpoints, describe_settings_error
 from bot.crypto import EncryptionKeyError, TextCipher, require_key
 from bot.logging_setup import configure_logging
@@ -40,7 +40,7 @@ def fail(message: str, code: int = EXIT_CONFIG) -> int:
 
 async def run_bot(settings: Settings) -> int:
     """Run the bot until it is closed or signalled; return the process exit code."""
-    bot = BouncebackBot(settings)
+    bot = create_bot(settings)
     loop = asyncio.get_running_loop()
     closing: list[asyncio.Task[None]] = []
 

@@ -29,6 +29,7 @@ from bot.crypto import TextCipher, load_cipher
 from bot.delete_one import DELETE_ONE_ITEMS, Deleter
 from bot.delivery import Delivery
 from bot.fallback import RouteHandler, UnclaimedInteractions
+from bot.leases import Leases, process_holder
 from bot.retention import purge_expired_vents
 from bot.safety import SafetyRules, default_safety_rules
 from bot.scheduling import Scheduler, Timer, TimerService
@@ -124,6 +125,7 @@ class BouncebackBot(commands.Bot):
     cipher: TextCipher
     timers: TimerService
     scheduler: Scheduler
+    leases: Leases
     delivery: Delivery
     wording: WordingPicker
     checkins: CheckinRepository
@@ -145,6 +147,7 @@ class BouncebackBot(commands.Bot):
             max_messages=None,
             chunk_guilds_at_startup=False,
             member_cache_flags=discord.MemberCacheFlags.none(),
+            **self.shard_options(settings),
         )
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
@@ -156,6 +159,10 @@ class BouncebackBot(commands.Bot):
         self.synced_commands = False
         self.unclaimed = UnclaimedInteractions(self)
         apply_endpoints(settings.discord_api_base, settings.discord_gateway_url)
+
+    def shard_options(self, settings: Settings) -> dict[str, Any]:
+        """Keyword arguments that choose the gateway shards (none: one unsharded connection)."""
+        return {}
 
     async def setup_hook(self) -> None:
         """Open storage, build the services, load every cog, start the clock, sync commands if they changed."""
@@ -173,14 +180,25 @@ class BouncebackBot(commands.Bot):
             retry_base=timedelta(seconds=settings.timer_retry_base_seconds),
             dispatch=self.dispatch,
         )
-        self.scheduler = Scheduler(self.timers, settings.timer_tick_seconds)
+        self.leases = Leases(self.database, self.clock, process_holder(settings.process_shards()))
+        self.scheduler = Scheduler(self.timers, settings.timer_tick_seconds, leases=self.leases)
         self.delivery = Delivery(
             self,
             self.database,
             self.clock,
-            rate_per_second=settings.nudge_rate_per_second,
+            # NUDGE_RATE_PER_SECOND is the whole bot's budget (Discord's global limit is per token, not per
+            # process); each process spends its shards' share of it, so together they stay inside it.
+            rate_per_second=settings.nudge_rate_per_second * settings.rate_share(),
             concurrency=settings.nudge_concurrency,
         )
+        if settings.sharded:
+            log.info(
+                "shards %s of %d: %.1f requests/s of the bot's %.1f",
+                ",".join(map(str, settings.process_shards())),
+                settings.shard_count,
+                self.delivery.budget.rate,
+                settings.nudge_rate_per_second,
+            )
         self.wording = WordingPicker(self.database)
         self.checkins = CheckinRepository(self.database, self.cipher)
         # Loaded once a process (restarts in one process share it) and off the event loop: the grammar is
@@ -200,13 +218,25 @@ class BouncebackBot(commands.Bot):
         await self.sync_commands_if_changed()
 
     def schedule_core_jobs(self) -> None:
-        """Jobs no cog can switch off: they keep privacy promises (retention) and the tables small."""
+        """Jobs no cog can switch off: they keep privacy promises (retention) and the tables small.
+
+        Each runs in one process only when several share the database (`once_across_cluster`).
+        """
+        daily = timedelta(hours=6)
         self.scheduler.cron(
-            RETENTION_JOB, CronTrigger(hour=3, minute=15, timezone=UTC), self.run_retention, grace=timedelta(hours=6)
+            RETENTION_JOB,
+            CronTrigger(hour=3, minute=15, timezone=UTC),
+            self.run_retention,
+            grace=daily,
+            once_across_cluster=True,
         )
-        self.scheduler.every(CARE_PURGE_JOB, timedelta(hours=1), self.care.purge)
+        self.scheduler.every(CARE_PURGE_JOB, timedelta(hours=1), self.care.purge, once_across_cluster=True)
         self.scheduler.cron(
-            TIMER_PURGE_JOB, CronTrigger(hour=3, minute=45, timezone=UTC), self.purge_timers, grace=timedelta(hours=6)
+            TIMER_PURGE_JOB,
+            CronTrigger(hour=3, minute=45, timezone=UTC),
+            self.purge_timers,
+            grace=daily,
+            once_across_cluster=True,
         )
 
     async def run_retention(self) -> int:
@@ -337,6 +367,33 @@ class BouncebackBot(commands.Bot):
         moment = self.clock.now()
         assert moment.tzinfo is not None
         return moment.astimezone(UTC)
+
+
+class ShardedBouncebackBot(BouncebackBot, commands.AutoShardedBot):
+    """The same bot over discord.py's sharded client: SHARD_IDS of SHARD_COUNT shards, each its own connection.
+
+    Every process of a sharded bot runs this with the same SHARD_COUNT and its own SHARD_IDS; Discord then sends
+    each server's events to the shard `(guild_id >> 22) % SHARD_COUNT`, and DMs to shard 0.
+    """
+
+    def shard_options(self, settings: Settings) -> dict[str, Any]:
+        """discord.py's `shard_count` and `shard_ids` for this process."""
+        return {"shard_count": settings.shard_count, "shard_ids": list(settings.process_shards())}
+
+    async def on_shard_ready(self, shard_id: int) -> None:
+        """Say which shard came up, so an operator can see every process has its share."""
+        log.info("shard %d of %s ready", shard_id, self.shard_count)
+
+
+def create_bot(settings: Settings, *, clock: Clock | None = None, extensions: list[str] | None = None) -> BouncebackBot:
+    """The bot for these settings: sharded when SHARD_COUNT is set, else the plain unsharded client."""
+    kind = ShardedBouncebackBot if settings.sharded else BouncebackBot
+    return kind(settings, clock=clock, extensions=extensions)
+
+
+def shard_of(guild_id: int, shard_count: int) -> int:
+    """The shard Discord sends a server's events to (its published formula)."""
+    return (guild_id >> 22) % shard_count
 
 
 def _text_options(options: list[dict[str, Any]]) -> Iterator[str]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import ipaddress
 import logging
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +62,11 @@ class Settings(StorageSettings):
     win_cooldown_seconds: float = Field(default=300.0, ge=0)
     guild_ready_timeout: float = Field(default=2.0, gt=0)
 
+    # Sharding across processes: every process of the bot gets the same SHARD_COUNT and its own SHARD_IDS.
+    # Unset, the bot is one unsharded connection, as it always was.
+    shard_count: int | None = Field(default=None, ge=1)
+    shard_ids: Annotated[tuple[int, ...] | None, NoDecode] = None
+
     @field_validator("discord_token")
     @classmethod
     def _token_not_blank(cls, value: SecretStr) -> SecretStr:
@@ -69,6 +74,49 @@ class Settings(StorageSettings):
         if not token or token.lower() in {"changeme", "your-token-here", "replace-me"}:
             raise ValueError("DISCORD_TOKEN is empty or still the placeholder")
         return SecretStr(token)
+
+    @field_validator("shard_ids", mode="before")
+    @classmethod
+    def _split_shard_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.split(",")]
+            if not any(parts):
+                return None
+            if not all(part.isdigit() for part in parts):
+                raise ValueError(f"must be shard numbers separated by commas, such as 0,1 (got {value!r})")
+            return tuple(int(part) for part in parts)
+        return value
+
+    @model_validator(mode="after")
+    def _shards_fit(self) -> Settings:
+        ids, count = self.shard_ids, self.shard_count
+        if ids is None:
+            return self
+        if count is None:
+            raise ValueError("SHARD_IDS needs SHARD_COUNT (the total number of shards across every process)")
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"SHARD_IDS lists a shard twice ({','.join(map(str, ids))})")
+        outside = [shard for shard in ids if not 0 <= shard < count]
+        if outside:
+            raise ValueError(f"SHARD_IDS {','.join(map(str, outside))} not within 0..{count - 1} (SHARD_COUNT={count})")
+        return self
+
+    @property
+    def sharded(self) -> bool:
+        """Whether this process runs gateway shards (SHARD_COUNT is set) rather than one unsharded connection."""
+        return self.shard_count is not None
+
+    def process_shards(self) -> tuple[int, ...]:
+        """The shard ids this process runs: SHARD_IDS, or every shard of SHARD_COUNT, or () unsharded."""
+        if self.shard_count is None:
+            return ()
+        return self.shard_ids if self.shard_ids is not None else tuple(range(self.shard_count))
+
+    def rate_share(self) -> float:
+        """This process's share of the bot's one request budget: its shards over all shards (1 unsharded)."""
+        if self.shard_count is None:
+            return 1.0
+        return len(self.process_shards()) / self.shard_count
 
     @field_validator("discord_api_base", "discord_gateway_url")
     @classmethod
@@ -114,7 +162,11 @@ def describe_settings_error(error: ValidationError) -> str:
     """Turn a pydantic error into one line a person can act on."""
     parts = []
     for problem in error.errors():
-        name = str(problem["loc"][0]).upper() if problem["loc"] else "a setting"
+        if not problem["loc"]:
+            # A rule over several settings (SHARD_IDS with SHARD_COUNT): its message names them itself.
+            parts.append(str(problem["msg"]).removeprefix("Value error, "))
+            continue
+        name = str(problem["loc"][0]).upper()
         if problem["type"] == "missing":
             parts.append(f"{name} is not set")
         else:

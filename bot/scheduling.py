@@ -16,11 +16,18 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.clock import Clock, from_iso, to_iso
 from bot.errors import classify
+from bot.leases import Leases
 from bot.storage import Database, Transaction
 
 log = logging.getLogger(__name__)
 
 MAX_ERROR_TEXT = 500
+# An interval job's lease outlives one interval by half of one: the process holding it renews it at each run,
+# the others skip; if it dies, another takes over at most one and a half intervals later.
+INTERVAL_LEASE_FACTOR = 1.5
+# A cron job's lease ends this long before its next fire time, so that fire is free for whoever comes first.
+CRON_LEASE_MARGIN = timedelta(seconds=1)
+CRON_LEASE_FALLBACK = timedelta(days=1)
 CLAIM_BATCH = 5_000
 TIMERS_TICK = "timers-tick"
 
@@ -249,10 +256,14 @@ class Scheduler:
     APScheduler never holds per-member work: 100,000 members would be 100,000 jobs in memory (see
     docs/ARCHITECTURE.md). `run_due` runs what fell due between two moments, for tests and the sandbox,
     whose clocks move by hand.
+
+    Every process of the bot schedules the same recurring jobs; those that must not run twice across the cluster
+    say `once_across_cluster=True` and run only where their lease (bot/leases.py) is taken.
     """
 
-    def __init__(self, timers: TimerService, tick_seconds: float) -> None:
+    def __init__(self, timers: TimerService, tick_seconds: float, *, leases: Leases | None = None) -> None:
         self.timers = timers
+        self.leases = leases
         self._apscheduler = AsyncIOScheduler(timezone="UTC")
         self._tick_seconds = tick_seconds
 
@@ -273,8 +284,13 @@ class Scheduler:
         )
         self._apscheduler.start()
 
-    def every(self, name: str, interval: timedelta, job: Job) -> None:
-        """Run `job` every `interval` (replacing a job of the same name); a failing run is logged, not fatal."""
+    def every(self, name: str, interval: timedelta, job: Job, *, once_across_cluster: bool = False) -> None:
+        """Run `job` every `interval` (replacing a job of the same name); a failing run is logged, not fatal.
+
+        `once_across_cluster`: of all the bot's processes, only the one holding the job's lease runs it.
+        """
+        if once_across_cluster:
+            job = self._once(name, job, lambda now: now + interval * INTERVAL_LEASE_FACTOR)
         self._apscheduler.add_job(
             self._guarded(name, job),
             "interval",
@@ -286,8 +302,22 @@ class Scheduler:
             replace_existing=True,
         )
 
-    def cron(self, name: str, trigger: CronTrigger, job: Job, *, grace: timedelta | None = None) -> None:
-        """Run `job` at the calendar times of `trigger` (in its own time zone); late runs within `grace` still run."""
+    def cron(
+        self,
+        name: str,
+        trigger: CronTrigger,
+        job: Job,
+        *,
+        grace: timedelta | None = None,
+        once_across_cluster: bool = False,
+    ) -> None:
+        """Run `job` at the calendar times of `trigger` (in its own time zone); late runs within `grace` still run.
+
+        `once_across_cluster`: each fire runs in one process of the bot only, whichever takes the lease first;
+        the lease lasts until just before the next fire, so a process firing late (within `grace`) skips too.
+        """
+        if once_across_cluster:
+            job = self._once(name, job, lambda now: _cron_lease_end(trigger, now))
         self._apscheduler.add_job(
             self._guarded(name, job),
             trigger=trigger,
@@ -389,6 +419,19 @@ class Scheduler:
         if self._apscheduler.running:
             self._apscheduler.shutdown(wait=False)
 
+    def _once(self, name: str, job: Job, lease_until: Callable[[datetime], datetime]) -> Job:
+        leases = self.leases
+        if leases is None:
+            raise ValueError(f"job {name!r} asks to run once across the cluster, but the scheduler has no leases")
+
+        async def run() -> Any:
+            now = leases.clock.now()
+            if not await leases.take(f"job:{name}", lease_until(now)):
+                return None
+            return await job()
+
+        return run
+
     @staticmethod
     def _guarded(name: str, job: Job) -> Job:
         async def run() -> None:
@@ -402,6 +445,14 @@ class Scheduler:
                     log.error("scheduled job %s failed: %s (%s); trying again next time", name, fault.value, error)
 
         return run
+
+
+def _cron_lease_end(trigger: CronTrigger, now: datetime) -> datetime:
+    """Just before the trigger's next fire after this one: that fire must be free to take."""
+    upcoming: datetime | None = trigger.get_next_fire_time(None, now + CRON_LEASE_MARGIN)
+    if upcoming is None:
+        return now + CRON_LEASE_FALLBACK
+    return max(now, upcoming.astimezone(UTC) - CRON_LEASE_MARGIN)
 
 
 def _timer_from_row(row: Any) -> Timer:

@@ -12,9 +12,11 @@ from .server import DiscordEmulator
 log = logging.getLogger(__name__)
 
 
-async def serve(port: int, token: str, guild_name: str) -> None:
+async def serve(
+    port: int, token: str, guild_name: str, *, global_rate_limit: int | None = None, shards: int = 1
+) -> None:
     """Start the emulator, create the demo world, print how to connect, and run until cancelled."""
-    emu = DiscordEmulator(token=token, port=port)
+    emu = DiscordEmulator(token=token, port=port, global_rate_limit=global_rate_limit, recommended_shards=shards)
     await emu.start()
     guild = emu.create_guild(guild_name)
     for name in ("alex", "jordan"):
@@ -36,10 +38,16 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--token", default="emulator-token")
     parser.add_argument("--guild", default="Job Seekers")
+    parser.add_argument(
+        "--global-rate-limit", type=int, default=None, help="requests/s for the token, across every session and process"
+    )
+    parser.add_argument("--shards", type=int, default=1, help="shard count GET /gateway/bot recommends")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(args.port, args.token, args.guild))
+        asyncio.run(
+            serve(args.port, args.token, args.guild, global_rate_limit=args.global_rate_limit, shards=args.shards)
+        )
 
 
 if __name__ == "__main__":

@@ -116,9 +116,15 @@ class GatewaySession:
             return False
         if intent is not None and not self.intents & intent:
             return False
-        if guild_id is not None and self.shard is not None and self.shard[1] > 1:
-            return (guild_id >> 22) % self.shard[1] == self.shard[0]
-        return True
+        if self.shard is None or self.shard[1] == 1:
+            return True
+        # Discord's sharding: a server's events go to shard (guild_id >> 22) % num_shards; DMs only to shard 0.
+        return shard_for(guild_id, self.shard[1]) == self.shard[0]
+
+
+def shard_for(guild_id: int | None, num_shards: int) -> int:
+    """The shard that receives events of a server (Discord's formula), or shard 0 for DMs (no server)."""
+    return 0 if guild_id is None else (guild_id >> 22) % num_shards
 
 
 @dataclass(eq=False)
@@ -361,6 +367,11 @@ class Gateway:
             if shard[1] < 1 or not 0 <= shard[0] < shard[1]:
                 await conn.ws.close(code=4010, message=b"invalid shard")
                 return
+        served = [gid for gid in self.emu.state.guilds if shard is None or shard_for(gid, shard[1]) == shard[0]]
+        if len(served) > self.emu.max_guilds_per_shard:
+            # Discord refuses a connection that would carry too many servers: the bot must shard (more).
+            await conn.ws.close(code=4011, message=b"sharding required")
+            return
         self.emu.stats.identifies += 1
         session = GatewaySession(id=secrets.token_hex(16), intents=intents, shard=shard)
         async with self._lock:
@@ -456,7 +467,7 @@ class Gateway:
             chunk["nonce"] = data["nonce"]
         if data.get("presences"):
             chunk["presences"] = []
-        await self.dispatch("GUILD_MEMBERS_CHUNK", chunk, targets=[session])
+        await self.dispatch("GUILD_MEMBERS_CHUNK", chunk, targets=[session], guild_id=guild.id)
 
 
 def strip_content(data: dict[str, Any]) -> dict[str, Any]:

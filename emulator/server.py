@@ -56,6 +56,8 @@ class DiscordEmulator(WorldBuilding):
         webhook_token_ttl: float = 15 * 60.0,
         attachment_size_limit: int = 10 * 1024 * 1024,
         application_flags: int = 0,
+        recommended_shards: int = 1,
+        max_guilds_per_shard: int = 2500,
         host: str = "127.0.0.1",
         port: int | None = None,
     ) -> None:
@@ -66,8 +68,12 @@ class DiscordEmulator(WorldBuilding):
         self.webhook_token_ttl = webhook_token_ttl
         self.attachment_size_limit = attachment_size_limit
         self.application_flags = application_flags
+        self.recommended_shards = recommended_shards
+        self.max_guilds_per_shard = max_guilds_per_shard
         self.state = EmulatorState(bot_name=bot_name)
         self.stats = EmulatorStats()
+        # Discord counts its global limit per bot token: one limiter for the token, whatever the number of
+        # sessions, shards or processes its requests come from.
         self.global_limiter = GlobalLimiter(global_rate_limit) if global_rate_limit else None
         limits = DEFAULT_ROUTE_LIMITS if route_rate_limits is True else (route_rate_limits or {})
         self.route_limiter = RouteLimiter(dict(limits), enforce=bool(route_rate_limits))

@@ -38,6 +38,14 @@ class SnowflakeGenerator:
         self._last = candidate
         return candidate
 
+    def next_on_shard(self, shard_id: int, num_shards: int) -> int:
+        """A fresh snowflake whose server would be on `shard_id` of `num_shards` (at most a few ms ahead)."""
+        candidate = self.next()
+        while (candidate >> 22) % num_shards != shard_id:
+            candidate = ((candidate >> 22) + 1) << 22 | (1 << 17)
+        self._last = candidate
+        return candidate
+
 
 def snowflake_time(snowflake: int) -> dt.datetime:
     """Return the aware UTC creation time encoded in a snowflake."""
@@ -217,9 +225,14 @@ class EmulatorState:
         self.users[user.id] = user
         return user
 
-    def create_guild(self, name: str, owner_id: int | None = None) -> GuildRecord:
-        """Create a guild with @everyone, a managed bot role, #general, and the bot as a member."""
-        gid = self.ids.next()
+    def create_guild(
+        self, name: str, owner_id: int | None = None, *, on_shard: tuple[int, int] | None = None
+    ) -> GuildRecord:
+        """Create a guild with @everyone, a managed bot role, #general, and the bot as a member.
+
+        `on_shard=(shard_id, num_shards)` picks an id Discord's formula puts on that shard (for sharding tests).
+        """
+        gid = self.ids.next() if on_shard is None else self.ids.next_on_shard(*on_shard)
         if owner_id is None:
             owner = self.create_user(f"{name.lower().replace(' ', '-')}-owner")
             owner_id = owner.id

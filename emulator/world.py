@@ -42,9 +42,18 @@ class WorldBuilding:
             return who
         return who.user_id
 
-    def create_guild(self, name: str = "Test Guild", owner: SimulatedMember | int | None = None) -> GuildRecord:
-        """Create a guild (@everyone, #general, the bot with a managed role); GUILD_CREATE if already connected."""
-        guild = self.state.create_guild(name, self._user_id(owner))
+    def create_guild(
+        self,
+        name: str = "Test Guild",
+        owner: SimulatedMember | int | None = None,
+        *,
+        on_shard: tuple[int, int] | None = None,
+    ) -> GuildRecord:
+        """Create a guild (@everyone, #general, the bot with a managed role); GUILD_CREATE if already connected.
+
+        `on_shard=(shard_id, num_shards)` gives it an id that Discord's formula puts on that shard.
+        """
+        guild = self.state.create_guild(name, self._user_id(owner), on_shard=on_shard)
         self._spawn(lambda targets: self._announce_guild(guild.id, targets))
         return guild
 

@@ -15,7 +15,7 @@ from typing import Any, overload
 
 from cryptography.fernet import Fernet
 
-from bot.client import BouncebackBot
+from bot.client import BouncebackBot, create_bot
 from bot.clock import ManualClock
 from bot.config import PROJECT_ROOT, Settings
 from emulator import DiscordEmulator, EmulatedMessage, InteractionResult, SimulatedMember
@@ -57,7 +57,7 @@ class Harness:
         """Start the bot and wait until it is connected and ready."""
         if extra:
             self.overrides.update(extra)
-        bot = BouncebackBot(self.settings(), clock=self.clock)
+        bot = create_bot(self.settings(), clock=self.clock)
         self.bot = bot
         self._task = asyncio.create_task(bot.start(self.emulator.token), name="bot-under-test")
         ready = asyncio.create_task(bot.wait_until_ready())

@@ -38,6 +38,7 @@ NON_PERSONAL_TABLES: frozenset[str] = frozenset(
         "support_settings",  # per-server support channel and moderators' role, chosen by admins
         "pending_takedowns",  # channel and message ids of posts still to come down; no member id, no words
         "digest_posts",  # where each weekly digest is and the counts it showed; who it quotes is in digest_quotes
+        "cluster_leases",  # which process runs bot-wide jobs (digest, purges) and until when; process names only
     }
 )
 

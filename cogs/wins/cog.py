@@ -46,7 +46,13 @@ class Wins(commands.Cog, name=COG_NAME):
         self.bot.register_deleter("win", self.delete_one)
         await self.digests.schedule_all()
         # Posts that must come down but couldn't yet (see erase_member) are retried until they are gone.
-        self.bot.scheduler.every(TAKEDOWN_JOB_ID, timedelta(minutes=TAKEDOWN_RETRY_MINUTES), self.retry_takedowns)
+        # One process retries them for the whole bot, so several processes don't spend requests on the same posts.
+        self.bot.scheduler.every(
+            TAKEDOWN_JOB_ID,
+            timedelta(minutes=TAKEDOWN_RETRY_MINUTES),
+            self.retry_takedowns,
+            once_across_cluster=True,
+        )
 
     async def cog_unload(self) -> None:
         """Withdraw the buttons, the hook and the digest jobs."""

@@ -58,8 +58,13 @@ class Digests:
             self.cancel(settings.guild_id)
         else:
             guild_id = settings.guild_id
+            # Every process of the bot schedules every server's digest; the lease has one of them post it.
             self.bot.scheduler.cron(
-                job_id(guild_id), settings.digest_trigger(), lambda: self._run(guild_id), grace=DIGEST_MISFIRE_GRACE
+                job_id(guild_id),
+                settings.digest_trigger(),
+                lambda: self._run(guild_id),
+                grace=DIGEST_MISFIRE_GRACE,
+                once_across_cluster=True,
             )
             self._job_ids.add(job_id(guild_id))
         self.bot.dispatch("digest_rescheduled", settings.guild_id)

@@ -75,7 +75,7 @@ class UserRoutes(RouteGroup):
         return json_response(
             {
                 "url": self.emu.gateway_url,
-                "shards": 1,
+                "shards": self.emu.recommended_shards,
                 "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 86400000, "max_concurrency": 1},
             }
         )
