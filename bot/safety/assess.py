@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -17,13 +17,13 @@ from bot.safety.normalise import (
     _HARD_BREAK,
     _LINE_BREAKS,
     _NEGATION_REACH,
-    _REACH,
     _SCOPE_BREAK,
     _WORD_CACHE_SIZE,
     _placeholder,
     matchable_text,
 )
 from bot.safety.required import _WORD_START, _alternation, _trie
+from bot.safety.spans import Spans, blank_in
 from bot.safety.tiers import BENIGN, SafetyAssessment
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ class SafetyRules:
     concept_sources: Mapping[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
     # The fast path. One scan of each distinct word for required strings (a trie), remembered per word. Every
     # word or phrase of a concept has sets of required strings (all of them found in any match); where one of each
-    # set occurs in a span (a clause, see _Spans), that word may occur there, and so may its concept. A rule is
+    # set occurs in a span (a clause, see spans.py), that word may occur there, and so may its concept. A rule is
     # only tried in a span where every step's concept may occur, and only once each step's concept has been
     # found there by a search of the concept alone (once per span, shared by all rules).
     _gate: re.Pattern[str] = field(init=False, repr=False, compare=False)
@@ -217,7 +217,7 @@ class SafetyRules:
         A rule is tried in a span only when each of its steps' required strings occurs there, and then only when
         each of its steps (one concept, searched once per span for all rules) matches there.
         """
-        spans = _Spans(normalised)
+        spans = Spans(normalised)
         # Where each word of a concept may be (one string of each of its sets there), and each idiom: each span's
         # distinct words, each looked up once in the word cache. A span's edges fall between words.
         set_spans: dict[tuple[str, int, int], set[int]] = {}
@@ -285,7 +285,7 @@ class SafetyRules:
         for index in sorted({*idiom_spans, *self._always_idioms}):
             where = idiom_spans[index] & searched if index in idiom_spans else searched
             if where:
-                blanked = _blank(self.idiom_patterns[index], blanked, spans.merged(where, _NEGATION_REACH))
+                blanked = blank_in(self.idiom_patterns[index], blanked, spans.merged(where, _NEGATION_REACH))
         occurs: dict[tuple[str, int], bool] = {}
         bounds = spans.bounds
         for rule, ordered in candidates:
@@ -440,73 +440,3 @@ class SafetyRules:
         for scope_start_match in _SCOPE_BREAK.finditer(before):
             scope_start = scope_start_match.end()
         return self.negation_tail.search(before, scope_start) is not None
-
-
-class _Spans:
-    """Where a text's rules are searched: its clauses, a long clause as overlapping spans (see assess_normalised).
-
-    A span is numbered; bounds[number] is its (start, end), edges on a clause break or a space.
-    """
-
-    __slots__ = ("_clause_starts", "_text", "bounds")
-
-    def __init__(self, text: str) -> None:
-        self._text = text
-        self.bounds: list[tuple[int, int]] = []
-        self._clause_starts: list[int] = []
-        start = 0
-        for match in _HARD_BREAK.finditer(text):
-            self._add_clause(start, match.start())
-            start = match.end()
-        self._add_clause(start, len(text))
-
-    def _add_clause(self, start: int, end: int) -> None:
-        if end - start < 2:  # nothing but a break or a space
-            return
-        text = self._text
-        count = max(1, -(-(end - start - _REACH) // _REACH))
-        for number in range(count):
-            raw_start, raw_end = start + number * _REACH, start + (number + 2) * _REACH
-            span_start = start if not number else max(text.rfind(" ", start, raw_start) + 1, start)
-            space = text.find(" ", raw_end, end) if raw_end < end else -1
-            self.bounds.append((span_start, end if space < 0 else space))
-            self._clause_starts.append(start)
-
-    def all(self) -> set[int]:
-        """Every span of the text."""
-        return set(range(len(self.bounds)))
-
-    def merged(self, ids: Iterable[int], before: int = 0) -> list[tuple[int, int]]:
-        """The spans' bounds in order, each starting up to `before` characters earlier in its clause (at a space),
-        overlapping ones merged."""
-        windows: list[tuple[int, int]] = []
-        for number in sorted(ids):
-            start, end = self.bounds[number]
-            clause_start = self._clause_starts[number]
-            if before and start > clause_start:
-                earlier = start - before
-                start = (
-                    max(self._text.rfind(" ", clause_start, earlier) + 1, clause_start)
-                    if earlier > clause_start
-                    else clause_start
-                )
-            if windows and windows[-1][1] >= start:
-                windows[-1] = (windows[-1][0], max(windows[-1][1], end))
-            else:
-                windows.append((start, end))
-        return windows
-
-
-def _blank(idiom: re.Pattern[str], text: str, windows: list[tuple[int, int]]) -> str:
-    """The text with the idiom's matches inside the windows replaced by same-length placeholders."""
-    pieces: list[str] = []
-    done = 0
-    for start, end in windows:
-        for match in idiom.finditer(text, start, end):
-            pieces.append(text[done : match.start()])
-            pieces.append(_placeholder(match))
-            done = match.end()
-    if not pieces:
-        return text
-    pieces.append(text[done:])
-    return "".join(pieces)
