@@ -31,6 +31,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("bot.safety")
 
+# The categories a report of someone else can carry ("my brother wants to die", "she has been cutting"). Not a
+# passive wish, a means, a plan or a preparation: "they'd be fine with the payout", "my dad's gun is in the
+# closet", "my parents are away on saturday" and "my sister will have the dog if anything happens" are the
+# member's own risk, said with someone else as the subject.
+_TOLD_OF_OTHERS = frozenset(
+    {"active_wish", "suicidal_thoughts", "intent", "past_attempt", "self_harm"}
+    | {"hopelessness", "burden", "trapped", "empty", "no_future"}
+)
 # How far back a match's clause is read for who it is about.
 _ABOUT_REACH = 200
 # Texts up to this long have their result remembered (by a hash), at most this many at a time.
@@ -90,7 +98,10 @@ class SafetyRules:
     # (concept, numbers of some of its words) -> those words as one pattern
     _word_patterns: dict[tuple[str, tuple[int, ...]], re.Pattern[str]] = field(init=False, repr=False, compare=False)
 
+    _whole_word_patterns: dict[str, re.Pattern[str]] = field(init=False, repr=False, compare=False)
+
     def __post_init__(self) -> None:
+        object.__setattr__(self, "_whole_word_patterns", {})
         object.__setattr__(self, "_any_idiom", None)
         analysis = self.analysis or analyse(
             idiom_sources(self.idiom_patterns),
@@ -409,7 +420,7 @@ class SafetyRules:
         member, not only about someone else."""
         return any(
             not (rule.negatable and self.negated(prepared, match.start()))
-            and not self.about_someone_else(prepared, match.start(), match.end())
+            and not (rule.category in _TOLD_OF_OTHERS and self.about_someone_else(prepared, match.start(), match.end()))
             for match in rule.pattern.finditer(prepared, start, end)
         )
 
@@ -430,8 +441,17 @@ class SafetyRules:
         opening = len(before) - len(before.lstrip(" ,"))
         if self.concepts["someone_else"].match(before, opening) is None:
             return False
-        first_person = self.concepts["first_person"]
+        if "reported_to_me" in self.concept_sources:  # "she told me she wants to die": the me only listens
+            before = self.concepts["reported_to_me"].sub(" ", before)
+        first_person = self._whole_words("first_person")  # "me", never the start of "memoir"
         return first_person.search(before) is None and first_person.search(prepared, start, end) is None
+
+    def _whole_words(self, name: str) -> re.Pattern[str]:
+        """A concept matched only as whole words (concepts only promise to start a word)."""
+        pattern = self._whole_word_patterns.get(name)
+        if pattern is None:
+            pattern = self._whole_word_patterns[name] = re.compile(rf"(?:{self.concepts[name].pattern})\b")
+        return pattern
 
     def negated(self, prepared: str, position: int) -> bool:
         """Whether a negation governs the words starting at `position` ("I'm not | suicidal")."""

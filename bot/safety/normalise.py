@@ -27,6 +27,7 @@ _INVISIBLE_OR_QUOTE_CHARS = re.compile(f"[{re.escape(_APOSTROPHES + _DOUBLE_QUOT
 _WHITESPACE = re.compile(r"\s+")
 _LINE_BREAKS = re.compile(r"[\n\r\u2028\u2029\x0b\x0c\x85]+")
 _ESCAPE = re.compile(r"\\.")
+_INSIDE_A_NUMBER = re.compile(r"(?<=\d)[.:](?=\d)")
 
 # Characters that separate words inside a clause, and those that end a clause. A rule never reaches across
 # the end of a clause; a negation never reaches across a comma or a "but" either (see _SCOPE_BREAK).
@@ -60,5 +61,7 @@ def normalise_text(text: str) -> str:
 
 
 def matchable_text(text: str) -> str:
-    """The form patterns are written against: normalised, with apostrophes dropped ("can't" -> "cant")."""
-    return normalise_text(text).replace("'", "")
+    """The form patterns are written against: normalised, with apostrophes dropped ("can't" -> "cant"), and a . or :
+    between digits (a time, 6:15; a number, 2.5) made part of the number, so it does not end the clause."""
+    text = normalise_text(text).replace("'", "")
+    return _INSIDE_A_NUMBER.sub("h", text) if ":" in text or "." in text else text

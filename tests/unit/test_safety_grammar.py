@@ -156,6 +156,14 @@ EXAMPLES = {
     "not_sticking_around_this_world": "i'm not sticking around on this earth much longer",
     "decided_not_to_wake": "i've decided i'm not waking up to another rejection",
     "pet_rehomed_for_good": "found a new home for my cat, she deserves someone who's going to be around",
+    "place_then_drawn": "the balcony at my flat has been looking very tempting since the layoff",
+    "ending_it_now": "this is my last application, after this i'm ending it either way",
+    "no_intention_of_being_alive": "i've got no intention of being alive by christmas",
+    "doing_it_off_a_height": "going to do it this weekend at my old uni, off the library roof",
+    "giving_away_mine_not_needed": "gave away my plants, no point keeping them",
+    "not_needed_where_im_going": "giving away my interview suits since i won't need them where i'm going",
+    "insurance_pays_out_for_it": "made sure my life insurance pays out for it",
+    "arranged_for_after_me": "labelled everything so it's easy for whoever has to deal with it after",
 }
 
 
@@ -259,7 +267,8 @@ def test_a_denial_does_not_cancel_a_signal_elsewhere(text: str) -> None:
         "the film was about a man who wanted to kill himself",
         "my flatmate said she wants to kms over her thesis lol",
         "the news about that founder who died by suicide is grim",
-        "my parents keep the shotgun in the safe",
+        "my dad went through a dark patch after the layoff, he told me he thought about suicide back then",
+        "reading a memoir where the author talks about wanting to die during two years of unemployment",
     ],
 )
 def test_a_report_of_someone_else_is_not_the_members_own_risk(text: str) -> None:
@@ -275,6 +284,12 @@ def test_a_report_of_someone_else_is_not_the_members_own_risk(text: str) -> None
         "my friend said i should kill myself",
         "the news made me want to die",
         "my dad has a gun and i keep thinking about it",
+        "my dad's gun is in the closet and after today's rejection that's all i think about",
+        "my sister will have the dog if anything happens",
+        "they'd be fine with the insurance payout, better than with me around",
+        "she told me i'd be better off dead",
+        "saw the bridge today and kept thinking about jumping off it",
+        "going to step in front of the 6:15 train tomorrow",
     ],
 )
 def test_someone_else_in_the_sentence_does_not_hide_the_members_own_risk(text: str) -> None:
