@@ -3,9 +3,9 @@
 Run: .venv/bin/python scripts/train_safety_model.py [--out data/safety_model.json] [--quick] [files...]
 
 Trains ONLY on the project's own hand-written phrasings: by default tests/safety/corpus.tsv, heldout.tsv,
-training_extra.tsv and blind2.tsv to blind4.tsv (former blind sets: each became development data once it had been
-measured and a newer one was written). Never tests/safety/blind5.tsv: that is the honest test set now, and the
-script refuses it.
+training_extra.tsv, training_6.tsv and blind2.tsv to blind4.tsv (former blind sets: each became development data
+once it had been measured and a newer one was written). Never tests/safety/blind5.tsv: that is the honest test
+set now, and the script refuses it.
 
 Reproducible (fixed seed, full-batch optimisation, no threads). Steps:
 1. Each text is cut into windows exactly as bot/safety/model.py reads it; a short text is one window.
@@ -60,6 +60,7 @@ DEFAULT_FILES = [
     CORPUS_DIR / "blind2.tsv",
     CORPUS_DIR / "blind3.tsv",
     CORPUS_DIR / "blind4.tsv",
+    CORPUS_DIR / "training_6.tsv",
 ]
 FORBIDDEN = {"blind5.tsv"}
 SEED = 13
@@ -365,8 +366,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--max-false-alarms",
         type=float,
-        default=0.04,
-        help="most benign false alarms of grammar + model together, cross-validated",
+        default=None,
+        help="most benign false alarms of grammar + model together, cross-validated (default: the grammar's own "
+        "plus --model-share, and at least 0.04)",
+    )
+    parser.add_argument(
+        "--model-share",
+        type=float,
+        default=0.015,
+        help="benign false alarms the model may add to the grammar's, cross-validated",
     )
     parser.add_argument("--quick", action="store_true", help="one setting, no grid: for tests")
     args = parser.parse_args(argv)
@@ -381,6 +389,15 @@ def main(argv: list[str] | None = None) -> int:
         f"{len(examples)} phrasings: {int((truth == 2).sum())} crisis, {int((truth == 1).sum())} concern, "
         f"{int((truth == 0).sum())} benign"
     )
+    if args.max_false_alarms is None:
+        # The grammar's own false alarms grow with harder benign phrasings; the model keeps a fixed share on top.
+        benign = truth == 0
+        grammar_false_alarms = float(np.mean(grammar[benign] > 0)) if benign.any() else 0.0
+        args.max_false_alarms = max(0.04, round(grammar_false_alarms + args.model_share, 3))
+        print(
+            f"false alarms allowed: grammar {grammar_false_alarms:.3f} + model {args.model_share}"
+            f" = {args.max_false_alarms}"
+        )
     buckets = 1 << args.bits
     grid = GRID[:1] if args.quick else GRID
     results = []
