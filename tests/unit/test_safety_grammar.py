@@ -164,6 +164,9 @@ EXAMPLES = {
     "not_needed_where_im_going": "giving away my interview suits since i won't need them where i'm going",
     "insurance_pays_out_for_it": "made sure my life insurance pays out for it",
     "arranged_for_after_me": "labelled everything so it's easy for whoever has to deal with it after",
+    "picturing_my_funeral": "i keep picturing my own funeral and it feels peaceful",
+    "done_with_life": "i'm ready to be done with this life",
+    "not_existing_thought": "lately the idea of not existing feels like relief",
 }
 
 

@@ -34,8 +34,8 @@ BOTH = default_safety_rules()
 # such sentences, most of which the grammar already caught; the model raised the ones the grammar missed.
 RAISED = [
     "sometimes I lie awake wishing I could just fade out",
-    "i keep picturing my own funeral and it feels peaceful",
-    "there is no reason for me to keep living",
+    "i keep wishing i could just stop",
+    "i wish i could just fade out of everything",
 ]
 # Written for this test: job-hunting figures of speech and plain talk that must stay benign.
 STAYS_BENIGN = [
