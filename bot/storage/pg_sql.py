@@ -286,6 +286,7 @@ class PgConnection:
         self._loop = loop
         self._id_tables = id_tables
         self._translated: dict[str, Translated] = {}
+        self._translated_many: dict[str, Translated] = {}
 
     @property
     def id_tables(self) -> frozenset[str]:
@@ -296,6 +297,7 @@ class PgConnection:
     def id_tables(self, tables: frozenset[str]) -> None:
         self._id_tables = tables
         self._translated.clear()
+        self._translated_many.clear()
 
     def refresh_id_tables(self) -> None:
         """Read from the catalogue which tables have an identity `id` (after migrations, or a table made later)."""
@@ -342,8 +344,8 @@ class PgConnection:
     def _execute(self, statement: Translated, arguments: list[Any]) -> PgCursor:
         if statement.returns_rows:
             rows = rows_of(self.run(self.raw.fetch(statement.sql, *arguments)))
-            if statement.added_returning:
-                return PgCursor([], len(rows), rows[0][0] if rows else None)
+            if statement.added_returning:  # lastrowid: the last row inserted, as in sqlite3
+                return PgCursor([], len(rows), rows[-1][0] if rows else None)
             # DML with RETURNING gives one row per row it changed; a query's rowcount is -1, as in sqlite3.
             return PgCursor(rows, -1 if statement.query else len(rows), None)
         status = self.run(self.raw.execute(statement.sql, *arguments))
@@ -351,9 +353,9 @@ class PgConnection:
 
     def executemany(self, sql: str, parameters: Iterable[Sequence[Any] | Mapping[str, Any]], /) -> PgCursor:
         """Run one statement for each set of values, in one round trip."""
-        statement = self.translate(sql)
-        if statement.added_returning:
-            statement = translate(sql)  # ids are not asked for here; executemany returns no rows
+        statement = self._translated_many.get(sql)
+        if statement is None:  # without RETURNING: executemany gives no rows and no lastrowid
+            statement = self._translated_many[sql] = translate(sql)
         arguments = [bind(statement, values) for values in parameters]
         if arguments:
             self.run(self.raw.executemany(statement.sql, arguments))

@@ -165,6 +165,13 @@ class PostgresDatabase(Database):
         try:
             await thread.call(lambda: _migrate(thread.connection(), migrations_dir))
             await thread.call(lambda: thread.connection().refresh_id_tables())
+            collation = await database.fetchval("SELECT datcollate FROM pg_database WHERE datname = current_database()")
+            if collation not in {"C", "POSIX", "C.UTF-8", "C.utf8"}:
+                log.warning(
+                    "the PostgreSQL database sorts text by %s; create it with --locale=C so text sorts byte by byte"
+                    " as on SQLite (README, PostgreSQL)",
+                    collation,
+                )
         except BaseException:
             await database.close()
             raise
