@@ -15,12 +15,18 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
 from bot.storage.database import Database
 from bot.storage.postgres import PostgresDatabase
-from tests.pg import with_database  # the same URL, another database
+
+
+def with_database(url: str, name: str) -> str:
+    """The same server URL, pointing at database `name`."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
 
 
 async def measure(database: Database, writes: int, reads: int) -> tuple[float, float, float]:
