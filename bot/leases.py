@@ -13,12 +13,12 @@ import logging
 import os
 import secrets
 import socket
-import sqlite3
 from collections.abc import Iterable
 from datetime import datetime
 
 from bot.clock import Clock, to_iso
 from bot.storage import Database
+from bot.storage.database import Connection
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ class Leases:
         now = to_iso(self.clock.now())
         params = (self.holder, to_iso(until), name, now, self.holder)
 
-        def work(connection: sqlite3.Connection) -> bool:
+        def work(connection: Connection) -> bool:
             connection.execute(CREATE_SQL, (name, NEVER))
             return connection.execute(TAKE_SQL, params).rowcount == 1
 

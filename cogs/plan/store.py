@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
 from bot.clock import from_iso, to_iso
 from bot.crypto import TextCipher
-from bot.storage.database import Database
+from bot.storage.database import Database, Row
 from cogs.plan.logic import MAX_OPEN
 
 Added = Literal["added", "already", "full"]
@@ -127,7 +126,7 @@ class PlanStore:
             await self._database.execute("DELETE FROM plan_items WHERE id = ? AND user_id = ?", (item_id, user_id)) > 0
         )
 
-    def _from_row(self, row: sqlite3.Row) -> PlanItem:
+    def _from_row(self, row: Row) -> PlanItem:
         return PlanItem(
             id=row["id"],
             user_id=row["user_id"],

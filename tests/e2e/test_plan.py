@@ -4,7 +4,6 @@ sources; edit, done (and a win to draft), drop; restarts, other members, care mo
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import timedelta
 from typing import Any
 
@@ -22,14 +21,12 @@ FEEDBACK = (
 VAGUE = "I'm a hard worker and I always get things done. I usually work well with people. I just try to do my best."
 
 
-def rows(harness: Harness, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
-    """Read the database file directly, as an auditor would."""
-    with sqlite3.connect(harness.database_path) as connection:
-        connection.row_factory = sqlite3.Row
-        return connection.execute(sql, params).fetchall()
+def rows(harness: Harness, sql: str, params: tuple[object, ...] = ()) -> list[Any]:
+    """Read the database directly, as an auditor would."""
+    return harness.rows(sql, params)
 
 
-def plan_rows(harness: Harness, member: SimulatedMember) -> list[sqlite3.Row]:
+def plan_rows(harness: Harness, member: SimulatedMember) -> list[Any]:
     return rows(harness, "SELECT * FROM plan_items WHERE user_id = ? ORDER BY id", (member.user_id,))
 
 
