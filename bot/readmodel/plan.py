@@ -70,7 +70,7 @@ async def open_plan_items(
     """
     rows = await database.fetchall(
         "SELECT id, text_encrypted, action, question_key FROM plan_items WHERE user_id = ? AND state = 'open' "
-        "AND (? IS NULL OR action = ?) ORDER BY created_at, id",
+        "AND (CAST(? AS TEXT) IS NULL OR action = ?) ORDER BY created_at, id",
         (user_id, action, action),
     )
     return [
