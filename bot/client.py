@@ -34,6 +34,7 @@ from bot.safety import SafetyRules, default_safety_rules
 from bot.scheduling import Scheduler, Timer, TimerService
 from bot.storage import Database
 from bot.storage.checkins import CheckinRepository
+from bot.storage.opening import open_database
 from bot.storage.userdata import ErasureHook
 from bot.ui import NextStep, cooldown_text, reply, report_error
 
@@ -156,7 +157,7 @@ class BouncebackBot(commands.Bot):
     async def setup_hook(self) -> None:
         """Open storage, build the services, load every cog, start the clock, sync commands if they changed."""
         settings = self.settings
-        self.database = await Database.open(settings.database_path)
+        self.database = await open_database(settings)
         self.cipher = load_cipher(
             settings.encryption_key.get_secret_value() if settings.encryption_key else None,
             environment=settings.environment,

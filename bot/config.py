@@ -24,11 +24,22 @@ class StorageSettings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     database_path: Path = DATA_DIR / "bounceback.sqlite3"
+    # postgresql://user:password@host:port/dbname switches storage to PostgreSQL; unset, SQLite at DATABASE_PATH.
+    database_url: SecretStr | None = None
     # Unset is neither: a missing ENCRYPTION_KEY only falls back to a development key when someone chose
     # development on purpose, so a forgotten setting on a server never writes a key beside the database.
     environment: Literal["development", "production"] | None = None
     encryption_key: SecretStr | None = None
     encryption_key_path: Path = DATA_DIR / ".dev-encryption-key"
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgresql_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        if not value.get_secret_value().strip().startswith(("postgresql://", "postgres://")):
+            raise ValueError("must be a postgresql:// URL, e.g. postgresql://bounceback:secret@localhost/bounceback")
+        return SecretStr(value.get_secret_value().strip())
 
     def encryption_keys(self) -> list[str]:
         """The configured keys, newest first (ENCRYPTION_KEY may hold several, comma-separated)."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import random
-import sqlite3
 import tomllib
 from collections.abc import Mapping
 from functools import cache
@@ -13,6 +12,7 @@ from typing import Any
 
 from bot.config import DATA_DIR
 from bot.storage import Database
+from bot.storage.database import Connection
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ class WordingPicker:
         # One unit on the database thread: picks come before the first answer to many commands.
         return await self._database.run(lambda connection: self.pick_in(connection, user_id, topic, variants))
 
-    def pick_in(self, connection: sqlite3.Connection, user_id: int, topic: str, variants: list[str]) -> str:
+    def pick_in(self, connection: Connection, user_id: int, topic: str, variants: list[str]) -> str:
         """`pick`, in a unit of work already on the database thread (see `Database.run`)."""
         if not variants:
             raise ValueError(f"no wording variants for {topic!r}")

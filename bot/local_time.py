@@ -18,7 +18,7 @@ DAY_END = time(20, 0)
 UTC_ZONE = ZoneInfo("UTC")
 # What is known of where a member's day happens: the zone they gave /nudges, and the last Discord locale seen.
 MEMBER_HINTS = (
-    "SELECT c.locale, s.timezone FROM (SELECT ? AS user_id) AS m "
+    "SELECT c.locale, s.timezone FROM (SELECT CAST(? AS BIGINT) AS user_id) AS m "
     "LEFT JOIN member_context AS c ON c.user_id = m.user_id "
     "LEFT JOIN nudge_subscriptions AS s ON s.user_id = m.user_id"
 )

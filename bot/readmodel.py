@@ -86,10 +86,9 @@ async def hard_questions(
     `limit` -1 means all of them. A question that cannot be decrypted (a lost key) is left out, with a warning.
     Practice asks them again; nudges offer one to practise.
     """
-    rows = await database.fetchall(
-        "SELECT id, text_encrypted FROM hard_questions WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT ?",
-        (user_id, limit),
-    )
+    # No LIMIT at all for "all of them": PostgreSQL refuses SQLite's LIMIT -1.
+    query = "SELECT id, text_encrypted FROM hard_questions WHERE user_id = ? ORDER BY created_at DESC, id DESC"
+    rows = await database.fetchall(*((query, (user_id,)) if limit < 0 else (f"{query} LIMIT ?", (user_id, limit))))
     found: list[HardQuestionText] = []
     for row in rows:
         try:

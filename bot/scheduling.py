@@ -107,7 +107,9 @@ class TimerService:
 
         async def run(transaction: Transaction) -> int:
             rows = await transaction.fetchall(
-                "SELECT id, payload FROM timers WHERE kind = ? AND state = 'pending' AND (? IS NULL OR user_id = ?)",
+                # Typed placeholders: PostgreSQL cannot tell the type of a bare `? IS NULL`.
+                "SELECT id, payload FROM timers WHERE kind = ? AND state = 'pending' "
+                "AND (CAST(? AS BIGINT) IS NULL OR user_id = ?)",
                 (kind, user_id, user_id),
             )
             ids = [row["id"] for row in rows if _payload_matches(json.loads(row["payload"]), payload_match)]
@@ -125,7 +127,8 @@ class TimerService:
     async def pending(self, kind: str | None = None, user_id: int | None = None) -> list[Timer]:
         """List pending timers, soonest first."""
         rows = await self._database.fetchall(
-            "SELECT * FROM timers WHERE state = 'pending' AND (? IS NULL OR kind = ?) AND (? IS NULL OR user_id = ?) "
+            "SELECT * FROM timers WHERE state = 'pending' AND (CAST(? AS TEXT) IS NULL OR kind = ?) "
+            "AND (CAST(? AS BIGINT) IS NULL OR user_id = ?) "
             "ORDER BY due_at",
             (kind, kind, user_id, user_id),
         )

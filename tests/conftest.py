@@ -1,8 +1,12 @@
-"""Fixtures: a started emulator with a demo server, and a harness running the real bot against it."""
+"""Fixtures: a started emulator with a demo server, and a harness running the real bot against it.
+
+`pytest --postgresql` runs every harness on PostgreSQL (a fresh database per test, from BOUNCEBACK_TEST_DATABASE_URL's
+server) and leaves out the tests marked `sqlite_only` (they are about the SQLite file itself).
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -10,6 +14,67 @@ import pytest
 from bot.clock import ManualClock
 from emulator import DiscordEmulator
 from tests.harness import DEFAULT_START, Harness
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """--postgresql: the bot under test stores in PostgreSQL."""
+    parser.addoption(
+        "--postgresql",
+        action="store_true",
+        help="run the harness on PostgreSQL (needs BOUNCEBACK_TEST_DATABASE_URL; scripts/test provides a server)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the marker, and refuse --postgresql without a server rather than skip its tests."""
+    config.addinivalue_line("markers", "sqlite_only: about the SQLite file itself; left out of --postgresql runs")
+    if config.getoption("--postgresql"):
+        from tests.pg import server_url
+
+        try:
+            server_url()
+        except RuntimeError as error:
+            raise pytest.UsageError(str(error)) from None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On PostgreSQL, leave out (deselect, not skip) the tests about the SQLite file."""
+    if not config.getoption("--postgresql"):
+        return
+    kept = [item for item in items if item.get_closest_marker("sqlite_only") is None]
+    left_out = [item for item in items if item.get_closest_marker("sqlite_only") is not None]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = kept
+
+
+@pytest.fixture(scope="session")
+def postgresql_databases(request: pytest.FixtureRequest) -> Iterator[object | None]:
+    """The PostgreSQL test databases of this run (None when the run is on SQLite)."""
+    if not request.config.getoption("--postgresql"):
+        yield None
+        return
+    import asyncio
+
+    from tests.pg import Databases, server_url
+
+    databases = Databases(server_url())
+    yield databases
+    asyncio.run(databases.drop_all())
+
+
+@pytest.fixture
+async def database_url(postgresql_databases: object | None) -> AsyncIterator[str | None]:
+    """A fresh migrated PostgreSQL database for this test, or None on SQLite."""
+    if postgresql_databases is None:
+        yield None
+        return
+    from tests.pg import Databases
+
+    assert isinstance(postgresql_databases, Databases)
+    url = await postgresql_databases.create()
+    yield url
+    await postgresql_databases.drop(url)
 
 
 @pytest.fixture
@@ -24,13 +89,14 @@ async def emulator() -> AsyncIterator[DiscordEmulator]:
 
 
 @pytest.fixture
-async def harness(emulator: DiscordEmulator, tmp_path: Path) -> AsyncIterator[Harness]:
+async def harness(emulator: DiscordEmulator, tmp_path: Path, database_url: str | None) -> AsyncIterator[Harness]:
     """The bot, started and ready, in a demo server called Job Seekers."""
     guild = emulator.create_guild(name="Job Seekers")
     rig = Harness(
         emulator=emulator,
         guild_id=guild.id,
         database_path=tmp_path / "bounceback.sqlite3",
+        database_url=database_url,
         clock=ManualClock(DEFAULT_START),
     )
     await rig.start()

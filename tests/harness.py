@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from cryptography.fernet import Fernet
 from bot.client import BouncebackBot
 from bot.clock import ManualClock
 from bot.config import PROJECT_ROOT, Settings
+from bot.storage.database import Database
 from emulator import DiscordEmulator, EmulatedMessage, InteractionResult, SimulatedMember
 
 TEST_KEY = Fernet.generate_key().decode()
@@ -33,6 +35,8 @@ class Harness:
     guild_id: int
     database_path: Path
     clock: ManualClock
+    # Set when the run is on PostgreSQL (pytest --postgresql): the bot then stores there, not at database_path.
+    database_url: str | None = None
     overrides: dict[str, Any] = field(default_factory=dict)
     bot: BouncebackBot | None = None
     _task: asyncio.Task[None] | None = None
@@ -42,6 +46,7 @@ class Harness:
         values: dict[str, Any] = {
             "discord_token": self.emulator.token,
             "database_path": self.database_path,
+            "database_url": self.database_url,
             "discord_api_base": self.emulator.api_base,
             "discord_gateway_url": self.emulator.gateway_url,
             "encryption_key": TEST_KEY,
@@ -94,6 +99,65 @@ class Harness:
         assert self.bot is not None, "bot is not running"
         return self.bot
 
+    @property
+    def backend(self) -> str:
+        """'postgresql' or 'sqlite': where the bot under test stores."""
+        return "postgresql" if self.database_url else "sqlite"
+
+    def rows(self, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> list[Any]:
+        """Read the bot's database directly (SQLite-flavoured SQL, either backend); rows by index and name."""
+        if self.database_url:
+            from tests.pg import query
+
+            return list(query(self.database_url, sql, params))
+        with sqlite3.connect(self.database_path) as connection:
+            connection.row_factory = sqlite3.Row
+            return list(connection.execute(sql, params).fetchall())
+
+    def integrity(self) -> str:
+        """'ok' when the database is sound: SQLite's integrity_check; on PostgreSQL (whose pages the server keeps),
+        that no session left a transaction open (a killed bot's transaction must have been rolled back)."""
+        if self.database_url:
+            stuck = self.rows(
+                "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND state LIKE 'idle in transaction%' AND pid <> pg_backend_pid()"
+            )[0][0]
+            return "ok" if stuck == 0 else f"{stuck} sessions idle in a transaction"
+        return str(self.rows("PRAGMA integrity_check")[0][0])
+
+    def table_columns(self) -> dict[str, list[str]]:
+        """Every application table and its columns, from the database's own catalogue."""
+        if self.database_url:
+            tables = self.rows(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+                " AND table_type = 'BASE TABLE' ORDER BY table_name"
+            )
+            query = (
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema()"
+                " AND table_name = ? ORDER BY ordinal_position"
+            )
+            return {row[0]: [column[0] for column in self.rows(query, (row[0],))] for row in tables}
+        tables = self.rows(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        )
+        return {row[0]: [column[1] for column in self.rows(f'PRAGMA table_info("{row[0]}")')] for row in tables}
+
+    def stored_bytes(self) -> bytes:
+        """Everything the database holds, as bytes to search for plaintext: the SQLite file, or a text dump."""
+        if self.database_url:
+            from tests.pg import dump_text
+
+            return dump_text(self.database_url)
+        return self.database_path.read_bytes()
+
+    async def open_database(self) -> Database:
+        """A second connection to the bot's database (for tests that write behind the bot's back)."""
+        if self.database_url:
+            from bot.storage.postgres import PostgresDatabase
+
+            return await PostgresDatabase.connect(self.database_url)
+        return await Database.open(self.database_path)
+
     def member(self, name: str, *, admin: bool = False, **kwargs: Any) -> SimulatedMember:
         """A new member of the demo server."""
         return self.emulator.create_member(self.guild_id, name, admin=admin, **kwargs)
@@ -113,6 +177,7 @@ class Harness:
         env.update(
             DISCORD_TOKEN=self.emulator.token,
             DATABASE_PATH=str(self.database_path),
+            **({"DATABASE_URL": self.database_url} if self.database_url else {}),
             DISCORD_API_BASE=self.emulator.api_base,
             DISCORD_GATEWAY_URL=self.emulator.gateway_url,
             ENCRYPTION_KEY=TEST_KEY,

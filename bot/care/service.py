@@ -8,7 +8,6 @@ nothing celebrates, critiques or goes public, and the next nudge is a gentle che
 from __future__ import annotations
 
 import logging
-import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
@@ -22,6 +21,7 @@ from bot.components import StaticView
 from bot.content import load_content
 from bot.local_time import zone_of
 from bot.safety import BENIGN, SafetyAssessment, SafetyRules, Tier
+from bot.storage.database import Connection
 from bot.support import Region, crisis_embeds, resolve_region
 from bot.timezones import local_due
 from bot.ui import CARE
@@ -104,11 +104,11 @@ class CareService:
         until = await self.store.care_until(user_id)
         return until is not None and until > self.bot.now()
 
-    def signal_in(self, connection: sqlite3.Connection, user_id: int, now: datetime) -> None:
+    def signal_in(self, connection: Connection, user_id: int, now: datetime) -> None:
         """`signal`, in a unit of work already on the database thread (see `Database.run`)."""
         self.store.start_care_in(connection, user_id, now + self.duration)
 
-    def active_in(self, connection: sqlite3.Connection, user_id: int, now: datetime) -> bool:
+    def active_in(self, connection: Connection, user_id: int, now: datetime) -> bool:
         """`active`, in a unit of work already on the database thread (see `Database.run`)."""
         until = self.store.care_until_in(connection, user_id)
         return until is not None and until > now

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.clock import from_iso, to_iso
 from bot.storage import Database
+from bot.storage.database import Connection
 
 START_CARE = (
     "INSERT INTO care_signals (user_id, until) VALUES (?, ?) "
-    "ON CONFLICT (user_id) DO UPDATE SET until = max(until, excluded.until)"
+    # CASE rather than SQLite's two-argument max(), so the statement runs on PostgreSQL as well.
+    "ON CONFLICT (user_id) DO UPDATE SET until = CASE WHEN care_signals.until > excluded.until "
+    "THEN care_signals.until ELSE excluded.until END"
 )
 CARE_UNTIL = "SELECT until FROM care_signals WHERE user_id = ?"
 
@@ -44,7 +46,7 @@ class CareStore:
         """Keep care mode on for a member until `until` (a later end always wins)."""
         await self._database.execute(START_CARE, (user_id, to_iso(until)))
 
-    def start_care_in(self, connection: sqlite3.Connection, user_id: int, until: datetime) -> None:
+    def start_care_in(self, connection: Connection, user_id: int, until: datetime) -> None:
         """`start_care`, in a unit of work already on the database thread (see `Database.run`)."""
         connection.execute(START_CARE, (user_id, to_iso(until)))
 
@@ -53,7 +55,7 @@ class CareStore:
         value = await self._database.fetchval(CARE_UNTIL, (user_id,))
         return None if value is None else from_iso(value)
 
-    def care_until_in(self, connection: sqlite3.Connection, user_id: int) -> datetime | None:
+    def care_until_in(self, connection: Connection, user_id: int) -> datetime | None:
         """`care_until`, in a unit of work already on the database thread (see `Database.run`)."""
         row = connection.execute(CARE_UNTIL, (user_id,)).fetchone()
         return None if row is None else from_iso(row[0])
@@ -67,7 +69,8 @@ class CareStore:
         await self._database.execute(
             "INSERT INTO member_context (user_id, locale, updated_at) VALUES (?, ?, ?) "
             "ON CONFLICT (user_id) DO UPDATE SET locale = excluded.locale, updated_at = excluded.updated_at "
-            "WHERE member_context.locale IS NOT excluded.locale",
+            # Not SQLite's `IS NOT` (PostgreSQL spells it IS DISTINCT FROM); the new locale is never NULL.
+            "WHERE member_context.locale IS NULL OR member_context.locale <> excluded.locale",
             (user_id, locale, to_iso(now)),
         )
 
@@ -82,7 +85,7 @@ class CareStore:
     async def context(self, user_id: int) -> MemberContext:
         """The member's country, language and nudge time zone, as far as they are known."""
         row = await self._database.fetchone(
-            "SELECT c.country, c.locale, s.timezone FROM (SELECT ? AS user_id) AS m "
+            "SELECT c.country, c.locale, s.timezone FROM (SELECT CAST(? AS BIGINT) AS user_id) AS m "
             "LEFT JOIN member_context AS c ON c.user_id = m.user_id "
             "LEFT JOIN nudge_subscriptions AS s ON s.user_id = m.user_id",
             (user_id,),

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.clock import from_iso, to_iso
 from bot.crypto import TextCipher
-from bot.storage.database import Database, Transaction
+from bot.storage.database import Connection, Database, Row, Transaction
 
 STAGES: dict[str, str] = {
     "application": "Application",
@@ -52,7 +51,7 @@ async def ensure_user(tx: Transaction, user_id: int, now: datetime) -> None:
     await tx.execute(ENSURE_USER, (user_id, to_iso(now)))
 
 
-def ensure_user_in(connection: sqlite3.Connection, user_id: int, now: datetime) -> None:
+def ensure_user_in(connection: Connection, user_id: int, now: datetime) -> None:
     """`ensure_user`, in a unit of work already on the database thread (see `Database.run`)."""
     connection.execute(ENSURE_USER, (user_id, to_iso(now)))
 
@@ -90,7 +89,7 @@ class CheckinRepository:
 
     def create_in(
         self,
-        connection: sqlite3.Connection,
+        connection: Connection,
         *,
         user_id: int,
         guild_id: int | None,
@@ -122,7 +121,7 @@ class CheckinRepository:
         )
 
     def set_feeling_in(
-        self, connection: sqlite3.Connection, checkin_id: int, user_id: int, feeling: str, intensity: int | None
+        self, connection: Connection, checkin_id: int, user_id: int, feeling: str, intensity: int | None
     ) -> bool:
         """`set_feeling`, in a unit of work already on the database thread (see `Database.run`)."""
         cursor = connection.execute(
@@ -153,7 +152,7 @@ class CheckinRepository:
         row = await self._database.fetchone(GET_ONE, (checkin_id, user_id))
         return None if row is None else self._from_row(row)
 
-    def get_in(self, connection: sqlite3.Connection, checkin_id: int, user_id: int) -> Checkin | None:
+    def get_in(self, connection: Connection, checkin_id: int, user_id: int) -> Checkin | None:
         """`get`, in a unit of work already on the database thread (see `Database.run`)."""
         row = connection.execute(GET_ONE, (checkin_id, user_id)).fetchone()
         return None if row is None else self._from_row(row)
@@ -169,7 +168,7 @@ class CheckinRepository:
         """How many rejections the member has logged ("shots taken")."""
         return int(await self._database.fetchval("SELECT COUNT(*) FROM checkins WHERE user_id = ?", (user_id,)) or 0)
 
-    def _from_row(self, row: sqlite3.Row) -> Checkin:
+    def _from_row(self, row: Row) -> Checkin:
         get = row.__getitem__
         return Checkin(
             id=get("id"),

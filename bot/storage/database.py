@@ -7,12 +7,12 @@ import logging
 import os
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import aiosqlite
 
@@ -22,13 +22,48 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+# A migration's PostgreSQL twin, used instead of it where the dialects differ (types, identity columns).
+TWIN_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.postgresql\.sql$")
 
 Params = Sequence[Any] | dict[str, Any]
 # Units per trip to the database thread: big enough that a crowd costs a few dozen commits, small enough that the
 # first members of a burst are answered while the rest are still queued (measured with benchmarks/bench_burst.py).
 BATCH_LIMIT = 32
 T = TypeVar("T")
-Work = Callable[[sqlite3.Connection], Any]
+
+
+class Cursor(Protocol):
+    """What work functions use of a cursor: sqlite3's, or the PostgreSQL facade's (bot/storage/pg_sql.py)."""
+
+    @property
+    def lastrowid(self) -> int | None: ...
+    @property
+    def rowcount(self) -> int: ...
+    def fetchone(self) -> Any: ...
+    def fetchall(self) -> list[Any]: ...
+    def close(self) -> None: ...
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class Connection(Protocol):
+    """The subset of sqlite3.Connection that work functions may use, so the same work runs on either backend."""
+
+    @property
+    def in_transaction(self) -> bool: ...
+    def execute(self, sql: str, parameters: Params = (), /) -> Cursor: ...
+    def executemany(self, sql: str, parameters: Iterable[Params], /) -> Cursor: ...
+
+
+class Row(Protocol):
+    """A result row: by index or by column name (sqlite3.Row, asyncpg.Record)."""
+
+    def __getitem__(self, key: Any, /) -> Any: ...  # an index, a column name or a slice
+    def __iter__(self) -> Iterator[Any]: ...
+    def __len__(self) -> int: ...
+    def keys(self) -> Any: ...
+
+
+Work = Callable[[Connection], Any]
 
 
 class StorageError(RuntimeError):
@@ -45,7 +80,7 @@ async def _on_thread(connection: aiosqlite.Connection, work: Callable[[sqlite3.C
     return result
 
 
-def _statement(connection: sqlite3.Connection, sql: str, params: Params) -> int:
+def _statement(connection: Connection, sql: str, params: Params) -> int:
     """One statement: the new row id for an INSERT, else the rows changed."""
     cursor = connection.execute(sql, params)
     try:
@@ -54,6 +89,32 @@ def _statement(connection: sqlite3.Connection, sql: str, params: Params) -> int:
         return cursor.rowcount
     finally:
         cursor.close()
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table: its name, whether it is NOT NULL, its place in the primary key (0: not in it)."""
+
+    name: str
+    not_null: bool
+    primary_key: int
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One column of a foreign key: which key (`key`), its place in it, the parent and what a delete does."""
+
+    key: int
+    position: int
+    parent: str
+    column: str
+    parent_column: str | None
+    on_delete: str
+
+
+def _rollback_if_open(connection: Connection) -> None:
+    if connection.in_transaction:
+        connection.execute("ROLLBACK").close()
 
 
 @dataclass(eq=False)
@@ -73,12 +134,13 @@ class _GroupCommit:
     caller hears "done" only after that COMMIT. Units with `transactional=False` run outside any transaction.
     """
 
-    def __init__(self, units: list[_Unit]) -> None:
+    def __init__(self, units: list[_Unit], begin: str = "BEGIN IMMEDIATE") -> None:
         self.units = units
+        self.begin = begin
         self.outcomes: list[tuple[bool, Any]] = [(False, None)] * len(units)
         self.uncommitted: list[int] = []
 
-    def __call__(self, connection: sqlite3.Connection) -> list[tuple[bool, Any]]:
+    def __call__(self, connection: Connection) -> list[tuple[bool, Any]]:
         for index, unit in enumerate(self.units):
             if unit.transactional:
                 self._in_savepoint(connection, index, unit.work)
@@ -91,10 +153,10 @@ class _GroupCommit:
         self._commit(connection)
         return self.outcomes
 
-    def _in_savepoint(self, connection: sqlite3.Connection, index: int, work: Work) -> None:
+    def _in_savepoint(self, connection: Connection, index: int, work: Work) -> None:
         try:
             if not connection.in_transaction:
-                connection.execute("BEGIN IMMEDIATE")
+                connection.execute(self.begin)
             connection.execute("SAVEPOINT unit")
         except Exception as error:
             self.outcomes[index] = (False, error)
@@ -114,7 +176,7 @@ class _GroupCommit:
         self.outcomes[index] = (True, result)
         self.uncommitted.append(index)
 
-    def _commit(self, connection: sqlite3.Connection) -> None:
+    def _commit(self, connection: Connection) -> None:
         if not connection.in_transaction:
             return
         try:
@@ -134,41 +196,62 @@ class _GroupCommit:
 class Transaction:
     """Statements that run inside one open transaction on the shared connection."""
 
-    def __init__(self, connection: aiosqlite.Connection) -> None:
-        self._connection = connection
+    def __init__(self, database: Database) -> None:
+        self._database = database
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Run one statement; return the last inserted row id (or rows changed for updates)."""
-        return await _on_thread(self._connection, lambda raw: _statement(raw, sql, params))
+        return await self._database._call(lambda raw: _statement(raw, sql, params))
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         """Run one statement for many parameter rows."""
-        await self._connection.executemany(sql, rows)
+        await self._database._call(lambda raw: raw.executemany(sql, rows).close())
 
-    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
         """Return the first row of a query, or None."""
-        row: sqlite3.Row | None = await _on_thread(self._connection, lambda raw: raw.execute(sql, params).fetchone())
+        row: Row | None = await self._database._call(lambda raw: raw.execute(sql, params).fetchone())
         return row
 
-    async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         """Return all rows of a query."""
-        return await _on_thread(self._connection, lambda raw: list(raw.execute(sql, params).fetchall()))
+        return await self._database._call(lambda raw: list(raw.execute(sql, params).fetchall()))
 
     async def fetchval(self, sql: str, params: Params = ()) -> Any:
         """Return the first column of the first row, or None."""
         row = await self.fetchone(sql, params)
         return None if row is None else row[0]
 
+    async def defer_foreign_keys(self) -> None:
+        """Check foreign keys at COMMIT instead of per statement, until this transaction ends."""
+        await self.execute(self._database.DEFER_FOREIGN_KEYS)
+
 
 class Database:
-    """Owns the single aiosqlite connection; every statement goes through a transaction lock."""
+    """Owns the single aiosqlite connection; every statement goes through a transaction lock.
+
+    `PostgresDatabase` (bot/storage/postgres.py) is the same API on PostgreSQL: the queueing, batching and
+    group commit below are shared; only `_call` (one trip to the connection's thread) and the catalogue differ.
+    """
+
+    BACKEND = "sqlite"
+    BEGIN = "BEGIN IMMEDIATE"
+    ROW_ORDER = "rowid"  # the insertion order of a table without a primary key
+    DEFER_FOREIGN_KEYS = "PRAGMA defer_foreign_keys = ON"
+    path: Path
 
     def __init__(self, path: Path, connection: aiosqlite.Connection) -> None:
         self.path = path
         self._connection = connection
+        self._start_queue()
+
+    def _start_queue(self) -> None:
         self._lock = asyncio.Lock()
         self._queue: list[_Unit] = []
         self._drainer: asyncio.Task[None] | None = None
+
+    async def _call(self, work: Callable[[Connection], T]) -> T:
+        """One trip to the connection's thread: run synchronous work there and return its result."""
+        return await _on_thread(self._connection, work)
 
     @classmethod
     async def open(cls, path: Path, migrations_dir: Path = MIGRATIONS_DIR) -> Database:
@@ -235,19 +318,18 @@ class Database:
     async def transaction(self) -> AsyncIterator[Transaction]:
         """Hold the connection for one transaction; commit on success, roll back on error."""
         async with self._lock:
-            await self._connection.execute("BEGIN IMMEDIATE")
+            await self._call(lambda raw: raw.execute(self.BEGIN).close())
             try:
-                yield Transaction(self._connection)
+                yield Transaction(self)
             except BaseException:
                 # SQLite rolls back by itself after some errors (e.g. SQLITE_FULL); a second ROLLBACK would then
                 # fail and hide the real error behind "cannot rollback - no transaction is active".
-                if self._connection.in_transaction:
-                    await self._connection.execute("ROLLBACK")
+                await self._call(_rollback_if_open)
                 raise
             else:
-                await self._connection.execute("COMMIT")
+                await self._call(lambda raw: raw.execute("COMMIT").close())
 
-    async def run(self, work: Callable[[sqlite3.Connection], T], *, transaction: bool = True) -> T:
+    async def run(self, work: Callable[[Connection], T], *, transaction: bool = True) -> T:
         """Run short synchronous sqlite3 work (no awaits, no BEGIN/COMMIT inside) atomically; return its result.
 
         Work queued while the database thread is busy goes over together in one trip and is committed together
@@ -268,7 +350,7 @@ class Database:
             async with self._lock:
                 batch, self._queue = self._queue[:BATCH_LIMIT], self._queue[BATCH_LIMIT:]
                 try:
-                    outcomes = await _on_thread(self._connection, _GroupCommit(batch))
+                    outcomes = await self._call(_GroupCommit(batch, self.BEGIN))
                 except BaseException as error:  # the connection is closed, or the loop is shutting down
                     failure = error if isinstance(error, Exception) else StorageError("the database was closed")
                     for unit in batch:
@@ -294,12 +376,12 @@ class Database:
         async with self.transaction() as tx:
             await tx.executemany(sql, rows)
 
-    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
         """Return the first row of a query, or None."""
-        row: sqlite3.Row | None = await self.run(lambda raw: raw.execute(sql, params).fetchone(), transaction=False)
+        row: Row | None = await self.run(lambda raw: raw.execute(sql, params).fetchone(), transaction=False)
         return row
 
-    async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         """Return all rows of a query."""
         return await self.run(lambda raw: list(raw.execute(sql, params).fetchall()), transaction=False)
 
@@ -317,10 +399,24 @@ class Database:
 
     async def column_names(self, table: str) -> list[str]:
         """List a table's columns."""
+        return [column.name for column in await self.columns(table)]
+
+    async def columns(self, table: str) -> list[Column]:
+        """A table's columns in order, from SQLite's catalogue."""
         if table not in await self.table_names():
             raise ValueError(f"unknown table {table!r}")
         rows = await self.fetchall(f'PRAGMA table_info("{table}")')
-        return [row["name"] for row in rows]
+        return [Column(row["name"], bool(row["notnull"]), int(row["pk"])) for row in rows]
+
+    async def references(self, table: str) -> list[Reference]:
+        """A table's foreign keys, one entry per column of each, from SQLite's catalogue."""
+        if table not in await self.table_names():
+            raise ValueError(f"unknown table {table!r}")
+        rows = await self.fetchall(f'PRAGMA foreign_key_list("{table}")')
+        return [
+            Reference(int(row["id"]), int(row["seq"]), row["table"], row["from"], row["to"], row["on_delete"] or "")
+            for row in rows
+        ]
 
     async def integrity_check(self) -> str:
         """Run SQLite's full integrity check and return its verdict ('ok' when healthy)."""
@@ -347,10 +443,19 @@ class Database:
             await self._connection.close()
 
 
-def load_migrations(migrations_dir: Path) -> list[tuple[int, str, str]]:
-    """Read `NNNN_name.sql` files in order; numbers must be unique."""
+def load_migrations(migrations_dir: Path, dialect: str = "sqlite") -> list[tuple[int, str, str]]:
+    """Read `NNNN_name.sql` files in order; numbers must be unique.
+
+    For `dialect="postgresql"`, a twin `NNNN_name.postgresql.sql` replaces its migration (where the dialects
+    differ: 64-bit ids, identity columns); every twin must have its SQLite migration, so both stay one list.
+    """
     found: dict[int, tuple[int, str, str]] = {}
+    twins: dict[int, tuple[str, str]] = {}
     for file in sorted(migrations_dir.glob("*.sql")):
+        twin = TWIN_NAME.match(file.name)
+        if twin:
+            twins[int(twin.group(1))] = (twin.group(2), file.read_text(encoding="utf-8"))
+            continue
         match = MIGRATION_NAME.match(file.name)
         if not match:
             raise StorageError(f"migration file name {file.name!r} is not NNNN_name.sql")
@@ -358,6 +463,11 @@ def load_migrations(migrations_dir: Path) -> list[tuple[int, str, str]]:
         if version in found:
             raise StorageError(f"two migrations share number {version:04d}")
         found[version] = (version, match.group(2), file.read_text(encoding="utf-8"))
+    for version, (name, script) in twins.items():
+        if version not in found or found[version][1] != name:
+            raise StorageError(f"{version:04d}_{name}.postgresql.sql has no {version:04d}_{name}.sql beside it")
+        if dialect == "postgresql":
+            found[version] = (version, name, script)
     return [found[key] for key in sorted(found)]
 
 

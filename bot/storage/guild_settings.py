@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 import zoneinfo
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
@@ -12,7 +11,7 @@ import discord
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.clock import from_iso, to_iso
-from bot.storage.database import Database
+from bot.storage.database import Database, Row
 from bot.timezones import format_local_time, parse_local_time, resolve_zone
 
 log = logging.getLogger(__name__)
@@ -173,7 +172,7 @@ class GuildSettingsRepository:
         return [_from_row(row) for row in rows]
 
 
-def _from_row(row: sqlite3.Row) -> GuildSettings:
+def _from_row(row: Row) -> GuildSettings:
     last = row["digest_last_posted_at"]
     return GuildSettings(
         guild_id=row["guild_id"],

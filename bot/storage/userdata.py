@@ -13,7 +13,6 @@ import base64
 import json
 import logging
 import re
-import sqlite3
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,7 +20,7 @@ from typing import Any
 
 from bot.clock import Clock, from_iso
 from bot.crypto import TextCipher
-from bot.storage.database import Database
+from bot.storage.database import Database, Reference
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +83,7 @@ class ForeignKey:
 
 @dataclass(frozen=True)
 class TableInfo:
-    """A table's name, columns and foreign keys, read from SQLite itself."""
+    """A table's name, columns and foreign keys, read from the database's catalogue."""
 
     name: str
     columns: tuple[str, ...]
@@ -169,7 +168,7 @@ def deletion_order(tables: list[TableInfo]) -> list[str]:
 
 
 def _quote(identifier: str) -> str:
-    """Quote an identifier that came from SQLite's own schema (never from a member)."""
+    """Quote an identifier that came from the database's own catalogue (never from a member)."""
     return '"' + identifier.replace('"', '""') + '"'
 
 
@@ -191,7 +190,7 @@ def owner_condition(table: str, tables: Mapping[str, TableInfo], depth: int = 0)
         left = ", ".join(_quote(column) for column in fk.columns)
         right = ", ".join(_quote(column) for column in parent_columns)
         left = f"({left})" if len(fk.columns) > 1 else left
-        # Identifiers come from SQLite's own schema; the member id stays a bound parameter.
+        # Identifiers come from the database's own catalogue; the member id stays a bound parameter.
         parts.append(f"{left} IN (SELECT {right} FROM {_quote(fk.parent)} WHERE {parent_condition})")  # noqa: S608
     if not parts:
         return None
@@ -248,25 +247,28 @@ class MemberData:
         self._non_personal = non_personal
 
     async def schema(self) -> list[TableInfo]:
-        """Read every application table's columns and foreign keys from SQLite."""
+        """Read every application table's columns and foreign keys from the database's catalogue."""
         tables = []
         for name in await self._database.table_names():
-            columns = await self._database.fetchall(f"PRAGMA table_info({_quote(name)})")
-            keys = await self._database.fetchall(f"PRAGMA foreign_key_list({_quote(name)})")
-            grouped: dict[int, list[sqlite3.Row]] = {}
-            for row in keys:
-                grouped.setdefault(row["id"], []).append(row)
-            foreign = tuple(
-                ForeignKey(
-                    parent=rows[0]["table"],
-                    columns=tuple(r["from"] for r in sorted(rows, key=lambda r: r["seq"])),
-                    parent_columns=tuple(r["to"] for r in sorted(rows, key=lambda r: r["seq"]) if r["to"] is not None),
-                    on_delete=rows[0]["on_delete"] or "NO ACTION",
+            columns = await self._database.columns(name)
+            grouped: dict[int, list[Reference]] = {}
+            for reference in await self._database.references(name):
+                grouped.setdefault(reference.key, []).append(reference)
+            foreign = []
+            for key in sorted(grouped):
+                parts = sorted(grouped[key], key=lambda part: part.position)
+                foreign.append(
+                    ForeignKey(
+                        parent=parts[0].parent,
+                        columns=tuple(part.column for part in parts),
+                        parent_columns=tuple(part.parent_column for part in parts if part.parent_column is not None),
+                        on_delete=parts[0].on_delete or "NO ACTION",
+                    )
                 )
-                for rows in grouped.values()
+            primary = tuple(
+                column.name for column in sorted(columns, key=lambda c: c.primary_key) if column.primary_key
             )
-            primary = tuple(row["name"] for row in sorted(columns, key=lambda r: r["pk"]) if row["pk"])
-            tables.append(TableInfo(name, tuple(row["name"] for row in columns), primary, foreign))
+            tables.append(TableInfo(name, tuple(column.name for column in columns), primary, tuple(foreign)))
         return tables
 
     async def coverage(self) -> Coverage:
@@ -303,7 +305,11 @@ class MemberData:
             condition = owner_condition(name, tables)
             if condition is None:
                 continue
-            order = "rowid" if not tables[name].primary_key else ", ".join(map(_quote, tables[name].primary_key))
+            order = (
+                self._database.ROW_ORDER
+                if not tables[name].primary_key
+                else ", ".join(map(_quote, tables[name].primary_key))
+            )
             rows = await self._database.fetchall(
                 f"SELECT * FROM {_quote(name)} WHERE {condition} ORDER BY {order}",  # noqa: S608
                 {"user_id": user_id},
@@ -333,7 +339,7 @@ class MemberData:
         deleted: dict[str, int] = {}
         async with self._database.transaction() as tx:
             # Checked at COMMIT instead of per statement, so the order of deletes can't trip a reference.
-            await tx.execute("PRAGMA defer_foreign_keys = ON")
+            await tx.defer_foreign_keys()
             # Rows that go by cascade are counted first, so "N records deleted" counts what `counts` showed.
             for name in coverage.children:
                 condition = owner_condition(name, tables)

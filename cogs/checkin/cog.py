@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -12,6 +10,7 @@ from bot.client import ASSESSES_OWN_TEXT, BouncebackBot, Interaction
 from bot.content import command_words
 from bot.retention import VENT_WARNING_KIND
 from bot.storage.checkins import STAGES
+from bot.storage.database import Connection
 from bot.ui import NO_MENTIONS, WARM
 from cogs.checkin.logic import MAX_FIELD, messages, where_text, words
 from cogs.checkin.views import FeelingSelect, IntensityButton, VentButton, feeling_view
@@ -67,7 +66,7 @@ class CheckinCog(commands.Cog):
         assessment = await bot.care.assess(interaction, user_id, company, role)
         now = bot.now()
 
-        def start(connection: sqlite3.Connection) -> tuple[int, str]:
+        def start(connection: Connection) -> tuple[int, str]:
             checkin_id = bot.checkins.create_in(
                 connection,
                 user_id=user_id,

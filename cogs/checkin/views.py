@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import sqlite3
 from typing import Any
 
 import discord
@@ -15,6 +14,7 @@ from bot.components import OwnedButton, OwnedSelect, StaticView
 from bot.delete_one import delete_this_button
 from bot.retention import after_vent_kept
 from bot.storage.checkins import Checkin
+from bot.storage.database import Connection
 from bot.ui import WARM, BaseModal, reply
 from cogs.checkin.logic import (
     LEVELS,
@@ -126,7 +126,7 @@ class IntensityButton(OwnedButton, prefix="checkin:intensity", fields=("checkin_
         """Store the intensity, then validate, reframe and offer next steps: one trip to the database."""
         bot, now, heavy = interaction.client, interaction.client.now(), care_words()["heavy_feelings"]
 
-        def answer(connection: sqlite3.Connection) -> tuple[Checkin, list[str]] | None:
+        def answer(connection: Connection) -> tuple[Checkin, list[str]] | None:
             checkin = bot.checkins.get_in(connection, self.checkin_id, self.owner_id)
             if checkin is None or checkin.feeling is None:
                 return None

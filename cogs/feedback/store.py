@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 
 from bot import readmodel
 from bot.clock import from_iso, to_iso
 from bot.crypto import TextCipher
 from bot.storage.checkins import ensure_user
-from bot.storage.database import Database, Transaction
+from bot.storage.database import Database, Row, Transaction
 from cogs.feedback.logic import CLOSED_STATES, STATES, TONES, FeedbackRequest
 
 _SELECT = (
@@ -181,7 +180,7 @@ class FeedbackStore:
         await tx.execute("DELETE FROM feedback_notes WHERE request_id = ? AND user_id = ?", (request_id, user_id))
         return await tx.execute("DELETE FROM feedback_requests WHERE id = ? AND user_id = ?", (request_id, user_id)) > 0
 
-    def _from_row(self, row: sqlite3.Row, *, texts: bool = True) -> FeedbackRequest:
+    def _from_row(self, row: Row, *, texts: bool = True) -> FeedbackRequest:
         # Listings label requests by company and role but leave the drafts themselves encrypted.
         cipher = self._cipher
         decrypt = cipher.decrypt_optional if texts else (lambda _text: None)

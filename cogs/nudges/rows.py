@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date, datetime, time
 
 from bot.clock import from_iso, to_iso
-from bot.storage.database import Database
+from bot.storage.database import Database, Row
 from cogs.nudges.logic import ClaimedNudge, LedgerEntry, Subscription
 
 
-def subscription_from(row: sqlite3.Row) -> Subscription:
+def subscription_from(row: Row) -> Subscription:
     """A nudge_subscriptions row as a record."""
     return Subscription(
         user_id=row["user_id"],
@@ -27,7 +26,7 @@ def subscription_from(row: sqlite3.Row) -> Subscription:
     )
 
 
-def claimed_from(row: sqlite3.Row) -> ClaimedNudge:
+def claimed_from(row: Row) -> ClaimedNudge:
     """A claimed nudge_ledger row (joined with its DM channel) as a record."""
     return ClaimedNudge(
         ledger_id=row["id"],

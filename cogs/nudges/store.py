@@ -9,14 +9,13 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-import sqlite3
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from bot.clock import from_iso, to_iso
 from bot.storage.checkins import ensure_user
-from bot.storage.database import Database, Transaction
+from bot.storage.database import Database, Row, Transaction
 from bot.timezones import Occurrence, next_occurrence, zone_or_none
 from cogs.nudges.logic import (
     CLAIMED,
@@ -120,7 +119,8 @@ class NudgeRepository(LedgerReactions):
                 "INSERT INTO nudge_subscriptions (user_id, guild_id, local_time, timezone, days_total, days_sent, "
                 "sequence, state, next_due_at, next_local_date, paused_until, created_at, updated_at) "
                 "VALUES (?, ?, ?, ?, ?, 0, (SELECT COUNT(*) FROM nudge_ledger WHERE user_id = ?), ?, ?, ?, NULL, ?, ?) "
-                "ON CONFLICT (user_id) DO UPDATE SET guild_id = COALESCE(excluded.guild_id, guild_id), "
+                "ON CONFLICT (user_id) DO UPDATE SET "
+                "guild_id = COALESCE(excluded.guild_id, nudge_subscriptions.guild_id), "
                 "local_time = excluded.local_time, timezone = excluded.timezone, days_total = excluded.days_total, "
                 "days_sent = 0, state = excluded.state, next_due_at = excluded.next_due_at, "
                 "next_local_date = excluded.next_local_date, paused_until = NULL, updated_at = excluded.updated_at",
@@ -320,7 +320,7 @@ class NudgeRepository(LedgerReactions):
         histories = await self._histories(tx, [row["user_id"] for row in rows], earliest)
         inserts: list[tuple[Any, ...]] = []
         advances: list[tuple[Any, ...]] = []
-        pending: dict[str, tuple[sqlite3.Row, int | None, bool, str]] = {}
+        pending: dict[str, tuple[Row, int | None, bool, str]] = {}
         for index, (row, nonce) in enumerate(zip(rows, nonces, strict=True)):
             if index and index % YIELD_EVERY == 0:
                 await asyncio.sleep(0)
@@ -435,7 +435,8 @@ class NudgeRepository(LedgerReactions):
             )
             # The day did not reach them, so it does not count against their run.
             await tx.executemany(
-                "UPDATE nudge_subscriptions SET state = 'unreachable', days_sent = MAX(days_sent - 1, 0), "
+                "UPDATE nudge_subscriptions SET state = 'unreachable', "
+                "days_sent = CASE WHEN days_sent > 0 THEN days_sent - 1 ELSE 0 END, "
                 "updated_at = ? WHERE user_id = ? AND state IN ('active', 'finished')",
                 closed_members,
             )

@@ -6,7 +6,6 @@ The member's own hard questions belong to reflection; they are read through `bot
 from __future__ import annotations
 
 import random
-import sqlite3
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,7 +14,7 @@ from bot import readmodel
 from bot.clock import from_iso, to_iso
 from bot.crypto import TextCipher
 from bot.storage.checkins import ensure_user
-from bot.storage.database import Database, Transaction
+from bot.storage.database import Database, Row, Transaction
 from cogs.practice.analysis import OWN_CATEGORY
 from cogs.practice.questions import (
     Pick,
@@ -311,7 +310,7 @@ class PracticeStore:
         return [_review(row) for row in rows]
 
 
-def _session(row: sqlite3.Row) -> Session:
+def _session(row: Row) -> Session:
     finished = row["finished_at"]
     return Session(
         id=row["id"],
@@ -326,7 +325,7 @@ def _session(row: sqlite3.Row) -> Session:
     )
 
 
-def _turn(row: sqlite3.Row) -> Turn:
+def _turn(row: Row) -> Turn:
     return Turn(
         id=row["id"],
         session_id=row["session_id"],
@@ -338,7 +337,7 @@ def _turn(row: sqlite3.Row) -> Turn:
     )
 
 
-def _answer(cipher: TextCipher, row: sqlite3.Row) -> Answer:
+def _answer(cipher: TextCipher, row: Row) -> Answer:
     return Answer(
         id=row["id"],
         turn_id=row["turn_id"],
@@ -351,7 +350,7 @@ def _answer(cipher: TextCipher, row: sqlite3.Row) -> Answer:
     )
 
 
-def _review(row: sqlite3.Row) -> ReviewItem:
+def _review(row: Row) -> ReviewItem:
     return ReviewItem(
         user_id=row["user_id"],
         question_key=row["question_key"],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -10,7 +9,7 @@ from bot import readmodel
 from bot.clock import from_iso, to_iso
 from bot.crypto import TextCipher
 from bot.storage.checkins import ensure_user
-from bot.storage.database import Database, Transaction
+from bot.storage.database import Database, Row, Transaction
 
 
 @dataclass(frozen=True)
@@ -150,7 +149,7 @@ class ReflectionStore:
         )
         return deleted > 0
 
-    def _from_row(self, row: sqlite3.Row, questions: tuple[str, ...], notes: tuple[str, ...]) -> Reflection:
+    def _from_row(self, row: Row, questions: tuple[str, ...], notes: tuple[str, ...]) -> Reflection:
         return Reflection(
             id=row["id"],
             user_id=row["user_id"],

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -11,7 +10,7 @@ from bot.clock import from_iso, to_iso
 from bot.crypto import TextCipher
 from bot.readmodel import members_checked_in
 from bot.storage.checkins import ensure_user
-from bot.storage.database import Database
+from bot.storage.database import Database, Row
 
 log = logging.getLogger(__name__)
 
@@ -482,7 +481,7 @@ class WinRepository:
             wins_shared=int(wins_shared or 0), members_checked_in=int(checked_in or 0), highlights=picked
         )
 
-    def _from_row(self, row: sqlite3.Row) -> Win:
+    def _from_row(self, row: Row) -> Win:
         posted = row["posted_at"]
         return Win(
             id=row["id"],

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-import sqlite3
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -264,9 +263,8 @@ class Crawler:
         return survey
 
     def _pending_timers(self, member: SimulatedMember) -> int:
-        with sqlite3.connect(self.harness.database_path) as connection:
-            query = "SELECT COUNT(*) FROM timers WHERE user_id = ? AND state = 'pending'"
-            return int(connection.execute(query, (member.user_id,)).fetchone()[0])
+        query = "SELECT COUNT(*) FROM timers WHERE user_id = ? AND state = 'pending'"
+        return int(self.harness.rows(query, (member.user_id,))[0][0])
 
 
 def actions_on(message: EmulatedMessage, owner: SimulatedMember | None = None) -> list[tuple[Action, Sighting]]:

@@ -6,9 +6,9 @@ Free text carries a marker (`Marker`) so tests can look for it in exports and in
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from emulator import EmulatedMessage, SimulatedMember
 from emulator.state import ChannelRecord
@@ -31,11 +31,9 @@ class Marker:
         return phrase
 
 
-def rows(harness: Harness, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
+def rows(harness: Harness, sql: str, params: tuple[object, ...] = ()) -> list[Any]:
     """Read the database file directly, as an auditor would."""
-    with sqlite3.connect(harness.database_path) as connection:
-        connection.row_factory = sqlite3.Row
-        return connection.execute(sql, params).fetchall()
+    return harness.rows(sql, params)
 
 
 def loaded(harness: Harness, command: str) -> bool:

@@ -6,9 +6,9 @@ job hunting gets the ordinary flow.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -27,11 +27,9 @@ CHEER = ("🎉", "Well done", "strength", "Glad you", "lighter", "proud")
 DAY = timedelta(days=1)
 
 
-def rows(harness: Harness, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
+def rows(harness: Harness, sql: str, params: tuple[object, ...] = ()) -> list[Any]:
     """Read the database file directly, as an auditor would."""
-    with sqlite3.connect(harness.database_path) as connection:
-        connection.row_factory = sqlite3.Row
-        return connection.execute(sql, params).fetchall()
+    return harness.rows(sql, params)
 
 
 # ---------------------------------------------------------------- one function per place a member writes

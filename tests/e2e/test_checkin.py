@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import sqlite3
+from typing import Any
 
 from emulator import EmulatedMessage, SimulatedMember
 from tests.harness import Harness, message_of, plaintext
@@ -10,17 +10,14 @@ from tests.harness import Harness, message_of, plaintext
 CRISIS_HEADING = "Before anything else"
 
 
-def stored_checkins(harness: Harness) -> list[sqlite3.Row]:
+def stored_checkins(harness: Harness) -> list[Any]:
     """Read the database file directly, as an auditor would."""
-    with sqlite3.connect(harness.database_path) as connection:
-        connection.row_factory = sqlite3.Row
-        return connection.execute("SELECT * FROM checkins ORDER BY id").fetchall()
+    return harness.rows("SELECT * FROM checkins ORDER BY id")
 
 
-def care_rows(harness: Harness) -> list[sqlite3.Row]:
+def care_rows(harness: Harness) -> list[tuple[Any, ...]]:
     """The care_signals table, read directly."""
-    with sqlite3.connect(harness.database_path) as connection:
-        return connection.execute("SELECT user_id, until FROM care_signals").fetchall()
+    return [tuple(row) for row in harness.rows("SELECT user_id, until FROM care_signals")]
 
 
 async def test_rejected_flow_without_vent(harness: Harness) -> None:
@@ -55,7 +52,7 @@ async def test_rejected_flow_without_vent(harness: Harness) -> None:
         "Data Analyst",
         "onsite",
     )
-    assert b"Data Analyst" not in harness.database_path.read_bytes()
+    assert b"Data Analyst" not in harness.stored_bytes()
     assert (row["feeling"], row["intensity"]) == ("disappointed", 5)
     assert row["vent_encrypted"] is None
     assert row["created_at"].endswith("Z")
@@ -77,7 +74,7 @@ async def test_vent_not_kept_by_default(harness: Harness) -> None:
     assert "six rounds" not in message_of(submitted).text()
     row = stored_checkins(harness)[0]
     assert row["vent_encrypted"] is None
-    assert b"six rounds" not in harness.database_path.read_bytes()
+    assert b"six rounds" not in harness.stored_bytes()
 
 
 async def test_vent_kept_is_encrypted_in_the_journal(harness: Harness) -> None:

@@ -6,16 +6,13 @@ flow must finish on the same messages, with the session resumed (or re-identifie
 
 from __future__ import annotations
 
-import sqlite3
-
 from emulator import EmulatedMessage, SimulatedMember
 from tests.harness import Harness, message_of, plaintext
 
 
 def stored_checkins(harness: Harness) -> list[tuple[str | None, str | None, int | None]]:
     """(company, feeling, intensity) of every check-in, straight from the database file."""
-    with sqlite3.connect(harness.database_path) as connection:
-        stored = connection.execute("SELECT company_encrypted, feeling, intensity FROM checkins ORDER BY id").fetchall()
+    stored = harness.rows("SELECT company_encrypted, feeling, intensity FROM checkins ORDER BY id")
     return [(plaintext(company), feeling, intensity) for company, feeling, intensity in stored]
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import sqlite3
 import subprocess
 from collections import Counter
 from collections.abc import Callable
@@ -17,7 +16,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.storage import Database
 from cogs.nudges.compose import nudge_table
 from cogs.nudges.store import NudgeRepository
 from emulator import EmulatedMessage, SimulatedMember
@@ -29,17 +27,14 @@ KILLS = 3
 SLOW_ROUND = {"TIMER_TICK_SECONDS": "0.2", "NUDGE_RATE_PER_SECOND": "6", "NUDGE_CONCURRENCY": "2"}
 
 
-def rows(path: Path, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-    """Read the database file directly (another process may own it: WAL)."""
-    with sqlite3.connect(path) as connection:
-        connection.row_factory = sqlite3.Row
-        return connection.execute(sql, params).fetchall()
+def rows(harness: Harness, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+    """Read the database directly (another process may own it: WAL on SQLite, any session on PostgreSQL)."""
+    return harness.rows(sql, params)
 
 
-def integrity(path: Path) -> str:
-    """SQLite's full integrity check of the file."""
-    with sqlite3.connect(path) as connection:
-        return str(connection.execute("PRAGMA integrity_check").fetchone()[0])
+def integrity(harness: Harness) -> str:
+    """SQLite's full integrity check of the file; on PostgreSQL, no transaction left open by a killed process."""
+    return harness.integrity()
 
 
 def nudge_count(member: SimulatedMember) -> int:
@@ -70,7 +65,7 @@ async def subscribe_due_now(harness: Harness, members: list[SimulatedMember]) ->
     """Subscriptions whose first nudge fell due a minute ago on the real clock (the subprocess runs on it)."""
     now = datetime.now(UTC)
     at = (now - timedelta(minutes=1)).time().replace(second=0, microsecond=0)
-    database = await Database.open(harness.database_path)
+    database = await harness.open_database()
     try:
         repository = NudgeRepository(database, list(nudge_table()))
         for member in members:
@@ -91,8 +86,7 @@ async def test_kill_9_at_random_points_of_a_nudge_round(harness: Harness, tmp_pa
     members = [harness.member(f"member{i}") for i in range(MEMBERS)]
     await harness.stop()
     await subscribe_due_now(harness, members)
-    path = harness.database_path
-    schedules = rows(path, "SELECT user_id, next_due_at FROM nudge_subscriptions")
+    schedules = rows(harness, "SELECT user_id, next_due_at FROM nudge_subscriptions")
     before = {row["user_id"]: row["next_due_at"] for row in schedules}
     log_path = tmp_path / "bot.log"
     delivered: list[int] = []
@@ -111,13 +105,13 @@ async def test_kill_9_at_random_points_of_a_nudge_round(harness: Harness, tmp_pa
             await asyncio.sleep(rng.uniform(0.0, 0.8))
             await kill_and_wait(harness, process)
             delivered.append(sum(1 for m in members if nudge_count(m)))
-            in_flight.append(len(rows(path, "SELECT id FROM nudge_ledger WHERE status = 'claimed'")))
-            assert integrity(path) == "ok"
+            in_flight.append(len(rows(harness, "SELECT id FROM nudge_ledger WHERE status = 'claimed'")))
+            assert integrity(harness) == "ok"
 
         process = await spawn_connected(harness, log_path, TIMER_TICK_SECONDS="0.2")
 
         def all_recorded() -> bool | None:
-            ledger = rows(path, "SELECT status FROM nudge_ledger WHERE kind = 'daily'")
+            ledger = rows(harness, "SELECT status FROM nudge_ledger WHERE kind = 'daily'")
             done = len(ledger) == MEMBERS and all(row["status"] == "sent" for row in ledger)
             return (done and all(nudge_count(m) for m in members)) or None
 
@@ -129,13 +123,13 @@ async def test_kill_9_at_random_points_of_a_nudge_round(harness: Harness, tmp_pa
 
     assert any(in_flight), f"no kill landed while nudges were claimed but not recorded: {delivered}, {in_flight}"
     assert Counter(nudge_count(m) for m in members) == Counter({1: MEMBERS}), f"kills after: {delivered}"
-    ledger = rows(path, "SELECT user_id, local_date FROM nudge_ledger WHERE kind = 'daily'")
+    ledger = rows(harness, "SELECT user_id, local_date FROM nudge_ledger WHERE kind = 'daily'")
     assert len({(r["user_id"], r["local_date"]) for r in ledger}) == MEMBERS == len(ledger)
-    after = rows(path, "SELECT user_id, next_due_at, days_sent FROM nudge_subscriptions")
+    after = rows(harness, "SELECT user_id, next_due_at, days_sent FROM nudge_subscriptions")
     for row in after:  # every schedule moved on by exactly one day: nothing lost, nothing skipped
         moved = datetime.fromisoformat(row["next_due_at"]) - datetime.fromisoformat(before[row["user_id"]])
         assert (moved, row["days_sent"]) == (timedelta(days=1), 1)
-    assert integrity(path) == "ok"
+    assert integrity(harness) == "ok"
     assert "Traceback" not in log_path.read_text(errors="replace")
 
 
@@ -149,7 +143,6 @@ async def test_kill_9_between_the_steps_of_a_check_in(harness: Harness, tmp_path
     rng = random.Random(SEED)
     await harness.stop()
     log_path = tmp_path / "bot.log"
-    path = harness.database_path
     process = await spawn_connected(harness, log_path)
     outcomes: dict[str, tuple[str, int, bool]] = {}
     kill_points = rng.sample(range(4), 4)  # 0: after /rejected, 1: the feeling, 2: the rating, 3: the form opened
@@ -180,7 +173,7 @@ async def test_kill_9_between_the_steps_of_a_check_in(harness: Harness, tmp_path
                 await step(index)
                 if index == kill_after:
                     await kill_and_wait(harness, process)
-                    assert integrity(path) == "ok"
+                    assert integrity(harness) == "ok"
                     process = await spawn_connected(harness, log_path)
             reply = state["reply"]
             outcomes[company] = (reply.text(), level, kill_after == 3)
@@ -189,7 +182,7 @@ async def test_kill_9_between_the_steps_of_a_check_in(harness: Harness, tmp_path
             process.terminate()
             await asyncio.to_thread(process.wait, 10)
 
-    stored = {plaintext(r["company_encrypted"]): r for r in rows(path, "SELECT * FROM checkins")}
+    stored = {plaintext(r["company_encrypted"]): r for r in rows(harness, "SELECT * FROM checkins")}
     assert sorted(stored) == sorted(outcomes)
     for company, (reply_text, level, modal_outlived_the_process) in outcomes.items():
         row = stored[company]
@@ -200,5 +193,5 @@ async def test_kill_9_between_the_steps_of_a_check_in(harness: Harness, tmp_path
             assert row["vent_encrypted"] is None
         else:
             assert row["vent_encrypted"] is not None
-    assert integrity(path) == "ok"
+    assert integrity(harness) == "ok"
     assert "Traceback" not in log_path.read_text(errors="replace")

@@ -7,7 +7,6 @@ Deleted wins channels and removed permissions are covered in test_wins.py; this 
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from datetime import timedelta
 from typing import Any
 
@@ -23,11 +22,9 @@ CALLBACK = ("POST", "/interactions/{interaction_id}/{interaction_token}/callback
 CLOUDFLARE_502 = "<html><head><title>502 Bad Gateway</title></head><body>cloudflare</body></html>"
 
 
-def ledger(harness: Harness) -> list[sqlite3.Row]:
+def ledger(harness: Harness) -> list[Any]:
     """The nudge ledger, straight from the database file."""
-    with sqlite3.connect(harness.database_path) as connection:
-        connection.row_factory = sqlite3.Row
-        return connection.execute("SELECT user_id, status, attempts FROM nudge_ledger WHERE kind = 'daily'").fetchall()
+    return harness.rows("SELECT user_id, status, attempts FROM nudge_ledger WHERE kind = 'daily'")
 
 
 def nudge_dms(member: SimulatedMember) -> int:

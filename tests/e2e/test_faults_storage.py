@@ -23,11 +23,9 @@ NOT_SAVED = "not** saved"
 LONG_VENT = "It stung more than I expected, and I keep replaying the last question. " * 55  # ~3,900 characters
 
 
-def rows(harness: Harness, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+def rows(harness: Harness, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
     """Read the database file directly, as an auditor would."""
-    with sqlite3.connect(harness.database_path) as connection:
-        connection.row_factory = sqlite3.Row
-        return connection.execute(sql, params).fetchall()
+    return harness.rows(sql, params)
 
 
 async def pragma(harness: Harness, statement: str) -> Any:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from datetime import timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -23,11 +23,9 @@ def new_york_morning(harness: Harness) -> None:
     harness.clock.advance(timedelta(hours=6))
 
 
-def rows(harness: Harness, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
+def rows(harness: Harness, sql: str, params: tuple[object, ...] = ()) -> list[Any]:
     """Read the database file directly, as an auditor would."""
-    with sqlite3.connect(harness.database_path) as connection:
-        connection.row_factory = sqlite3.Row
-        return connection.execute(sql, params).fetchall()
+    return harness.rows(sql, params)
 
 
 def request_state(harness: Harness, request_id: int) -> str:
@@ -131,7 +129,7 @@ async def test_they_replied_notes_the_feedback_into_the_reflection(harness: Harn
     bot = harness.running
     reflection = await ReflectionStore(bot.database, bot.cipher).get(reflection_id, alex.user_id)
     assert reflection is not None and reflection.feedback_notes == (note,)
-    assert b"stakeholder experience" not in harness.database_path.read_bytes()
+    assert b"stakeholder experience" not in harness.stored_bytes()
     await harness.advance(30 * DAY)
     assert len(alex.dms()) == 1
 

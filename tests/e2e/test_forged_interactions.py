@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import re
-import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -86,14 +85,10 @@ async def world(harness: Harness, caplog: pytest.LogCaptureFixture) -> AsyncIter
 def member_rows(harness: Harness, user_id: int) -> dict[str, list[tuple[Any, ...]]]:
     """Every row holding a member's id (the data-rights convention: a `user_id` column)."""
     snapshot: dict[str, list[tuple[Any, ...]]] = {}
-    with sqlite3.connect(harness.database_path) as connection:
-        tables = [r[0] for r in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        for table in tables:
-            columns = [r[1] for r in connection.execute(f'PRAGMA table_info("{table}")')]
-            if "user_id" in columns:
-                query = f'SELECT * FROM "{table}" WHERE user_id = ? ORDER BY 1'  # noqa: S608 - names from sqlite_master
-                rows = connection.execute(query, (user_id,))
-                snapshot[table] = rows.fetchall()
+    for table, columns in harness.table_columns().items():
+        if "user_id" in columns:
+            query = f'SELECT * FROM "{table}" WHERE user_id = ? ORDER BY 1'  # noqa: S608 - names from the catalogue
+            snapshot[table] = [tuple(row) for row in harness.rows(query, (user_id,))]
     return snapshot
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import sqlite3
+from typing import Any
 
 from emulator import EmulatedMessage, SimulatedMember
 from tests.e2e.patterns_helpers import ANSWERS, FEEDBACK_NOTE, REJECTIONS, VENT, six_weeks
@@ -11,11 +11,9 @@ from tests.harness import Harness, message_of
 CRISIS_WORDS = "i already wrote the goodbye letters to my family, i want to die"
 
 
-def rows(harness: Harness, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
+def rows(harness: Harness, sql: str, params: tuple[object, ...] = ()) -> list[Any]:
     """Read the database file directly, as an auditor would."""
-    with sqlite3.connect(harness.database_path) as connection:
-        connection.row_factory = sqlite3.Row
-        return connection.execute(sql, params).fetchall()
+    return harness.rows(sql, params)
 
 
 def entries(message: EmulatedMessage) -> list[tuple[str, str]]:

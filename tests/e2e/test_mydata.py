@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 from datetime import timedelta
 from typing import Any
 
@@ -26,45 +25,28 @@ from tests.harness import Harness, message_of
 ISO_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 
 
-def table_columns(connection: sqlite3.Connection) -> dict[str, list[str]]:
-    """Every application table and its columns, straight from sqlite_master."""
-    tables = [
-        row[0]
-        for row in connection.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
-        )
-    ]
-    return {table: [row[1] for row in connection.execute(f'PRAGMA table_info("{table}")')] for table in tables}
-
-
 def rows_mentioning(harness: Harness, user_id: int) -> dict[str, list[dict[str, Any]]]:
     """Every row, in every table, with the member's id in a user_id column or anywhere in any column's text."""
     found: dict[str, list[dict[str, Any]]] = {}
-    with sqlite3.connect(harness.database_path) as connection:
-        connection.row_factory = sqlite3.Row
-        for table, columns in table_columns(connection).items():
-            checks = [f'CAST("{column}" AS TEXT) LIKE ?' for column in columns]
-            params: list[str | int] = [f"%{user_id}%"] * len(columns)
-            if "user_id" in columns:
-                checks.append('"user_id" = ?')
-                params.append(user_id)
-            hits = connection.execute(
-                f'SELECT * FROM "{table}" WHERE {" OR ".join(checks)}',  # noqa: S608
-                params,
-            ).fetchall()
-            if hits:
-                found[table] = [dict(row) for row in hits]
+    for table, columns in harness.table_columns().items():
+        checks = [f'CAST("{column}" AS TEXT) LIKE ?' for column in columns]
+        params: list[str | int] = [f"%{user_id}%"] * len(columns)
+        if "user_id" in columns:
+            checks.append('"user_id" = ?')
+            params.append(user_id)
+        hits = harness.rows(f'SELECT * FROM "{table}" WHERE {" OR ".join(checks)}', params)  # noqa: S608
+        if hits:
+            found[table] = [dict(row) for row in hits]
     return found
 
 
 def snapshot(harness: Harness, user_id: int) -> dict[str, list[tuple[Any, ...]]]:
     """The member's rows in every table that has a user_id column."""
-    with sqlite3.connect(harness.database_path) as connection:
-        return {
-            table: sorted(connection.execute(f'SELECT * FROM "{table}" WHERE user_id = ?', (user_id,)).fetchall())  # noqa: S608
-            for table, columns in table_columns(connection).items()
-            if "user_id" in columns
-        }
+    return {
+        table: sorted(tuple(row) for row in harness.rows(f'SELECT * FROM "{table}" WHERE user_id = ?', (user_id,)))  # noqa: S608
+        for table, columns in harness.table_columns().items()
+        if "user_id" in columns
+    }
 
 
 async def export_of(member: SimulatedMember) -> tuple[EmulatedMessage, dict[str, Any]]:

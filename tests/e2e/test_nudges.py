@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import sqlite3
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -34,10 +33,8 @@ async def run_due(harness: Harness, delta: timedelta = timedelta(0)) -> Any:
     return await cog(harness).run_due_nudges()
 
 
-def rows(harness: Harness, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-    with sqlite3.connect(harness.database_path) as connection:
-        connection.row_factory = sqlite3.Row
-        return connection.execute(sql, params).fetchall()
+def rows(harness: Harness, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+    return harness.rows(sql, params)
 
 
 def nudges_for(member: SimulatedMember) -> list[EmulatedMessage]:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from bot.storage import Database
 from cogs.nudges.compose import nudge_table
 from cogs.nudges.store import NudgeRepository
 from emulator import SimulatedMember
@@ -22,10 +21,8 @@ def nudge_count(member: SimulatedMember) -> int:
     return sum(1 for m in member.dms() if any(b.label == "Helpful" for b in m.buttons()))
 
 
-def ledger(path: Path) -> list[sqlite3.Row]:
-    with sqlite3.connect(path) as connection:
-        connection.row_factory = sqlite3.Row
-        return connection.execute("SELECT user_id, local_date, status FROM nudge_ledger").fetchall()
+def ledger(harness: Harness) -> list[Any]:
+    return harness.rows("SELECT user_id, local_date, status FROM nudge_ledger")
 
 
 async def test_kill_during_a_round_then_restart_sends_the_rest_once(harness: Harness, tmp_path: Path) -> None:
@@ -34,7 +31,7 @@ async def test_kill_during_a_round_then_restart_sends_the_rest_once(harness: Har
     # The spawned bot runs on the real clock, so the schedules fall due a minute ago, in real time.
     now = datetime.now(UTC)
     at = (now - timedelta(minutes=1)).time().replace(second=0, microsecond=0)
-    database = await Database.open(harness.database_path)
+    database = await harness.open_database()
     try:
         repository = NudgeRepository(database, list(nudge_table()))
         for member in members:
@@ -62,12 +59,12 @@ async def test_kill_during_a_round_then_restart_sends_the_rest_once(harness: Har
         kill_hard(first)
     delivered_before = sum(1 for m in members if nudge_count(m))
     assert delivered_before < MEMBERS, "the round finished before the kill; nothing was interrupted"
-    assert any(row["status"] == "claimed" for row in ledger(harness.database_path))
+    assert any(row["status"] == "claimed" for row in ledger(harness))
 
     second = harness.spawn(log_path, TIMER_TICK_SECONDS="0.2")
 
     def all_recorded() -> bool | None:
-        rows = ledger(harness.database_path)
+        rows = ledger(harness)
         done = len(rows) == MEMBERS and all(row["status"] == "sent" for row in rows)
         return (done and all(nudge_count(m) for m in members)) or None
 
@@ -79,5 +76,5 @@ async def test_kill_during_a_round_then_restart_sends_the_rest_once(harness: Har
 
     counts = Counter(nudge_count(m) for m in members)
     assert counts == Counter({1: MEMBERS}), log_path.read_text()[-3000:]
-    rows = ledger(harness.database_path)
+    rows = ledger(harness)
     assert len({(row["user_id"], row["local_date"]) for row in rows}) == MEMBERS

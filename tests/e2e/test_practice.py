@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import timedelta
+from typing import Any
 
 import discord
 
@@ -29,11 +29,9 @@ ONLY_WE = (
 HONEST_NOTE = "rule-based"
 
 
-def rows(harness: Harness, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
+def rows(harness: Harness, sql: str, params: tuple[object, ...] = ()) -> list[Any]:
     """Read the database file directly, as an auditor would."""
-    with sqlite3.connect(harness.database_path) as connection:
-        connection.row_factory = sqlite3.Row
-        return connection.execute(sql, params).fetchall()
+    return harness.rows(sql, params)
 
 
 def question_of(message: EmulatedMessage) -> str:
@@ -102,7 +100,7 @@ async def test_single_question_answer_feedback_and_rating(harness: Harness) -> N
     (stored,) = rows(harness, "SELECT * FROM practice_answers")
     assert stored["user_id"] == alex.user_id and stored["self_rating"] == 4
     assert "warehouse" not in stored["answer_encrypted"]
-    assert b"warehouse" not in harness.database_path.read_bytes()
+    assert b"warehouse" not in harness.stored_bytes()
     assert "star_complete" in stored["codes"].split(",")
     assert rows(harness, "SELECT * FROM practice_reviews") == []
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from bot.config import PROJECT_ROOT
 from tests.harness import Harness, kill_hard, plaintext
@@ -58,12 +59,22 @@ async def test_invalid_token_exits_2_and_is_never_logged(harness: Harness, tmp_p
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.sqlite_only
 async def test_corrupt_database_exits_2_with_a_clear_line(harness: Harness, tmp_path: Path) -> None:
     broken = tmp_path / "broken.sqlite3"
     broken.write_bytes(b"definitely not sqlite" * 200)
     result = await asyncio.to_thread(run_bot, harness.environment(DATABASE_PATH=str(broken)), tmp_path)
     assert result.returncode == 2
     assert "DATABASE_PATH" in result.stderr and "corrupt" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+async def test_unreachable_postgresql_exits_2_with_a_clear_line(harness: Harness, tmp_path: Path) -> None:
+    url = f"postgresql://bounceback:{'s3cret'}@/bounceback?host={tmp_path / 'no-server-here'}"
+    result = await asyncio.to_thread(run_bot, harness.environment(DATABASE_URL=url), tmp_path)
+    assert result.returncode == 2
+    assert "DATABASE_URL" in result.stderr and "cannot connect" in result.stderr
+    assert "s3cret" not in result.stderr + result.stdout
     assert "Traceback" not in result.stderr
 
 
@@ -86,7 +97,6 @@ async def test_sigterm_shuts_down_cleanly(harness: Harness, tmp_path: Path) -> N
     assert "stopped cleanly" in output
     assert "Traceback" not in output
     assert harness.emulator.token not in output
-    with sqlite3.connect(harness.database_path) as connection:
-        assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        stored = connection.execute("SELECT company_encrypted FROM checkins").fetchall()
-        assert [plaintext(row[0]) for row in stored] == ["Acme"]
+    assert harness.integrity() == "ok"
+    stored = harness.rows("SELECT company_encrypted FROM checkins")
+    assert [plaintext(row[0]) for row in stored] == ["Acme"]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import sqlite3
 import struct
 from datetime import timedelta
+from typing import Any
 
 from emulator import EmulatedMessage, SimulatedMember
 from tests.harness import Harness, message_of
@@ -13,11 +13,9 @@ DAY = timedelta(days=1)
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-def rows(harness: Harness, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
+def rows(harness: Harness, sql: str, params: tuple[object, ...] = ()) -> list[Any]:
     """Read the database file directly, as an auditor would."""
-    with sqlite3.connect(harness.database_path) as connection:
-        connection.row_factory = sqlite3.Row
-        return connection.execute(sql, params).fetchall()
+    return harness.rows(sql, params)
 
 
 def field(message: EmulatedMessage, name_part: str) -> str:

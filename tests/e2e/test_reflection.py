@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from datetime import timedelta
+from typing import Any
 
 from bot.ui import share_win_custom_id
 from cogs.reflection.store import ReflectionStore
@@ -20,11 +20,9 @@ ANSWERS = {
 }
 
 
-def rows(harness: Harness, sql: str) -> list[sqlite3.Row]:
+def rows(harness: Harness, sql: str) -> list[Any]:
     """Read the database file directly, as an auditor would."""
-    with sqlite3.connect(harness.database_path) as connection:
-        connection.row_factory = sqlite3.Row
-        return connection.execute(sql).fetchall()
+    return harness.rows(sql)
 
 
 async def finished_check_in(member: SimulatedMember, **options: str) -> EmulatedMessage:
@@ -91,7 +89,7 @@ async def test_reflection_is_stored_with_hard_questions_as_items_and_reflected_b
     ]
     assert {q.checkin_id for q in questions} == {checkin_id}
     assert len(rows(harness, "SELECT * FROM hard_questions WHERE reflection_id IS NOT NULL")) == 3
-    assert b"disagreed with a manager" not in harness.database_path.read_bytes()
+    assert b"disagreed with a manager" not in harness.stored_bytes()
 
 
 async def test_reflect_now_button_after_rejected_opens_the_reflection_for_that_check_in(harness: Harness) -> None:

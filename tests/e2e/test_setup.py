@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -15,14 +14,10 @@ from emulator import permissions as perms
 from tests.harness import Harness, message_of
 
 
-def guild_settings_row(harness: Harness) -> sqlite3.Row | None:
-    """The server's settings row, read straight from the database file."""
-    with sqlite3.connect(harness.database_path) as connection:
-        connection.row_factory = sqlite3.Row
-        row: sqlite3.Row | None = connection.execute(
-            "SELECT * FROM guild_settings WHERE guild_id = ?", (harness.guild_id,)
-        ).fetchone()
-        return row
+def guild_settings_row(harness: Harness) -> Any:
+    """The server's settings row, read straight from the database."""
+    found = harness.rows("SELECT * FROM guild_settings WHERE guild_id = ?", (harness.guild_id,))
+    return found[0] if found else None
 
 
 async def rescheduled(harness: Harness, action: Callable[[], Awaitable[Any]]) -> Any:

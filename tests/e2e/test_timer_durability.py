@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -42,11 +42,9 @@ MESSAGES_ROUTE = r"^/channels/\d+/messages$"
 MISSING_ACCESS = {"code": 50001, "message": "Missing Access"}
 
 
-def rows(harness: Harness, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
+def rows(harness: Harness, sql: str, params: tuple[object, ...] = ()) -> list[Any]:
     """Read the database file directly (works while another process owns it: WAL)."""
-    with sqlite3.connect(harness.database_path) as connection:
-        connection.row_factory = sqlite3.Row
-        return connection.execute(sql, params).fetchall()
+    return harness.rows(sql, params)
 
 
 def states(harness: Harness) -> dict[str, str]:

@@ -66,7 +66,7 @@ async def test_preview_shows_exactly_what_will_be_posted_and_posts_only_on_click
     assert (row["state"], row["channel_id"], row["message_id"]) == ("posted", channel.id, post.id)
     assert (row["user_id"], row["guild_id"], row["anonymous"]) == (alex.user_id, harness.guild_id, 0)
     assert "final round" not in row["text_encrypted"]
-    assert b"final round" not in harness.database_path.read_bytes()
+    assert b"final round" not in harness.stored_bytes()
 
 
 async def test_anonymous_win_says_a_member_and_nothing_else_about_the_author(harness: Harness) -> None:

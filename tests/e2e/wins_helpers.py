@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-import sqlite3
+from typing import Any
 
 from emulator import EmulatedMessage, InteractionResult, SimulatedMember
 from emulator.state import ChannelRecord
 from tests.harness import Harness, message_of
 
 
-def stored_wins(harness: Harness) -> list[sqlite3.Row]:
+def stored_wins(harness: Harness) -> list[Any]:
     """Read the database file directly, as an auditor would."""
-    with sqlite3.connect(harness.database_path) as connection:
-        connection.row_factory = sqlite3.Row
-        return connection.execute("SELECT * FROM wins ORDER BY id").fetchall()
+    return harness.rows("SELECT * FROM wins ORDER BY id")
 
 
-def cheer_rows(harness: Harness) -> list[sqlite3.Row]:
+def cheer_rows(harness: Harness) -> list[Any]:
     """Every stored cheer."""
-    with sqlite3.connect(harness.database_path) as connection:
-        connection.row_factory = sqlite3.Row
-        return connection.execute("SELECT * FROM win_cheers ORDER BY win_id, user_id").fetchall()
+    return harness.rows("SELECT * FROM win_cheers ORDER BY win_id, user_id")
 
 
 async def set_up_wins_channel(harness: Harness, name: str = "wins") -> ChannelRecord:

@@ -12,6 +12,7 @@ import pytest
 
 from bot.storage import Database
 from bot.storage import database as database_module
+from bot.storage.database import Connection
 
 
 @pytest.fixture
@@ -53,7 +54,7 @@ async def test_a_crowd_of_writes_takes_a_few_trips_and_each_gets_its_own_row_id(
 
 
 async def test_a_failing_unit_rolls_back_alone(database: Database) -> None:
-    def insert_twice(connection: sqlite3.Connection) -> None:
+    def insert_twice(connection: Connection) -> None:
         connection.execute("INSERT INTO scratch (value) VALUES ('half')")
         connection.execute("INSERT INTO scratch (value) VALUES ('dup')")
         connection.execute("INSERT INTO scratch (value) VALUES ('dup')")  # UNIQUE fails: the whole unit goes
