@@ -110,6 +110,8 @@ def rotate_key(batch_size: int) -> int:
     keys = settings.encryption_keys()
     if not keys:
         return fail("rotate-key needs ENCRYPTION_KEY=NEW_KEY,OLD_KEY (newest first, comma-separated)")
+    if settings.database_url is not None:
+        return fail("rotate-key works on the SQLite database only; with DATABASE_URL set it would change nothing")
     try:
         cipher = TextCipher(*(key.encode("ascii") for key in keys))
         report = rotate_keys(settings.database_path, cipher, batch_size=max(1, batch_size), progress=say)
@@ -134,6 +136,8 @@ def backup(path: Path) -> int:
     settings = load_storage_settings()
     if isinstance(settings, int):
         return settings
+    if settings.database_url is not None:
+        return fail('backup copies the SQLite file; for PostgreSQL use pg_dump --format=custom "$DATABASE_URL"')
     try:
         size = backup_database(settings.database_path, path)
     except (StorageError, OSError) as error:

@@ -51,6 +51,7 @@ def configure_logging(level: str, secrets: Iterable[str] = ()) -> None:
 # at INFO (or WARNING, for the merely noisy) whatever it says.
 QUIET_LOGGERS: dict[str, int] = {
     "aiosqlite": logging.INFO,
+    "asyncpg": logging.INFO,  # the same care for the PostgreSQL driver
     "discord": logging.INFO,
     "aiohttp": logging.INFO,
     "asyncio": logging.INFO,

@@ -1,7 +1,8 @@
 """Fixtures: a started emulator with a demo server, and a harness running the real bot against it.
 
 `pytest --postgresql` runs every harness on PostgreSQL (a fresh database per test, from BOUNCEBACK_TEST_DATABASE_URL's
-server) and leaves out the tests marked `sqlite_only` (they are about the SQLite file itself).
+server), and the tests marked `postgresql`; it leaves out the tests marked `sqlite_only` (about the SQLite file
+itself) and those that never start the bot. scripts/test runs the suite once each way.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     """Register the marker, and refuse --postgresql without a server rather than skip its tests."""
     config.addinivalue_line("markers", "sqlite_only: about the SQLite file itself; left out of --postgresql runs")
+    config.addinivalue_line("markers", "postgresql: needs the PostgreSQL server; runs only with --postgresql")
+    config.addinivalue_line("markers", "both_backends: runs on SQLite, and again with --postgresql")
     if config.getoption("--postgresql"):
         from tests.pg import server_url
 
@@ -37,12 +40,23 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(str(error)) from None
 
 
+def _on_postgresql(item: pytest.Item) -> bool:
+    """Whether a test belongs in a PostgreSQL run: it needs the server, or runs the bot (the harness) and is not
+    about the SQLite file."""
+    if item.get_closest_marker("postgresql") is not None or item.get_closest_marker("both_backends") is not None:
+        return True
+    return "harness" in getattr(item, "fixturenames", ()) and item.get_closest_marker("sqlite_only") is None
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """On PostgreSQL, leave out (deselect, not skip) the tests about the SQLite file."""
-    if not config.getoption("--postgresql"):
-        return
-    kept = [item for item in items if item.get_closest_marker("sqlite_only") is None]
-    left_out = [item for item in items if item.get_closest_marker("sqlite_only") is not None]
+    """Deselect (never skip) what does not belong in this run: on SQLite, the tests that need a PostgreSQL server;
+    on PostgreSQL, the tests that store nothing, or only in a SQLite file."""
+    if config.getoption("--postgresql"):
+        kept = [item for item in items if _on_postgresql(item)]
+    else:
+        kept = [item for item in items if item.get_closest_marker("postgresql") is None]
+    chosen = {id(item) for item in kept}
+    left_out = [item for item in items if id(item) not in chosen]
     if left_out:
         config.hook.pytest_deselected(items=left_out)
         items[:] = kept

@@ -11,11 +11,13 @@ import itertools
 import os
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
+from bot.storage.database import Database
 from bot.storage.pg_sql import PgRow, bind, rows_of, translate
 from bot.storage.postgres import PostgresDatabase
 
@@ -97,6 +99,13 @@ class Databases:
         names = [*self.created, self.template] if self._ready else list(self.created)
         await self._admin(*(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in names))
         self.created.clear()
+
+
+async def open_test_database(path: Path, url: str | None) -> Database:
+    """The run's backend: PostgreSQL at `url` when given (pytest --postgresql), else SQLite at `path`."""
+    if url:
+        return await PostgresDatabase.connect(url)
+    return await Database.open(path)
 
 
 def query(url: str, sql: str, params: Sequence[Any] = ()) -> list[PgRow]:

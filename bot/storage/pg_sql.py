@@ -26,7 +26,7 @@ import asyncpg
 T = TypeVar("T")
 
 _WORD = re.compile(r"[A-Za-z_]\w*")
-_INSERT_INTO = re.compile(r"^\s*INSERT\s+(?:OR\s+(\w+)\s+)?INTO\s+\"?(\w+)\"?", re.IGNORECASE)
+_INSERT_INTO = re.compile(r"^\s*INSERT\s+(OR\s+(\w+)\s+)?INTO\s+\"?(\w+)\"?", re.IGNORECASE)
 _ROWS_FIRST = {"SELECT", "WITH", "VALUES", "SHOW", "EXPLAIN", "TABLE"}
 _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^\s*BEGIN\s+(?:IMMEDIATE|DEFERRED|EXCLUSIVE)\s*$", re.IGNORECASE), "BEGIN"),
@@ -34,6 +34,11 @@ _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
         re.compile(r"^\s*PRAGMA\s+defer_foreign_keys\s*=\s*(?:ON|1|TRUE)\s*$", re.IGNORECASE),
         "SET CONSTRAINTS ALL DEFERRED",
     ),
+)
+_DDL = re.compile(r"^\s*(?:CREATE|ALTER|DROP)\s+TABLE\b", re.IGNORECASE)
+ID_TABLES = (
+    "SELECT table_name FROM information_schema.columns WHERE table_schema = current_schema()"
+    " AND column_name = 'id' AND is_identity = 'YES'"
 )
 _GROUP_CONCAT = re.compile(r"\bgroup_concat\s*\(", re.IGNORECASE)
 _RETURNING = re.compile(r"\bRETURNING\b", re.IGNORECASE)
@@ -105,9 +110,9 @@ def translate(sql: str, id_tables: frozenset[str] = frozenset()) -> Translated:
     insert = _INSERT_INTO.match(sql)
     conflict = ""
     if insert and insert.group(1):
-        if insert.group(1).upper() != "IGNORE":
-            raise PgProgrammingError(f"INSERT OR {insert.group(1)} has no PostgreSQL twin; use ON CONFLICT ... DO")
-        sql = sql[: insert.start(1)].rstrip() + " " + sql[insert.end(1) :].lstrip()
+        if insert.group(2).upper() != "IGNORE":
+            raise PgProgrammingError(f"INSERT OR {insert.group(2)} has no PostgreSQL twin; use ON CONFLICT ... DO")
+        sql = sql[: insert.start(1)] + sql[insert.end(1) :]
         conflict = " ON CONFLICT DO NOTHING"
     out: list[str] = []
     names: list[str] = []
@@ -148,7 +153,7 @@ def translate(sql: str, id_tables: frozenset[str] = frozenset()) -> Translated:
     if conflict:
         translated = _before_returning(translated, conflict)
     added = False
-    if insert and not returning and insert.group(2).lower() in id_tables:
+    if insert and not returning and insert.group(3).lower() in id_tables:
         translated += " RETURNING id"
         added = returning = True
     first = _WORD.search(translated)
@@ -194,7 +199,7 @@ def bind(statement: Translated, parameters: Sequence[Any] | Mapping[str, Any]) -
     return [adapt(value) for value in parameters]
 
 
-def _number(value: Any) -> Any:
+def plain_number(value: Any) -> Any:
     """PostgreSQL sums integers to NUMERIC; SQLite gives an int. Whole decimals come back as ints."""
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
@@ -231,7 +236,7 @@ def rows_of(records: list[asyncpg.Record]) -> list[PgRow]:
     if not records:
         return []
     columns = {name: index for index, name in enumerate(records[0].keys())}
-    return [PgRow(map(_number, record.values()), columns) for record in records]
+    return [PgRow(map(plain_number, record.values()), columns) for record in records]
 
 
 class PgCursor:
@@ -292,6 +297,10 @@ class PgConnection:
         self._id_tables = tables
         self._translated.clear()
 
+    def refresh_id_tables(self) -> None:
+        """Read from the catalogue which tables have an identity `id` (after migrations, or a table made later)."""
+        self.id_tables = frozenset(row[0] for row in self.run(self.raw.fetch(ID_TABLES)))
+
     @property
     def in_transaction(self) -> bool:
         """Whether a transaction is open (it may have failed and be waiting for ROLLBACK)."""
@@ -322,7 +331,10 @@ class PgConnection:
         statement = self.translate(sql)
         arguments = bind(statement, parameters)
         try:
-            return self._execute(statement, arguments)
+            cursor = self._execute(statement, arguments)
+            if _DDL.match(statement.sql):
+                self.refresh_id_tables()
+            return cursor
         except PgProgrammingError as error:
             # The statement is the code's, never a member's words (values are bound): name it, to fix it.
             raise PgProgrammingError(f"{error} in: {statement.sql}") from error.__cause__

@@ -58,10 +58,6 @@ _REFERENCES = (
     " WHERE con.contype = 'f' AND child.relname = $1 ORDER BY con.oid, k.position"
 )
 _ACTIONS = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
-_ID_TABLES = (
-    "SELECT table_name FROM information_schema.columns WHERE table_schema = current_schema()"
-    " AND column_name = 'id' AND is_identity = 'YES'"
-)
 
 
 class _Thread:
@@ -154,8 +150,7 @@ class PostgresDatabase(Database):
         database = cls(url, thread)
         try:
             await thread.call(lambda: _migrate(thread.connection(), migrations_dir))
-            ids = await database.fetchall(_ID_TABLES)
-            thread.connection().id_tables = frozenset(row[0] for row in ids)
+            await thread.call(lambda: thread.connection().refresh_id_tables())
         except BaseException:
             await database.close()
             raise
@@ -178,7 +173,8 @@ class PostgresDatabase(Database):
     async def references(self, table: str) -> list[Reference]:
         """A table's foreign keys, one entry per column of each, from pg_constraint."""
         rows = await self._raw_fetch(_REFERENCES, table)
-        return [Reference(int(row[0]), int(row[1]), row[2], row[3], row[4], _ACTIONS[row[5]]) for row in rows]
+        # ORDINALITY counts from 1; SQLite's seq (and so Reference.position) from 0.
+        return [Reference(int(row[0]), int(row[1]) - 1, row[2], row[3], row[4], _ACTIONS[row[5]]) for row in rows]
 
     async def _raw_fetch(self, sql: str, *arguments: Any) -> list[Any]:
         """A catalogue query in PostgreSQL's own dialect ($n placeholders), not translated."""

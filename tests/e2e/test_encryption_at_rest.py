@@ -15,7 +15,12 @@ from tests.harness import Harness, message_of
 
 
 def database_bytes(harness: Harness) -> bytes:
-    """The raw bytes of the SQLite file and its -wal / -shm companions (what a stolen disk would show)."""
+    """The raw bytes of the SQLite file and its -wal / -shm companions (what a stolen disk would show).
+
+    On PostgreSQL: every row of every table as text, what a stolen dump would show.
+    """
+    if harness.database_url:
+        return harness.stored_bytes()
     path = harness.database_path
     companions = [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
     return b"".join(file.read_bytes() for file in companions if file.exists())

@@ -19,6 +19,9 @@ from bot.scheduling import Timer
 from emulator import EmulatedMessage, InteractionResult, SimulatedMember
 from tests.harness import Harness, message_of, plaintext
 
+# The faults are made with SQLite's own PRAGMAs on the bot's connection.
+pytestmark = pytest.mark.sqlite_only
+
 NOT_SAVED = "not** saved"
 LONG_VENT = "It stung more than I expected, and I keep replaying the last question. " * 55  # ~3,900 characters
 

@@ -12,6 +12,7 @@ import sys
 from contextlib import closing
 from pathlib import Path
 
+import pytest
 from cryptography.fernet import Fernet
 
 from bot.config import PROJECT_ROOT
@@ -94,6 +95,7 @@ async def test_debug_logging_never_prints_a_members_words(harness: Harness, tmp_
         assert secret not in output, f"{secret!r} appears in the DEBUG log"
 
 
+@pytest.mark.sqlite_only  # rotate-key works on the SQLite file (PostgreSQL: not yet)
 async def test_rotate_key_moves_every_stored_text_to_the_new_key_while_the_bot_runs(
     harness: Harness, tmp_path: Path
 ) -> None:
@@ -125,6 +127,16 @@ async def test_rotate_key_without_a_key_says_what_to_set(harness: Harness, tmp_p
     assert result.returncode == 2 and "ENCRYPTION_KEY=NEW_KEY,OLD_KEY" in result.stderr
 
 
+async def test_file_commands_say_plainly_that_they_do_not_work_on_postgresql(harness: Harness, tmp_path: Path) -> None:
+    environment = harness.environment(DATABASE_URL="postgresql://bounceback:pw@/bounceback?host=/nowhere")
+    rotated = await asyncio.to_thread(run_command, environment, "rotate-key", cwd=tmp_path)
+    assert rotated.returncode == 2 and "SQLite database only" in rotated.stderr
+    backed = await asyncio.to_thread(run_command, environment, "backup", str(tmp_path / "copy"), cwd=tmp_path)
+    assert backed.returncode == 2 and "pg_dump" in backed.stderr and "pw@" not in backed.stderr
+    assert not (tmp_path / "copy").exists()
+
+
+@pytest.mark.sqlite_only  # PostgreSQL is backed up with pg_dump (README)
 async def test_backup_while_the_bot_writes_then_restore_and_start(harness: Harness, tmp_path: Path) -> None:
     alex = harness.member("alex")
     _, message = await log_rejection(alex, "sad", 4, company="Before Backup plc")
