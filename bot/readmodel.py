@@ -307,9 +307,10 @@ async def journal_page(
     An entry whose text cannot be decrypted (a lost key) is shown without its words, with a warning logged.
     """
     params = {"user": user_id, "limit": limit, "offset": max(0, offset)}
-    total = await database.fetchval(f"SELECT COUNT(*) FROM ({_JOURNAL_UNION})", params)  # noqa: S608
+    total = await database.fetchval(f"SELECT COUNT(*) FROM ({_JOURNAL_UNION}) AS entries", params)  # noqa: S608
     rows = await database.fetchall(
-        f"SELECT kind, id, at FROM ({_JOURNAL_UNION}) ORDER BY at DESC, kind, id DESC LIMIT :limit OFFSET :offset",  # noqa: S608
+        f"SELECT kind, id, at FROM ({_JOURNAL_UNION}) AS entries "  # noqa: S608
+        "ORDER BY at DESC, kind, id DESC LIMIT :limit OFFSET :offset",
         params,
     )
     entries = []

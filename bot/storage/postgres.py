@@ -68,6 +68,7 @@ class _Thread:
         self._jobs: queue.SimpleQueue[tuple[Callable[[], Any], asyncio.Future[Any]] | None] = queue.SimpleQueue()
         self._loop = asyncio.new_event_loop()
         self._connection: PgConnection | None = None
+        self._closed = False
         self._thread = threading.Thread(target=self._serve, name="postgresql", daemon=True)
         self._thread.start()
 
@@ -78,9 +79,13 @@ class _Thread:
             try:
                 result = function()
             except BaseException as error:  # handed to the caller, whatever it is
-                future.get_loop().call_soon_threadsafe(_fail, future, error)
+                _reply(future, _fail, error)
             else:
-                future.get_loop().call_soon_threadsafe(_succeed, future, result)
+                _reply(future, _succeed, result)
+        # Work queued after close() was asked for: its callers hear so instead of waiting for ever.
+        while not self._jobs.empty():
+            if (job := self._jobs.get()) is not None:
+                _reply(job[1], _fail, StorageError("the database was closed"))
         if self._connection is not None:
             with contextlib.suppress(Exception):
                 self._loop.run_until_complete(self._connection.raw.close(timeout=5))
@@ -88,6 +93,8 @@ class _Thread:
 
     async def call(self, function: Callable[[], T]) -> T:
         """Run `function` on the database thread; its result or error comes back to the awaiting loop."""
+        if self._closed:
+            raise StorageError("the database was closed")
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._jobs.put((function, future))
         return await future
@@ -111,8 +118,15 @@ class _Thread:
 
     def stop(self) -> None:
         """Close the connection and end the thread once the queued calls are done."""
+        self._closed = True
         self._jobs.put(None)
         self._thread.join(timeout=10)
+
+
+def _reply(future: asyncio.Future[Any], outcome: Callable[[asyncio.Future[Any], Any], None], value: Any) -> None:
+    """Hand an outcome to the caller's loop; a loop already closed has nobody left to tell."""
+    with contextlib.suppress(RuntimeError):
+        future.get_loop().call_soon_threadsafe(outcome, future, value)
 
 
 def _succeed(future: asyncio.Future[Any], result: Any) -> None:

@@ -88,7 +88,9 @@ def member_rows(harness: Harness, user_id: int) -> dict[str, list[tuple[Any, ...
     for table, columns in harness.table_columns().items():
         if "user_id" in columns:
             query = f'SELECT * FROM "{table}" WHERE user_id = ? ORDER BY 1'  # noqa: S608 - names from the catalogue
-            snapshot[table] = [tuple(row) for row in harness.rows(query, (user_id,))]
+            # Sorted whole: rows tied on the first column come back in storage order, which PostgreSQL changes
+            # whenever a row is rewritten, even to the same values.
+            snapshot[table] = sorted((tuple(row) for row in harness.rows(query, (user_id,))), key=repr)
     return snapshot
 
 
