@@ -37,6 +37,8 @@ NON_PERSONAL_TABLES: frozenset[str] = frozenset(
         "support_settings",  # per-server support channel and moderators' role, chosen by admins
         "pending_takedowns",  # channel and message ids of posts still to come down; no member id, no words
         "digest_posts",  # where each weekly digest is and the counts it showed; who it quotes is in digest_quotes
+        "cluster_heartbeats",  # which process (host, pid) runs which shard and when it last beat
+        "sqlite_import",  # PostgreSQL only: how far `bounceback migrate` has copied each table (bot/migrate.py)
     }
 )
 
