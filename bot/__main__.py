@@ -87,6 +87,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     rotate.add_argument("--batch-size", type=int, default=500, help="rows per transaction (default 500)")
     backup = commands.add_parser("backup", help="copy the database consistently to PATH (the bot may be running)")
     backup.add_argument("path", type=Path, help="where to write the copy (replaced if it exists)")
+    migrate = commands.add_parser(
+        "migrate", help="copy the SQLite database into PostgreSQL (stop the bot first; resumable, verified)"
+    )
+    migrate.add_argument("--to", required=True, metavar="URL", help="the target, postgresql://USER:PASSWORD@HOST/DB")
+    migrate.add_argument("--batch-size", type=int, default=1000, help="rows per transaction (default 1000)")
+    health = commands.add_parser(
+        "health", help="which shards are connected and how late the due work is; exit 1 when something is wrong"
+    )
+    health.add_argument("--silent-after", type=float, default=45.0, help="seconds without a beat (default 45)")
+    health.add_argument("--max-late", type=float, default=120.0, help="seconds a due item may wait (default 120)")
     return parser.parse_args(argv)
 
 
@@ -146,6 +156,26 @@ def backup(path: Path) -> int:
     return 0
 
 
+def migrate(url: str, batch_size: int) -> int:
+    """`bounceback migrate --to URL`: copy the SQLite database at DATABASE_PATH into PostgreSQL and verify it."""
+    from bot.operator import run_migrate
+
+    settings = load_storage_settings()
+    if isinstance(settings, int):
+        return settings
+    return run_migrate(settings, url, batch_size)
+
+
+def health(silent_after: float, max_late: float) -> int:
+    """`bounceback health`: shards connected, timers and nudges on time (exit 0), or one line per problem (1)."""
+    from bot.operator import run_health
+
+    settings = load_storage_settings()
+    if isinstance(settings, int):
+        return settings
+    return run_health(settings, silent_after, max_late)
+
+
 def say(line: str) -> None:
     """Progress for operator commands, on stderr like the logs."""
     print(line, file=sys.stderr, flush=True)
@@ -158,6 +188,10 @@ def main(argv: list[str] | None = None) -> int:
         return rotate_key(args.batch_size)
     if args.command == "backup":
         return backup(args.path)
+    if args.command == "migrate":
+        return migrate(args.to, args.batch_size)
+    if args.command == "health":
+        return health(args.silent_after, args.max_late)
     if args.sandbox:
         # The sandbox is a developer tool outside the bot's packages: imported only when asked for.
         from sandbox.main import run_sandbox

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import hashlib
 import json
@@ -30,6 +31,7 @@ from bot.delete_one import DELETE_ONE_ITEMS, Deleter
 from bot.delivery import Delivery
 from bot.fallback import RouteHandler, UnclaimedInteractions
 from bot.leases import Leases, process_holder
+from bot.heartbeat import HEARTBEAT_INTERVAL, HEARTBEAT_JOB, Process, beat, shard_states
 from bot.retention import purge_expired_vents
 from bot.safety import SafetyRules, default_safety_rules
 from bot.scheduling import Scheduler, Timer, TimerService
@@ -127,6 +129,7 @@ class BouncebackBot(commands.Bot):
     timers: TimerService
     scheduler: Scheduler
     leases: Leases
+    process: Process
     delivery: Delivery
     wording: WordingPicker
     checkins: CheckinRepository
@@ -212,6 +215,8 @@ class BouncebackBot(commands.Bot):
         for name in self.extension_names:
             await self.load_extension(name)
         await self.timers.recover()
+        self.process = Process.this(self.now())
+        await self.beat()
         self.scheduler.start()
         self.schedule_core_jobs()
         # The bot may have been down at purge time; the purge is idempotent, so catching up now is safe.
@@ -232,6 +237,7 @@ class BouncebackBot(commands.Bot):
             once_across_cluster=True,
         )
         self.scheduler.every(CARE_PURGE_JOB, timedelta(hours=1), self.care.purge, once_across_cluster=True)
+        self.scheduler.every(HEARTBEAT_JOB, HEARTBEAT_INTERVAL, self.beat)
         self.scheduler.cron(
             TIMER_PURGE_JOB,
             CronTrigger(hour=3, minute=45, timezone=UTC),
@@ -239,6 +245,11 @@ class BouncebackBot(commands.Bot):
             grace=daily,
             once_across_cluster=True,
         )
+
+    async def beat(self) -> None:
+        """Say in the shared database which shards this process runs and whether their gateways are up."""
+        count, states = shard_states(self)
+        await beat(self.database, self.process, self.now(), count, states)
 
     async def run_retention(self) -> int:
         """Clear kept vents past their retention (the daily core job; tests call it after moving time)."""
@@ -348,6 +359,9 @@ class BouncebackBot(commands.Bot):
         if gc.get_freeze_count() == 0:
             gc.collect()
             gc.freeze()
+        # Connected now: say so at once rather than at the next beat (health would report "connecting" meanwhile).
+        with contextlib.suppress(Exception):
+            await self.beat()
 
     async def tell_if_unreachable(self, interaction: discord.Interaction[BouncebackBot]) -> None:
         """Tell a member, once and privately, that their DMs are closed to the bot."""
@@ -360,6 +374,11 @@ class BouncebackBot(commands.Bot):
             self.scheduler.shutdown()
         await super().close()
         database = self.__dict__.pop("database", None)
+        if database is not None and "process" in self.__dict__:
+            # A clean stop says so: health then reports "stopped cleanly", and migrate knows no bot is writing.
+            count, states = shard_states(self)
+            with contextlib.suppress(Exception):
+                await beat(database, self.process, self.now(), count, dict.fromkeys(states, "stopped"))
         if database is not None:
             await database.close()
 

@@ -38,6 +38,8 @@ NON_PERSONAL_TABLES: frozenset[str] = frozenset(
         "pending_takedowns",  # channel and message ids of posts still to come down; no member id, no words
         "digest_posts",  # where each weekly digest is and the counts it showed; who it quotes is in digest_quotes
         "cluster_leases",  # which process runs bot-wide jobs (digest, purges) and until when; process names only
+        "cluster_heartbeats",  # which process (host, pid) runs which shard and when it last beat
+        "sqlite_import",  # PostgreSQL only: how far `bounceback migrate` has copied each table (bot/migrate.py)
     }
 )
 
