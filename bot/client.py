@@ -30,8 +30,8 @@ from bot.crypto import TextCipher, load_cipher
 from bot.delete_one import DELETE_ONE_ITEMS, Deleter
 from bot.delivery import Delivery
 from bot.fallback import RouteHandler, UnclaimedInteractions
-from bot.leases import Leases, process_holder
 from bot.heartbeat import HEARTBEAT_INTERVAL, HEARTBEAT_JOB, Process, beat, shard_states
+from bot.leases import Leases, process_holder
 from bot.retention import purge_expired_vents
 from bot.safety import SafetyRules, default_safety_rules
 from bot.scheduling import Scheduler, Timer, TimerService
