@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import re
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager
@@ -17,13 +16,12 @@ from typing import Any, Protocol, TypeVar
 import aiosqlite
 
 from bot.crypto import warn_if_shared
+from bot.storage.errors import StorageError as StorageError  # re-exported: callers import it from here
+from bot.storage.migration_files import load_migrations as load_migrations  # re-exported
 
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
-# A migration's PostgreSQL twin, used instead of it where the dialects differ (types, identity columns).
-TWIN_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.postgresql\.sql$")
 
 Params = Sequence[Any] | dict[str, Any]
 # Units per trip to the database thread: big enough that a crowd costs a few dozen commits, small enough that the
@@ -64,10 +62,6 @@ class Row(Protocol):
 
 
 Work = Callable[[Connection], Any]
-
-
-class StorageError(RuntimeError):
-    """The database cannot be used; the message says why in plain words."""
 
 
 async def _on_thread(connection: aiosqlite.Connection, work: Callable[[sqlite3.Connection], T]) -> T:
@@ -441,34 +435,6 @@ class Database:
             except sqlite3.Error as error:
                 log.warning("could not checkpoint the database on close: %s", error)
             await self._connection.close()
-
-
-def load_migrations(migrations_dir: Path, dialect: str = "sqlite") -> list[tuple[int, str, str]]:
-    """Read `NNNN_name.sql` files in order; numbers must be unique.
-
-    For `dialect="postgresql"`, a twin `NNNN_name.postgresql.sql` replaces its migration (where the dialects
-    differ: 64-bit ids, identity columns); every twin must have its SQLite migration, so both stay one list.
-    """
-    found: dict[int, tuple[int, str, str]] = {}
-    twins: dict[int, tuple[str, str]] = {}
-    for file in sorted(migrations_dir.glob("*.sql")):
-        twin = TWIN_NAME.match(file.name)
-        if twin:
-            twins[int(twin.group(1))] = (twin.group(2), file.read_text(encoding="utf-8"))
-            continue
-        match = MIGRATION_NAME.match(file.name)
-        if not match:
-            raise StorageError(f"migration file name {file.name!r} is not NNNN_name.sql")
-        version = int(match.group(1))
-        if version in found:
-            raise StorageError(f"two migrations share number {version:04d}")
-        found[version] = (version, match.group(2), file.read_text(encoding="utf-8"))
-    for version, (name, script) in twins.items():
-        if version not in found or found[version][1] != name:
-            raise StorageError(f"{version:04d}_{name}.postgresql.sql has no {version:04d}_{name}.sql beside it")
-        if dialect == "postgresql":
-            found[version] = (version, name, script)
-    return [found[key] for key in sorted(found)]
 
 
 def companion_files(path: Path) -> list[Path]:
