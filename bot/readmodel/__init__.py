@@ -27,6 +27,7 @@ from bot.readmodel.journey import (
     goal_for,
     journey_steps,
     logged_offer,
+    shots_taken_count,
 )
 from bot.readmodel.learning import (
     JournalEntry,
@@ -74,4 +75,5 @@ __all__ = [
     "practiced_question",
     "progress_facts",
     "reflection_went_well",
+    "shots_taken_count",
 ]

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from bot.clock import from_iso
 from bot.crypto import TextCipher
+from bot.readmodel.shots import shots_taken
 from bot.storage.database import Database
 
 _log = logging.getLogger("bot.readmodel")
@@ -74,3 +75,12 @@ async def logged_offer(database: Database, step_id: int, owner_id: int) -> bool:
         "SELECT 1 FROM journey_steps WHERE id = ? AND user_id = ? AND kind = 'offer'", (step_id, owner_id)
     )
     return found is not None
+
+
+async def shots_taken_count(database: Database, cipher: TextCipher, user_id: int) -> int:
+    """How many times the member put themselves forward (bot/readmodel/shots.py): one per rejection for a member
+    who never used `/log`, read without decrypting anything."""
+    logged = await database.fetchval("SELECT COUNT(*) FROM journey_steps WHERE user_id = ?", (user_id,))
+    if not logged:
+        return int(await database.fetchval("SELECT COUNT(*) FROM checkins WHERE user_id = ?", (user_id,)) or 0)
+    return len(shots_taken(await journey_steps(database, cipher, user_id)))

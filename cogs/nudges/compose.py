@@ -67,7 +67,7 @@ class NudgeComposer:
         """Gather the personal touches for one member (a few small indexed reads)."""
         latest = await self.bot.checkins.recent(user_id, 1)
         days_since = (now - latest[0].created_at).days if latest else None
-        shots = await self.bot.checkins.count(user_id)
+        shots = await readmodel.shots_taken_count(self.bot.database, self.bot.cipher, user_id)
         return Personal(
             days_since_checkin=days_since,
             shots=shots,

@@ -253,3 +253,17 @@ async def test_export_holds_and_delete_removes_the_journey_and_a_restart_keeps_i
     for table in ("journey_steps", "journey_goals"):
         assert rows(harness, f"SELECT * FROM {table} WHERE user_id = ?", (alex.user_id,)) == []  # noqa: S608
     assert len(rows(harness, "SELECT * FROM journey_steps WHERE user_id = ?", (bob.user_id,))) == 1
+
+
+async def test_a_nudge_counts_shots_the_way_progress_does(harness: Harness) -> None:
+    alex = harness.member("alex")
+    await log(alex, "applied", company="Acme", role="Designer")
+    await log(alex, "applied", company="Initech")
+    await log_rejection(alex, "disappointed", 3, company="Acme", stage="onsite")  # the Acme application's outcome
+    assert field(await progress(alex), "Shots taken").startswith("2 times you put yourself forward")
+    nudge = await preview_nudge(alex)
+    assert "Shots taken so far: 2" in nudge.text()
+    bob = harness.member("bob")
+    await log_rejection(bob, "angry", 4, company="Globex")
+    await log_rejection(bob, "sad", 3, company="Globex")
+    assert "Shots taken so far: 2" in (await preview_nudge(bob)).text()  # no /log: one shot per rejection

@@ -1,4 +1,4 @@
-"""The funnel and "shots taken" rule (cogs/progress/funnel.py): one shot per role put forward for, deduplicated."""
+"""The funnel (cogs/progress/funnel.py) and the shots-taken rule (bot/readmodel/shots.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from bot.content import load_content
 from bot.readmodel import JourneyStep
-from cogs.progress.funnel import Funnel, funnel, funnel_text, name_key, shots_taken
+from bot.readmodel.shots import name_key, shots_taken
+from cogs.progress.funnel import Funnel, funnel, funnel_text
 
 START = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
