@@ -87,6 +87,21 @@ async def via_win_form(harness: Harness, member: SimulatedMember, text: str) -> 
     return message_of(await member.submit_modal(opened.modal, {"text": text}))
 
 
+async def via_log(harness: Harness, member: SimulatedMember, text: str) -> EmulatedMessage:
+    return message_of(await member.slash("log", options={"what": "applied", "company": text[:100]}))
+
+
+async def via_goal(harness: Harness, member: SimulatedMember, text: str) -> EmulatedMessage:
+    return message_of(await member.slash("goal", options={"aim": text[:150]}))
+
+
+async def via_plan_form(harness: Harness, member: SimulatedMember, text: str) -> EmulatedMessage:
+    listing = message_of(await member.slash("plan"))
+    opened = await member.click(listing, "Add my own")
+    assert opened.modal is not None
+    return message_of(await member.submit_modal(opened.modal, {"text": text[:200]}))
+
+
 EntryPoint = Callable[[Harness, SimulatedMember, str], Awaitable[EmulatedMessage]]
 ENTRY_POINTS: dict[str, EntryPoint] = {
     "rejected options": via_rejected_options,
@@ -97,6 +112,9 @@ ENTRY_POINTS: dict[str, EntryPoint] = {
     "practice answer": via_practice,
     "win": via_win,
     "win form": via_win_form,
+    "log": via_log,
+    "goal": via_goal,
+    "plan form": via_plan_form,
 }
 
 
