@@ -80,7 +80,11 @@ async def logged_offer(database: Database, step_id: int, owner_id: int) -> bool:
 async def shots_taken_count(database: Database, cipher: TextCipher, user_id: int) -> int:
     """How many times the member put themselves forward (bot/readmodel/shots.py): one per rejection for a member
     who never used `/log`, read without decrypting anything."""
-    logged = await database.fetchval("SELECT COUNT(*) FROM journey_steps WHERE user_id = ?", (user_id,))
-    if not logged:
-        return int(await database.fetchval("SELECT COUNT(*) FROM checkins WHERE user_id = ?", (user_id,)) or 0)
+    row = await database.fetchone(
+        "SELECT (SELECT COUNT(*) FROM journey_steps WHERE user_id = ?) AS logged, "
+        "(SELECT COUNT(*) FROM checkins WHERE user_id = ?) AS rejections",
+        (user_id, user_id),
+    )
+    if row is None or not row["logged"]:  # one trip on the nudge path for the many who never use /log
+        return int(row["rejections"]) if row is not None else 0
     return len(shots_taken(await journey_steps(database, cipher, user_id)))
