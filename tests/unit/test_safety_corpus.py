@@ -9,6 +9,7 @@ import pytest
 from bot.safety import CONCERN_CATEGORIES, CRISIS_CATEGORIES, Tier, load_safety_rules
 from bot.safety.corpus import (
     CORPUS_DIR,
+    CURRENT_BLIND,
     TARGET_BENIGN_FALSE_ALARMS,
     TARGET_CONCERN_RECALL,
     TARGET_CRISIS_RECALL,
@@ -88,4 +89,4 @@ def test_a_former_blind_files_misses_are_shown_only_when_asked(tmp_path: Path) -
     evaluation = evaluate(read_examples(blind), load_safety_rules())
     assert "the weather is nice" not in format_evaluation("blind2", evaluation)
     assert "the weather is nice" in format_evaluation("blind2", evaluation, reveal={"blind2.tsv"})
-    assert "the weather is nice" not in format_evaluation("blind2", evaluation, reveal={"blind5.tsv"})
+    assert "the weather is nice" not in format_evaluation("blind2", evaluation, reveal={CURRENT_BLIND})

@@ -13,6 +13,7 @@ from types import ModuleType
 import pytest
 
 from bot.safety import BENIGN, Tier, default_safety_rules, load_safety_rules
+from bot.safety.corpus import CURRENT_BLIND
 from bot.safety.model import (
     DEFAULT_MODEL_PATH,
     FORMAT,
@@ -79,7 +80,7 @@ def test_the_shipped_weights_load_check_and_stay_small() -> None:
     assert len(model.crisis.weights) == len(model.care.weights) == model.spec.buckets
     assert 0 < model.crisis.threshold < 1 and 0 < model.care.threshold < 1
     assert DEFAULT_MODEL_PATH.stat().st_size < 400_000
-    assert "blind5.tsv" not in data["trained_on"]
+    assert CURRENT_BLIND not in data["trained_on"]
 
 
 def test_the_loading_code_hashes_features_as_training_did() -> None:
@@ -230,7 +231,7 @@ def test_the_training_script_runs_on_a_tiny_subset(tmp_path: Path, capsys: pytes
     assert model.spec.bits == 12
     assert model.logits("I want to die") == load_safety_model(out).logits("I want to die")
     with pytest.raises(SystemExit, match="blind test set"):
-        script.read_training([tmp_path / "blind5.tsv"])
+        script.read_training([tmp_path / CURRENT_BLIND])
 
 
 @pytest.mark.parametrize("text", ["honestly nothing", "n/a", "not much", "nothing went well", "idk", "I was terrible"])
