@@ -420,28 +420,30 @@ class SafetyRules:
         member, not only about someone else."""
         return any(
             not (rule.negatable and self.negated(prepared, match.start()))
-            and not (rule.category in _TOLD_OF_OTHERS and self.about_someone_else(prepared, match.start(), match.end()))
+            and not self.about_someone_else(prepared, match.start(), match.end(), rule.category in _TOLD_OF_OTHERS)
             for match in rule.pattern.finditer(prepared, start, end)
         )
 
-    def about_someone_else(self, prepared: str, start: int, end: int) -> bool:
-        """Whether the match is told of someone else: its clause opens with another person or a story ("my brother
-        said he wants to die", "the film was about a man who...") and neither that nor the match says I, me or
-        myself.
+    def about_someone_else(self, prepared: str, start: int, end: int, person: bool = True) -> bool:
+        """Whether the match is told of someone else: its clause opens with another person (`person`: only for the
+        categories in _TOLD_OF_OTHERS) or with a story, a show or the news (any category: a character's goodbye
+        letters are never the member's), and neither that nor the match says I, me or myself.
 
         Only clear third-person reports are set aside; "my mum said I'd be better off dead" still counts, and so
         does anything where the member is in the words at all.
         """
-        if "someone_else" not in self.concept_sources or "first_person" not in self.concept_sources:
+        candidates = ("someone_else", "told_in_a_story") if person else ("told_in_a_story",)
+        openers = [name for name in candidates if name in self.concepts]
+        if not openers or "first_person" not in self.concept_sources:
             return False
         clause_start = max(0, start - _ABOUT_REACH)
         for hard_break in _HARD_BREAK.finditer(prepared, clause_start, start):
             clause_start = hard_break.end()
         before = prepared[clause_start:start]
         opening = len(before) - len(before.lstrip(" ,"))
-        if self.concepts["someone_else"].match(before, opening) is None:
+        if all(self.concepts[name].match(before, opening) is None for name in openers):
             return False
-        if "reported_to_me" in self.concept_sources:  # "she told me she wants to die": the me only listens
+        if "reported_to_me" in self.concept_sources:  # "she told me she wants to die", "a book I'm reading": I listen
             before = self.concepts["reported_to_me"].sub(" ", before)
         first_person = self._whole_words("first_person")  # "me", never the start of "memoir"
         return first_person.search(before) is None and first_person.search(prepared, start, end) is None
