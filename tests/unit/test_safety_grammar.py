@@ -193,6 +193,12 @@ EXAMPLES = {
     "message_for_when_its_done": "set up a scheduled email to my brother for next week, he'll get it when it's done",
     "cut_after_the_event": "cut after the panel interview, long sleeves tomorrow",
     "an_act_done": "i overdosed two years ago",
+    "what_i_want_is_to_die": "honestly the one thing i want right now is to be dead",
+    "the_plan_is_a_place": "the plan is the bridge after my last shift",
+    "rope_stowed": "the rope is in the boot of the car",
+    "letter_for_when": "wrote her a letter for when it's over",
+    "giving_mine_not_needed": "gave my flatmate my suits and said he'll need them more than me",
+    "tried_to_jump": "tried to jump three years ago",
     "thinking_of_killing_yourself": "is it normal to think about killing yourself after so many rejections",
 }
 
