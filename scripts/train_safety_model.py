@@ -3,7 +3,7 @@
 Run: .venv/bin/python scripts/train_safety_model.py [--out data/safety_model.json] [--quick] [files...]
 
 Trains ONLY on the project's own hand-written phrasings: by default tests/safety/corpus.tsv, heldout.tsv,
-training_extra.tsv, training_6.tsv and blind2.tsv to blind6.tsv (former blind sets: each became development data
+training_extra.tsv, training_6.tsv and blind2.tsv to blind7.tsv (former blind sets: each became development data
 once it had been measured and a newer one was written). Never the current blind set (bot.safety.corpus.CURRENT_BLIND):
 that is the honest test set now, and the script refuses it.
 
@@ -62,6 +62,7 @@ DEFAULT_FILES = [
     CORPUS_DIR / "blind4.tsv",
     CORPUS_DIR / "blind5.tsv",
     CORPUS_DIR / "blind6.tsv",
+    CORPUS_DIR / "blind7.tsv",
     CORPUS_DIR / "training_6.tsv",
 ]
 FORBIDDEN = {CURRENT_BLIND}
