@@ -432,21 +432,51 @@ class SafetyRules:
         Only clear third-person reports are set aside; "my mum said I'd be better off dead" still counts, and so
         does anything where the member is in the words at all.
         """
-        candidates = ("someone_else", "told_in_a_story") if person else ("told_in_a_story",)
-        openers = [name for name in candidates if name in self.concepts]
-        if not openers or "first_person" not in self.concept_sources:
+        if "first_person" not in self.concept_sources:
             return False
         clause_start = max(0, start - _ABOUT_REACH)
         for hard_break in _HARD_BREAK.finditer(prepared, clause_start, start):
             clause_start = hard_break.end()
         before = prepared[clause_start:start]
+        if self._quoted_from_someone_else(before):
+            return True
         opening = len(before) - len(before.lstrip(" ,"))
-        if all(self.concepts[name].match(before, opening) is None for name in openers):
-            return False
+        if not self._opens_with("told_in_a_story", before, opening):
+            opener = self._opens_with("someone_else", before, opening)
+            if opener is None:
+                return False
+            # Means, plans and preparations said with someone else as the subject are often the member's own ("my
+            # dad's gun is in the closet"): theirs only when he or she is the one doing it.
+            if not person and self._opens_with("he_or_she", before, opening) is None:
+                he_or_she = self.concepts.get("he_or_she")
+                if he_or_she is None or he_or_she.search(before, opener.end()) is None:
+                    return False
         if "reported_to_me" in self.concept_sources:  # "she told me she wants to die", "a book I'm reading": I listen
             before = self.concepts["reported_to_me"].sub(" ", before)
         first_person = self._whole_words("first_person")  # "me", never the start of "memoir"
         return first_person.search(before) is None and first_person.search(prepared, start, end) is None
+
+    def _opens_with(self, name: str, before: str, opening: int) -> re.Match[str] | None:
+        """The named concept's match at the opening of a clause, if the grammar has that concept."""
+        pattern = self.concepts.get(name)
+        return None if pattern is None else pattern.match(before, opening)
+
+    def _quoted_from_someone_else(self, before: str) -> bool:
+        """Whether the text before a match opens a quotation after someone else's words of saying ("my student said
+        "i'll just..."): the I inside is theirs. The member quoting themselves ("I said "...") is not."""
+        if before.count('"') % 2 == 0 or "speech_verb" not in self.concepts:
+            return False
+        head = before[: before.rfind('"')]
+        opening = len(head) - len(head.lstrip(" ,"))
+        if self._opens_with("someone_else", head, opening) is None and not self._opens_with(
+            "told_in_a_story", head, opening
+        ):
+            return False
+        if self.concepts["speech_verb"].search(head) is None:
+            return False
+        if "reported_to_me" in self.concept_sources:
+            head = self.concepts["reported_to_me"].sub(" ", head)
+        return self._whole_words("first_person").search(head) is None
 
     def _whole_words(self, name: str) -> re.Pattern[str]:
         """A concept matched only as whole words (concepts only promise to start a word)."""
