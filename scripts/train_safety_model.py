@@ -63,6 +63,8 @@ DEFAULT_FILES = [
     CORPUS_DIR / "blind5.tsv",
     CORPUS_DIR / "blind6.tsv",
     CORPUS_DIR / "blind7.tsv",
+    CORPUS_DIR / "training_7.tsv",
+    CORPUS_DIR / "training_8.tsv",
     CORPUS_DIR / "training_6.tsv",
 ]
 FORBIDDEN = {CURRENT_BLIND}
