@@ -28,7 +28,6 @@ NONCE_WINDOW = timedelta(minutes=2)
 # still remembers, so the repeat is dropped. Long enough that a live process, renewing every third of it, keeps
 # its claims through an event-loop stall or a slow database of several seconds.
 CLAIM_LEASE = NONCE_WINDOW / 4
-RENEW_EVERY = CLAIM_LEASE / 3
 SINGLE = "single"
 
 

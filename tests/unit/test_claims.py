@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from bot import scheduling
+from bot import timers
 from bot.claims import CLAIM_LEASE, NONCE_WINDOW, ClaimOwner, owner_name
 from bot.clock import ManualClock
-from bot.scheduling import Timer, TimerService
 from bot.storage import Database
+from bot.timers import Timer, TimerService
 from cogs.nudges.logic import SENT, Outcome
 from cogs.nudges.store import NudgeRepository
 from tests.pg import open_test_database
@@ -53,10 +53,18 @@ def test_the_lease_is_well_inside_the_nonce_window_and_names_are_stable() -> Non
     assert owner_name(None) == "single" and owner_name("eu-1", (0,), 2) == "eu-1"
 
 
+async def test_the_claim_clause_is_skip_locked_on_postgresql_and_nothing_on_sqlite(connections: list[Database]) -> None:
+    database = connections[0]
+    async with database.transaction() as tx:
+        clause = tx.skip_locked("l")
+    expected = " FOR UPDATE OF l SKIP LOCKED" if database.BACKEND == "postgresql" else ""
+    assert clause == expected and database.skip_locked() == expected.replace(" OF l", "")
+
+
 async def test_racing_timer_claimers_run_every_timer_once(
     connections: list[Database], clock: ManualClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(scheduling, "CLAIM_BATCH", 15)  # many small claims, so the claimers really interleave
+    monkeypatch.setattr(timers, "CLAIM_BATCH", 15)  # many small claims, so the claimers really interleave
     ran: list[tuple[str, int]] = []
     services = []
     for index, database in enumerate(connections):
