@@ -311,11 +311,20 @@ class Database:
                 continue
             log.info("applying migration %04d_%s", version, name)
             stamp = datetime.now(UTC).isoformat()
-            # Version, name and stamp come from our own file names and clock, never from users.
-            await self._connection.executescript(
-                f"BEGIN;\n{script}\n;INSERT INTO schema_migrations (version, name, applied_at) "  # noqa: S608
-                f"VALUES ({version}, '{name}', '{stamp}');\nCOMMIT;"
-            )
+            try:
+                # Version, name and stamp come from our own file names and clock, never from users.
+                await self._connection.executescript(
+                    f"BEGIN IMMEDIATE;\n{script}\n;INSERT INTO schema_migrations (version, name, applied_at) "  # noqa: S608
+                    f"VALUES ({version}, '{name}', '{stamp}');\nCOMMIT;"
+                )
+            except sqlite3.OperationalError:
+                # Two processes of a sharded bot starting on a new file: the other may have applied it first.
+                if self._connection.in_transaction:
+                    await self._connection.execute("ROLLBACK")
+                if not await self._connection.execute_fetchall(
+                    "SELECT 1 FROM schema_migrations WHERE version = ?", (version,)
+                ):
+                    raise
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
