@@ -219,6 +219,10 @@ class Transaction:
         """Check foreign keys at COMMIT instead of per statement, until this transaction ends."""
         await self.execute(self._database.DEFER_FOREIGN_KEYS)
 
+    def skip_locked(self, *tables: str) -> str:
+        """The clause that locks the rows a claim selects and skips rows another claim holds (see Database)."""
+        return self._database.skip_locked(*tables)
+
 
 class Database:
     """Owns the single aiosqlite connection; every statement goes through a transaction lock.
@@ -237,6 +241,11 @@ class Database:
         self.path = path
         self._connection = connection
         self._start_queue()
+
+    def skip_locked(self, *tables: str) -> str:
+        """The end of a SELECT that claims rows: nothing on SQLite, where a write transaction already has the
+        whole database to itself; `FOR UPDATE [OF tables] SKIP LOCKED` on PostgreSQL (see PostgresDatabase)."""
+        return ""
 
     def _start_queue(self) -> None:
         self._lock = asyncio.Lock()
@@ -302,11 +311,20 @@ class Database:
                 continue
             log.info("applying migration %04d_%s", version, name)
             stamp = datetime.now(UTC).isoformat()
-            # Version, name and stamp come from our own file names and clock, never from users.
-            await self._connection.executescript(
-                f"BEGIN;\n{script}\n;INSERT INTO schema_migrations (version, name, applied_at) "  # noqa: S608
-                f"VALUES ({version}, '{name}', '{stamp}');\nCOMMIT;"
-            )
+            try:
+                # Version, name and stamp come from our own file names and clock, never from users.
+                await self._connection.executescript(
+                    f"BEGIN IMMEDIATE;\n{script}\n;INSERT INTO schema_migrations (version, name, applied_at) "  # noqa: S608
+                    f"VALUES ({version}, '{name}', '{stamp}');\nCOMMIT;"
+                )
+            except sqlite3.OperationalError:
+                # Two processes of a sharded bot starting on a new file: the other may have applied it first.
+                if self._connection.in_transaction:
+                    await self._connection.execute("ROLLBACK")
+                if not await self._connection.execute_fetchall(
+                    "SELECT 1 FROM schema_migrations WHERE version = ?", (version,)
+                ):
+                    raise
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
