@@ -8,9 +8,12 @@ import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
 from typing import TYPE_CHECKING
 
 from bot.safety.analysis import GrammarAnalysis, analyse
+from bot.safety.gating import Layout, WordBits, bit_positions
 from bot.safety.grammar import Rule
 from bot.safety.lazy import idiom_sources
 from bot.safety.normalise import (
@@ -45,9 +48,6 @@ _ABOUT_REACH = 200
 SHORT_TEXT = 200
 SHORT_RESULTS_KEPT = 20_000
 
-# What the word cache holds for a word with no required string.
-_NO_KEYS: tuple[tuple[tuple[str, int, int], ...], tuple[int, ...]] = ((), ())
-
 
 @dataclass(frozen=True)
 class SafetyRules:
@@ -70,33 +70,28 @@ class SafetyRules:
     # The words of each concept as written (data/safety.toml), one pattern each; without them a concept is only
     # known as a whole, and found less selectively.
     concept_sources: Mapping[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
-    # The fast path. One scan of each distinct word for required strings (a trie), remembered per word. Every
-    # word or phrase of a concept has sets of required strings (all of them found in any match); where one of each
-    # set occurs in a span (a clause, see spans.py), that word may occur there, and so may its concept. A rule is
-    # only tried in a span where every step's concept may occur, and only once each step's concept has been
-    # found there by a search of the concept alone (once per span, shared by all rules).
+    # The fast path. One scan of each distinct word for required strings (a trie), remembered per word as bits
+    # (bot/safety/gating.py). Every word or phrase of a concept has sets of required strings (all of them found in
+    # any match); where one of each set occurs in a span (a clause, see spans.py), that word may occur there, and so
+    # may its concept. A rule is only tried in a span where every step's concept may occur, and only once each
+    # step's concept has been found there by a search of the concept alone (once per span, shared by all rules).
     _gate: re.Pattern[str] = field(init=False, repr=False, compare=False)
-    # required string -> (concept, word number, set number) it belongs to; concept -> word count
-    _alternatives_by_literal: dict[str, tuple[tuple[str, int, int], ...]] = field(init=False, repr=False, compare=False)
-    _set_counts: dict[tuple[str, int], int] = field(init=False, repr=False, compare=False)
+    _layout: Layout = field(init=False, repr=False, compare=False)
     # Concepts with a word that has no required string: it may occur anywhere.
     _unfiltered_concepts: frozenset[str] = field(init=False, repr=False, compare=False)
-    _idioms_by_literal: dict[str, tuple[int, ...]] = field(init=False, repr=False, compare=False)
     _always_idioms: tuple[int, ...] = field(init=False, repr=False, compare=False)
-    # word -> the (offset, required string) pairs inside it; words repeat a lot, so most look-ups are hits.
-    _word_cache: dict[str, tuple[tuple[tuple[str, int, int], ...], tuple[int, ...]]] = field(
-        init=False, repr=False, compare=False
-    )
+    # word -> the bits of the required strings inside it; words repeat a lot, so most look-ups are hits.
+    _word_bits: WordBits = field(init=False, repr=False, compare=False)
     # Short texts (company and role names, form answers) repeat across members, and /rejected reads two of them
     # before its first answer: their results are remembered by a hash of the text, never the text itself.
     _short_results: dict[bytes, SafetyAssessment] = field(init=False, repr=False, compare=False)
-    # concept -> the rules whose first placeable step it is one of; the rules with no such step.
-    _rules_by_concept: dict[str, tuple[int, ...]] = field(init=False, repr=False, compare=False)
-    _ungated_rules: frozenset[int] = field(init=False, repr=False, compare=False)
-    # Each rule with the steps that can be placed (no concept of them is unfiltered).
-    _rule_gates: tuple[tuple[Rule, tuple[tuple[str, ...], ...]], ...] = field(init=False, repr=False, compare=False)
-    # (concept, numbers of some of its words) -> those words as one pattern
-    _word_patterns: dict[tuple[str, tuple[int, ...]], re.Pattern[str]] = field(init=False, repr=False, compare=False)
+    # Each rule with the steps that can be placed (no concept of them is unfiltered), as their concepts' spare bits.
+    _rule_gates: tuple[tuple[Rule, tuple[tuple[int, ...], ...]], ...] = field(init=False, repr=False, compare=False)
+    # concept (spare bit) -> the rules (as bits) whose first placeable step it is one of; the rules with no such step.
+    _rules_by_concept: dict[int, int] = field(init=False, repr=False, compare=False)
+    _ungated_rules: int = field(init=False, repr=False, compare=False)
+    # (concept, bits of some of its words, see Layout.regions) -> those words as one pattern
+    _word_patterns: dict[tuple[str, int], re.Pattern[str]] = field(init=False, repr=False, compare=False)
 
     _whole_word_patterns: dict[str, re.Pattern[str]] = field(init=False, repr=False, compare=False)
 
@@ -112,7 +107,6 @@ class SafetyRules:
         for index, idiom_required in enumerate(analysis.idiom_strings):
             for literal in idiom_required or ():
                 idioms_by_literal.setdefault(literal, []).append(index)
-        object.__setattr__(self, "_idioms_by_literal", {key: tuple(value) for key, value in idioms_by_literal.items()})
         always_idioms = tuple(i for i, strings in enumerate(analysis.idiom_strings) if strings is None)
         object.__setattr__(self, "_always_idioms", always_idioms)
         # Each concept's words' sets of required strings, and whether all of them are selective. A concept with a
@@ -143,23 +137,25 @@ class SafetyRules:
                 for set_number, strings in enumerate(sets):
                     for literal in strings:
                         by_literal.setdefault(literal, []).append((name, number, set_number))
-        object.__setattr__(self, "_alternatives_by_literal", {key: tuple(value) for key, value in by_literal.items()})
-        object.__setattr__(self, "_set_counts", set_counts)
+        layout = Layout(set_counts, by_literal, idioms_by_literal)
+        object.__setattr__(self, "_layout", layout)
         object.__setattr__(self, "_unfiltered_concepts", frozenset(unfiltered))
+        spare = {name: bit for bit, name in layout.concept_at.items()}
         rule_gates = tuple(
-            (rule, tuple(names for names in rule.steps if unfiltered.isdisjoint(names))) for rule in self.rules
+            (rule, tuple(tuple(spare[name] for name in names) for names in rule.steps if unfiltered.isdisjoint(names)))
+            for rule in self.rules
         )
         object.__setattr__(self, "_rule_gates", rule_gates)
-        rules_by_concept: dict[str, list[int]] = {}
+        rules_by_concept: dict[int, int] = {}
         for number, (_, gates) in enumerate(rule_gates):
-            for name in gates[0] if gates else ():
-                rules_by_concept.setdefault(name, []).append(number)
-        object.__setattr__(self, "_rules_by_concept", {key: tuple(value) for key, value in rules_by_concept.items()})
-        object.__setattr__(self, "_ungated_rules", frozenset(i for i, (_, gates) in enumerate(rule_gates) if not gates))
-        every_literal = set(by_literal) | set(idioms_by_literal)
+            for bit in gates[0] if gates else ():
+                rules_by_concept[bit] = rules_by_concept.get(bit, 0) | 1 << number
+        object.__setattr__(self, "_rules_by_concept", rules_by_concept)
+        object.__setattr__(self, "_ungated_rules", sum(1 << i for i, (_, gates) in enumerate(rule_gates) if not gates))
+        every_literal = set(layout.literal_bits)
         gate = re.compile(f"(?=({_trie(every_literal)}))") if every_literal else re.compile("(?!)")
         object.__setattr__(self, "_gate", gate)
-        object.__setattr__(self, "_word_cache", {})
+        object.__setattr__(self, "_word_bits", WordBits(self._bits_of_word))
         object.__setattr__(self, "_short_results", {})
         object.__setattr__(self, "_word_patterns", {})
 
@@ -229,79 +225,62 @@ class SafetyRules:
         each of its steps (one concept, searched once per span for all rules) matches there.
         """
         spans = Spans(normalised)
-        # Where each word of a concept may be (one string of each of its sets there), and each idiom: each span's
-        # distinct words, each looked up once in the word cache. A span's edges fall between words.
-        set_spans: dict[tuple[str, int, int], set[int]] = {}
-        idiom_spans: dict[int, set[int]] = {}
-        cache = self._word_cache
-        for span, (start, end) in enumerate(spans.bounds):
-            for word in set(normalised[start:end].split(" ")):
-                keys = cache.get(word)
-                if keys is None:
-                    keys = self._word_keys(word)
-                if keys is _NO_KEYS:
-                    continue
-                for key in keys[0]:
-                    known = set_spans.get(key)
-                    if known is None:
-                        set_spans[key] = {span}
-                    else:
-                        known.add(span)
-                for index in keys[1]:
-                    known = idiom_spans.get(index)
-                    if known is None:
-                        idiom_spans[index] = {span}
-                    else:
-                        known.add(span)
-        if not set_spans:
+        layout = self._layout
+        # Each span's bits: the OR of its distinct words' (a span's edges fall between words).
+        lookup = self._word_bits.__getitem__
+        span_bits = [reduce(or_, map(lookup, set(normalised[start:end].split(" "))), 0) for start, end in spans.bounds]
+        if not reduce(or_, span_bits, 0) & layout.concept_bits:
             return BENIGN
-        concept_spans: dict[str, set[int]] = {}
-        words_at: dict[tuple[str, int], list[int]] = {}  # (concept, span) -> the numbers of its words maybe there
-        set_counts = self._set_counts
-        for (name, number, set_number), ids in set_spans.items():
-            if set_number:
-                continue
-            for other in range(1, set_counts[name, number]):
-                ids = ids & set_spans.get((name, number, other), set())
-            if ids:
-                known = concept_spans.get(name)
-                concept_spans[name] = ids if known is None else known | ids
-                for span in ids:
-                    words_at.setdefault((name, span), []).append(number)
+        # Each span's concept words (their first bits), and where each concept may be (spare bit -> spans, as bits).
+        span_words = [layout.words_present(bits) for bits in span_bits]
+        concept_spans: dict[int, int] = {}
+        for span, words in enumerate(span_words):
+            if words:
+                flag = 1 << span
+                for spare in bit_positions(layout.concepts_present(words)):
+                    concept_spans[spare] = concept_spans.get(spare, 0) | flag
         # Where each rule may match: every step that can be placed has a concept that may be there.
-        candidates: list[tuple[Rule, list[int]]] = []
-        searched: set[int] = set()
-        empty: set[int] = set()
-        step_places: dict[tuple[str, ...], set[int]] = {}
-        numbers = {number for name in concept_spans for number in self._rules_by_concept.get(name, ())}
-        for number in sorted(numbers.union(self._ungated_rules)):
-            rule, gates = self._rule_gates[number]
-            places: set[int] | None = None
-            for names in gates:
-                step = step_places.get(names)
+        candidates: list[tuple[Rule, int]] = []
+        searched = 0
+        every = (1 << len(spans.bounds)) - 1
+        step_places: dict[tuple[int, ...], int] = {}
+        rules_by_concept = self._rules_by_concept
+        numbers = reduce(or_, (rules_by_concept.get(spare, 0) for spare in concept_spans), self._ungated_rules)
+        rule_gates = self._rule_gates
+        for number in bit_positions(numbers):
+            rule, gates = rule_gates[number]
+            places = every  # no step can be placed: every span of the text
+            for spares in gates:
+                step = step_places.get(spares)
                 if step is None:
-                    step = step_places[names] = set().union(*(concept_spans.get(name, empty) for name in names))
-                places = step if places is None else places & step
+                    step = step_places[spares] = reduce(or_, (concept_spans.get(spare, 0) for spare in spares))
+                places &= step
                 if not places:
                     break
-            if places is None:  # no step can be placed: every span of the text
-                places = spans.all()
             if places:
-                candidates.append((rule, sorted(places)))
+                candidates.append((rule, places))
                 searched |= places
         if not candidates:
             return BENIGN
         # Idioms are only blanked where something will be searched, from far enough back for a negation.
+        idiom_spans: dict[int, int] = {}
+        shift = layout.idiom_shift
+        for span in bit_positions(searched):
+            idioms = span_bits[span] >> shift
+            if idioms:
+                flag = 1 << span
+                for index in bit_positions(idioms):
+                    idiom_spans[index] = idiom_spans.get(index, 0) | flag
         blanked = normalised
         for index in sorted({*idiom_spans, *self._always_idioms}):
-            where = idiom_spans[index] & searched if index in idiom_spans else searched
-            if where:
-                blanked = blank_in(self.idiom_patterns[index], blanked, spans.merged(where, _NEGATION_REACH))
+            # (an idiom with required strings is only where they are; one without them, anywhere)
+            where = idiom_spans.get(index, searched)
+            blanked = blank_in(self.idiom_patterns[index], blanked, spans.merged(bit_positions(where), _NEGATION_REACH))
         occurs: dict[tuple[str, int], bool] = {}
         bounds = spans.bounds
-        for rule, ordered in candidates:
-            for span in ordered:
-                if self._steps_occur(rule, blanked, bounds[span], span, words_at, occurs) and self._matches(
+        for rule, places in candidates:
+            for span in bit_positions(places):
+                if self._steps_occur(rule, blanked, bounds[span], span, span_words[span], occurs) and self._matches(
                     rule, blanked, *bounds[span]
                 ):
                     return rule.assessment
@@ -313,16 +292,17 @@ class SafetyRules:
         blanked: str,
         bounds: tuple[int, int],
         span: int,
-        words_at: Mapping[tuple[str, int], list[int]],
+        words: int,
         occurs: dict[tuple[str, int], bool],
     ) -> bool:
         """Whether every step of the rule has a concept that matches somewhere in the span.
 
         Sound as a filter: a match of the rule there holds a match of one concept of each step, i.e. of one of its
         words, which a search over the same span finds (the same text, the same bounds for lookarounds and word
-        boundaries). Only the words that may be in the span (one of each of their sets of required strings is) are
-        searched for, once a span.
+        boundaries). Only the words that may be in the span (`words`: one of each of their sets of required strings
+        is, see Layout.words_present) are searched for, once a span.
         """
+        regions = self._layout.regions
         for names in rule.steps:
             for name in names:
                 key = (name, span)
@@ -331,10 +311,11 @@ class SafetyRules:
                     if name in self._unfiltered_concepts:
                         pattern = self.concepts[name]
                     else:
-                        words = words_at.get(key)
-                        if words is None:
+                        start, firsts = regions[name]
+                        here = (words >> start) & firsts
+                        if not here:
                             continue
-                        pattern = self._words_pattern(name, tuple(sorted(words)))
+                        pattern = self._words_pattern(name, here)
                     found = occurs[key] = pattern.search(blanked, *bounds) is not None
                 if found:
                     break
@@ -342,37 +323,30 @@ class SafetyRules:
                 return False
         return True
 
-    def _words_pattern(self, name: str, words: tuple[int, ...]) -> re.Pattern[str]:
-        """Some of a concept's words as one pattern (remembered): the concept, where only they may occur."""
+    def _words_pattern(self, name: str, words: int) -> re.Pattern[str]:
+        """Some of a concept's words (bits, see Layout.regions) as one pattern (remembered): the concept, where only
+        they may occur."""
         key = (name, words)
         pattern = self._word_patterns.get(key)
         if pattern is None:
             sources = self.concept_sources.get(name)
             if not sources:
                 return self.concepts[name]
-            pattern = re.compile("\\b(?:" + "|".join(f"(?:{sources[number]})" for number in words) + ")")
+            numbers = self._layout.word_numbers[name]
+            alternatives = "|".join(f"(?:{sources[numbers[offset]]})" for offset in bit_positions(words))
+            pattern = re.compile(f"\\b(?:{alternatives})")
             if len(self._word_patterns) >= _WORD_CACHE_SIZE:
                 self._word_patterns.clear()
             self._word_patterns[key] = pattern
         return pattern
 
-    def _word_keys(self, word: str) -> tuple[tuple[tuple[str, int, int], ...], tuple[int, ...]]:
-        """The (concept, word, set) keys and the idioms a word holds a required string of (and remember them).
+    def _bits_of_word(self, word: str) -> int:
+        """The bits (see bot/safety/gating.py) of the required strings a word holds, for the word cache.
 
         Required strings never hold a space, so each distinct word is looked at once.
         """
-        inside = {literal for _, literal in self._strings_inside(word)}
-        alternatives, idioms = self._alternatives_by_literal, self._idioms_by_literal
-        keys = (
-            tuple(sorted({key for literal in inside for key in alternatives.get(literal, ())})),
-            tuple(sorted({index for literal in inside for index in idioms.get(literal, ())})),
-        )
-        if not keys[0] and not keys[1]:
-            keys = _NO_KEYS
-        if len(self._word_cache) >= _WORD_CACHE_SIZE:
-            self._word_cache.clear()
-        self._word_cache[word] = keys
-        return keys
+        literal_bits = self._layout.literal_bits
+        return reduce(or_, (literal_bits[literal] for _, literal in self._strings_inside(word)), 0)
 
     def _strings_inside(self, word: str) -> tuple[tuple[int, str], ...]:
         """Every required string in a word, with its offset (overlapping ones included).
@@ -399,7 +373,7 @@ class SafetyRules:
                 inside.extend(
                     (at, longest[:end])
                     for end in range(1, len(longest) + 1)
-                    if longest[:end] in self._alternatives_by_literal or longest[:end] in self._idioms_by_literal
+                    if longest[:end] in self._layout.literal_bits
                 )
         return tuple(inside)
 
