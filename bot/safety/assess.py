@@ -23,6 +23,8 @@ from bot.safety.normalise import (
     _SCOPE_BREAK,
     _WORD_CACHE_SIZE,
     _placeholder,
+    both_forms,
+    has_line_break,
     matchable_text,
 )
 from bot.safety.required import _WORD_START, _alternation, _trie
@@ -161,7 +163,7 @@ class SafetyRules:
 
     def normalise(self, text: str) -> str:
         """Text as the rules read it, before idioms: line breaks read as commas, then matchable_text()."""
-        return matchable_text(_LINE_BREAKS.sub(" , ", text))
+        return matchable_text(_LINE_BREAKS.sub(" , ", text) if has_line_break(text) else text)
 
     def blank_idioms(self, normalised: str) -> str:
         """Replace every known idiom with the placeholder."""
@@ -205,9 +207,11 @@ class SafetyRules:
         key = hashlib.blake2b(text.encode(), digest_size=16).digest() if len(text) <= SHORT_TEXT else None
         if key is not None and (known := self._short_results.get(key)) is not None:
             return known
-        found = self.assess_normalised(self.normalise(text))
+        # Normalised once for both layers (the model reads line breaks as sentence ends, the grammar as commas).
+        normalised, for_model = both_forms(text)
+        found = self.assess_normalised(normalised)
         if self.model is not None and not found.is_crisis:
-            found = max(found, self.model.assess(text), key=lambda assessment: assessment.tier)
+            found = max(found, self.model.assess_matchable(for_model), key=lambda assessment: assessment.tier)
         if key is not None:
             if len(self._short_results) >= SHORT_RESULTS_KEPT:
                 self._short_results.clear()
