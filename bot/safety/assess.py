@@ -28,7 +28,7 @@ from bot.safety.normalise import (
     matchable_text,
 )
 from bot.safety.required import _WORD_START, _alternation, _trie
-from bot.safety.spans import Spans, blank_in
+from bot.safety.spans import Spans, blank_in, loosened
 from bot.safety.tiers import BENIGN, SafetyAssessment
 
 if TYPE_CHECKING:
@@ -89,11 +89,22 @@ class SafetyRules:
     _short_results: dict[bytes, SafetyAssessment] = field(init=False, repr=False, compare=False)
     # Each rule with the steps that can be placed (no concept of them is unfiltered), as their concepts' spare bits.
     _rule_gates: tuple[tuple[Rule, tuple[tuple[int, ...], ...]], ...] = field(init=False, repr=False, compare=False)
+    # Each rule's steps as _steps_occur tries them: those that can be placed first (their concepts are searched for
+    # only some of their words, and one of them failing spares searching a concept that may be anywhere in full);
+    # each concept as (number, name, its first bit, its words' first bits from there: 0 when unfiltered).
+    _step_order: dict[str, tuple[tuple[tuple[int, str, int, int], ...], ...]] = field(
+        init=False, repr=False, compare=False
+    )
+    _step_concepts: dict[str, int] = field(init=False, repr=False, compare=False)  # concept -> its number
     # concept (spare bit) -> the rules (as bits) whose first placeable step it is one of; the rules with no such step.
     _rules_by_concept: dict[int, int] = field(init=False, repr=False, compare=False)
     _ungated_rules: int = field(init=False, repr=False, compare=False)
-    # (concept, bits of some of its words, see Layout.regions) -> those words as one pattern
-    _word_patterns: dict[tuple[str, int], re.Pattern[str]] = field(init=False, repr=False, compare=False)
+    # (concept, bits of some of its words, see Layout.regions) -> those words as one pattern, and it loosened()
+    _word_patterns: dict[tuple[str, int], tuple[re.Pattern[str], re.Pattern[str]]] = field(
+        init=False, repr=False, compare=False
+    )
+    # idiom, concept or rule pattern -> it loosened() (spans.py): where a search of it can start, found in C
+    _loosened: dict[re.Pattern[str], re.Pattern[str]] = field(init=False, repr=False, compare=False)
 
     _whole_word_patterns: dict[str, re.Pattern[str]] = field(init=False, repr=False, compare=False)
 
@@ -148,6 +159,16 @@ class SafetyRules:
             for rule in self.rules
         )
         object.__setattr__(self, "_rule_gates", rule_gates)
+        numbered = {name: number for number, name in enumerate(sorted(gating))}
+        step_order = {
+            rule.name: tuple(
+                tuple((numbered[name], name, *layout.regions.get(name, (0, 0))) for name in names)
+                for names in sorted(rule.steps, key=lambda names: not unfiltered.isdisjoint(names))
+            )
+            for rule in self.rules
+        }
+        object.__setattr__(self, "_step_order", step_order)
+        object.__setattr__(self, "_step_concepts", numbered)
         rules_by_concept: dict[int, int] = {}
         for number, (_, gates) in enumerate(rule_gates):
             for bit in gates[0] if gates else ():
@@ -160,6 +181,7 @@ class SafetyRules:
         object.__setattr__(self, "_word_bits", WordBits(self._bits_of_word))
         object.__setattr__(self, "_short_results", {})
         object.__setattr__(self, "_word_patterns", {})
+        object.__setattr__(self, "_loosened", {})
 
     def normalise(self, text: str) -> str:
         """Text as the rules read it, before idioms: line breaks read as commas, then matchable_text()."""
@@ -276,73 +298,95 @@ class SafetyRules:
                 for index in bit_positions(idioms):
                     idiom_spans[index] = idiom_spans.get(index, 0) | flag
         blanked = normalised
+        windows_of: dict[int, list[tuple[int, int]]] = {}  # spans (bits) -> their windows
         for index in sorted({*idiom_spans, *self._always_idioms}):
             # (an idiom with required strings is only where they are; one without them, anywhere)
             where = idiom_spans.get(index, searched)
-            blanked = blank_in(self.idiom_patterns[index], blanked, spans.merged(bit_positions(where), _NEGATION_REACH))
-        occurs: dict[tuple[str, int], bool] = {}
+            idiom = self.idiom_patterns[index]
+            windows = windows_of.get(where)
+            if windows is None:
+                windows = windows_of[where] = spans.merged(bit_positions(where), _NEGATION_REACH)
+            blanked = blank_in(idiom, blanked, windows, self._loose(idiom))
+        occurs: dict[int, bool] = {}
         bounds = spans.bounds
+        step_order = self._step_order
         for rule, places in candidates:
+            steps = step_order[rule.name]
             for span in bit_positions(places):
-                if self._steps_occur(rule, blanked, bounds[span], span, span_words[span], occurs) and self._matches(
-                    rule, blanked, *bounds[span]
-                ):
+                if not self._steps_occur(steps, blanked, bounds[span], span, span_words[span], occurs):
+                    continue
+                # From the rule's first possible match on: the same matches (see spans.loosened).
+                start, end = bounds[span]
+                first = self._loose(rule.pattern).search(blanked, start, end)
+                if first is not None and self._matches(rule, blanked, first.start(), end):
                     return rule.assessment
         return BENIGN
 
+    def _loose(self, pattern: re.Pattern[str]) -> re.Pattern[str]:
+        """An idiom's, concept's or rule's pattern loosened() (remembered)."""
+        loose = self._loosened.get(pattern)
+        if loose is None:
+            loose = self._loosened[pattern] = loosened(pattern)
+        return loose
+
     def _steps_occur(
         self,
-        rule: Rule,
+        steps: tuple[tuple[tuple[int, str, int, int], ...], ...],
         blanked: str,
         bounds: tuple[int, int],
         span: int,
         words: int,
-        occurs: dict[tuple[str, int], bool],
+        occurs: dict[int, bool],
     ) -> bool:
-        """Whether every step of the rule has a concept that matches somewhere in the span.
+        """Whether every step of a rule (its _step_order) has a concept that matches somewhere in the span.
 
         Sound as a filter: a match of the rule there holds a match of one concept of each step, i.e. of one of its
         words, which a search over the same span finds (the same text, the same bounds for lookarounds and word
         boundaries). Only the words that may be in the span (`words`: one of each of their sets of required strings
-        is, see Layout.words_present) are searched for, once a span.
+        is, see Layout.words_present) are searched for, once a span (`occurs`, by span and concept number).
         """
-        regions = self._layout.regions
-        for names in rule.steps:
-            for name in names:
-                key = (name, span)
-                found = occurs.get(key)
+        start, end = bounds
+        base = span * len(self._step_concepts)
+        for names in steps:
+            for number, name, offset, firsts in names:
+                found = occurs.get(base + number)
                 if found is None:
-                    if name in self._unfiltered_concepts:
+                    if not firsts:  # unfiltered: the whole concept
                         pattern = self.concepts[name]
+                        loose = self._loose(pattern)
                     else:
-                        start, firsts = regions[name]
-                        here = (words >> start) & firsts
+                        here = (words >> offset) & firsts
                         if not here:
                             continue
-                        pattern = self._words_pattern(name, here)
-                    found = occurs[key] = pattern.search(blanked, *bounds) is not None
+                        pattern, loose = self._words_pattern(name, here)
+                    # The loosened pattern first (found in C); the pattern itself from where it matched.
+                    first = loose.search(blanked, start, end)
+                    found = occurs[base + number] = (
+                        first is not None and pattern.search(blanked, first.start(), end) is not None
+                    )
                 if found:
                     break
             else:
                 return False
         return True
 
-    def _words_pattern(self, name: str, words: int) -> re.Pattern[str]:
-        """Some of a concept's words (bits, see Layout.regions) as one pattern (remembered): the concept, where only
-        they may occur."""
+    def _words_pattern(self, name: str, words: int) -> tuple[re.Pattern[str], re.Pattern[str]]:
+        """Some of a concept's words (bits, see Layout.regions) as one pattern, and it loosened() (remembered): the
+        concept, where only they may occur."""
         key = (name, words)
-        pattern = self._word_patterns.get(key)
-        if pattern is None:
+        patterns = self._word_patterns.get(key)
+        if patterns is None:
             sources = self.concept_sources.get(name)
             if not sources:
-                return self.concepts[name]
+                return self.concepts[name], self._loose(self.concepts[name])
             numbers = self._layout.word_numbers[name]
             alternatives = "|".join(f"(?:{sources[numbers[offset]]})" for offset in bit_positions(words))
             pattern = re.compile(f"\\b(?:{alternatives})")
+            patterns = (pattern, loosened(pattern))
             if len(self._word_patterns) >= _WORD_CACHE_SIZE:
                 self._word_patterns.clear()
-            self._word_patterns[key] = pattern
-        return pattern
+            self._word_patterns[key] = patterns
+        return patterns
 
     def _bits_of_word(self, word: str) -> int:
         """The bits (see bot/safety/gating.py) of the required strings a word holds, for the word cache.
