@@ -9,6 +9,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import reduce
+from itertools import repeat
 from operator import or_
 from typing import TYPE_CHECKING
 
@@ -271,7 +272,7 @@ class SafetyRules:
         every = (1 << len(spans.bounds)) - 1
         step_places: dict[tuple[int, ...], int] = {}
         rules_by_concept = self._rules_by_concept
-        numbers = reduce(or_, (rules_by_concept.get(spare, 0) for spare in concept_spans), self._ungated_rules)
+        numbers = reduce(or_, map(rules_by_concept.get, concept_spans, repeat(0)), self._ungated_rules)
         rule_gates = self._rule_gates
         for number in bit_positions(numbers):
             rule, gates = rule_gates[number]
@@ -279,7 +280,7 @@ class SafetyRules:
             for spares in gates:
                 step = step_places.get(spares)
                 if step is None:
-                    step = step_places[spares] = reduce(or_, (concept_spans.get(spare, 0) for spare in spares))
+                    step = step_places[spares] = reduce(or_, map(concept_spans.get, spares, repeat(0)))
                 places &= step
                 if not places:
                     break
