@@ -31,6 +31,10 @@ class Spans:
     def _add_clause(self, start: int, end: int) -> None:
         if end - start < 2:  # nothing but a break or a space
             return
+        if end - start <= 2 * _REACH:  # most clauses: one span (what the loop below gives them)
+            self.bounds.append((start, end))
+            self._clause_starts.append(start)
+            return
         text = self._text
         count = max(1, -(-(end - start - _REACH) // _REACH))
         for number in range(count):
@@ -45,14 +49,14 @@ class Spans:
         return set(range(len(self.bounds)))
 
     def merged(self, ids: Iterable[int], before: int = 0) -> list[tuple[int, int]]:
-        """The spans' bounds in order, each starting up to `before` characters earlier in its clause (at a space),
-        overlapping ones merged."""
+        """The spans' bounds (ids in increasing order), each starting up to `before` characters earlier in its clause
+        (at a space), overlapping ones merged."""
         starts = self._earlier.get(before)
         if starts is None:
             starts = self._earlier[before] = [self._start_before(number, before) for number in range(len(self.bounds))]
         bounds = self.bounds
         windows: list[tuple[int, int]] = []
-        for number in sorted(ids):
+        for number in ids:
             start, end = starts[number], bounds[number][1]
             if windows and windows[-1][1] >= start:
                 windows[-1] = (windows[-1][0], max(windows[-1][1], end))
