@@ -259,12 +259,13 @@ class SafetyRules:
         if not reduce(or_, span_bits, 0) & layout.concept_bits:
             return BENIGN
         # Each span's concept words (their first bits), and where each concept may be (spare bit -> spans, as bits).
-        span_words = [layout.words_present(bits) for bits in span_bits]
+        span_words = layout.all_words_present(span_bits)
         concept_spans: dict[int, int] = {}
+        add, guards = layout.add, layout.guards  # (Layout.concepts_present, written out)
         for span, words in enumerate(span_words):
             if words:
                 flag = 1 << span
-                for spare in bit_positions(layout.concepts_present(words)):
+                for spare in bit_positions((words + add) & guards):
                     concept_spans[spare] = concept_spans.get(spare, 0) | flag
         # Where each rule may match: every step that can be placed has a concept that may be there.
         candidates: list[tuple[Rule, int]] = []

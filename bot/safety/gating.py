@@ -125,6 +125,15 @@ class Layout:
             present |= first & run
         return present
 
+    def all_words_present(self, spans: list[int]) -> list[int]:
+        """words_present() of each span's bits, in one comprehension when words have at most three sets (always, as
+        required.py finds them)."""
+        counts = dict(self.firsts)
+        if not set(counts) <= {1, 2, 3}:
+            return [self.words_present(bits) for bits in spans]
+        one, two, three = counts.get(1, 0), counts.get(2, 0), counts.get(3, 0)
+        return [bits & one | (pair := bits & bits >> 1) & two | pair & bits >> 2 & three for bits in spans]
+
     def concepts_present(self, words: int) -> int:
         """The spare bits of the concepts with a word among `words` (first bits, see words_present)."""
         return (words + self.add) & self.guards

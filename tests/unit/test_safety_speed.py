@@ -96,6 +96,7 @@ def test_bits_say_which_concept_words_and_concepts_may_be_there() -> None:
         for literal in chosen:
             bits |= layout.literal_bits[literal]
         words = layout.words_present(bits)
+        assert layout.all_words_present([bits, 0, bits]) == [words, 0, words]
         present = set(bit_positions(layout.concepts_present(words)))
         for name, (start, firsts) in layout.regions.items():
             expected = {
