@@ -18,10 +18,12 @@ a rule's match is dropped when a negation governs it ("I'm not suicidal", "I wou
 negation never reaches past a comma or a "but". The member's text is never logged: only the rule and category.
 
 Speed (assess_normalised): the text is cut into clauses; each clause's distinct words are looked up once in a
-cache of which required strings (worked out at load time from each concept's words) they hold. From that, where
-each concept may be; a rule is only searched in a clause where each of its steps' concepts may be and has been
-found by a search of the concept alone. The result is the same as searching every rule everywhere
-(assess_everywhere), which tests/unit/test_safety_fast_path.py checks.
+cache of which required strings (worked out at load time from each concept's words) they hold, as bits
+(gating.py), and a clause's bits are the OR of its words'. From that, where each concept may be; a rule is only
+searched in a clause where each of its steps' concepts may be and has been found by a search of the concept alone,
+each search starting where the pattern without its leading \\b first matches (found in C). The result is the same
+as searching every rule everywhere (assess_everywhere), which tests/unit/test_safety_fast_path.py checks. The text
+is normalised once for the grammar and the model (normalise.both_forms).
 """
 
 from bot.safety.assess import SafetyRules

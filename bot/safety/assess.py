@@ -8,49 +8,41 @@ import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import reduce
+from itertools import repeat
+from operator import or_
 from typing import TYPE_CHECKING
 
 from bot.safety.analysis import GrammarAnalysis, analyse
+from bot.safety.gating import Layout, WordBits, bit_positions
 from bot.safety.grammar import Rule
 from bot.safety.lazy import idiom_sources
 from bot.safety.normalise import (
-    _HARD_BREAK,
     _LINE_BREAKS,
     _NEGATION_REACH,
-    _SCOPE_BREAK,
     _WORD_CACHE_SIZE,
     _placeholder,
+    both_forms,
+    has_line_break,
     matchable_text,
 )
 from bot.safety.required import _WORD_START, _alternation, _trie
-from bot.safety.spans import Spans, blank_in
+from bot.safety.spans import Spans, blank_in, loosened
 from bot.safety.tiers import BENIGN, SafetyAssessment
+from bot.safety.whose import WhoseWords
 
 if TYPE_CHECKING:
     from bot.safety.model import SafetyModel
 
 log = logging.getLogger("bot.safety")
 
-# The categories a report of someone else can carry ("my brother wants to die", "she has been cutting"). Not a
-# passive wish, a means, a plan or a preparation: "they'd be fine with the payout", "my dad's gun is in the
-# closet", "my parents are away on saturday" and "my sister will have the dog if anything happens" are the
-# member's own risk, said with someone else as the subject.
-_TOLD_OF_OTHERS = frozenset(
-    {"active_wish", "suicidal_thoughts", "intent", "past_attempt", "self_harm"}
-    | {"hopelessness", "burden", "trapped", "empty", "no_future"}
-)
-# How far back a match's clause is read for who it is about.
-_ABOUT_REACH = 200
 # Texts up to this long have their result remembered (by a hash), at most this many at a time.
 SHORT_TEXT = 200
 SHORT_RESULTS_KEPT = 20_000
 
-# What the word cache holds for a word with no required string.
-_NO_KEYS: tuple[tuple[tuple[str, int, int], ...], tuple[int, ...]] = ((), ())
-
 
 @dataclass(frozen=True)
-class SafetyRules:
+class SafetyRules(WhoseWords):
     """Compiled idioms, concepts and rules from data/safety.toml."""
 
     idiom_patterns: Sequence[re.Pattern[str]]
@@ -70,33 +62,39 @@ class SafetyRules:
     # The words of each concept as written (data/safety.toml), one pattern each; without them a concept is only
     # known as a whole, and found less selectively.
     concept_sources: Mapping[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
-    # The fast path. One scan of each distinct word for required strings (a trie), remembered per word. Every
-    # word or phrase of a concept has sets of required strings (all of them found in any match); where one of each
-    # set occurs in a span (a clause, see spans.py), that word may occur there, and so may its concept. A rule is
-    # only tried in a span where every step's concept may occur, and only once each step's concept has been
-    # found there by a search of the concept alone (once per span, shared by all rules).
+    # The fast path. One scan of each distinct word for required strings (a trie), remembered per word as bits
+    # (bot/safety/gating.py). Every word or phrase of a concept has sets of required strings (all of them found in
+    # any match); where one of each set occurs in a span (a clause, see spans.py), that word may occur there, and so
+    # may its concept. A rule is only tried in a span where every step's concept may occur, and only once each
+    # step's concept has been found there by a search of the concept alone (once per span, shared by all rules).
     _gate: re.Pattern[str] = field(init=False, repr=False, compare=False)
-    # required string -> (concept, word number, set number) it belongs to; concept -> word count
-    _alternatives_by_literal: dict[str, tuple[tuple[str, int, int], ...]] = field(init=False, repr=False, compare=False)
-    _set_counts: dict[tuple[str, int], int] = field(init=False, repr=False, compare=False)
+    _layout: Layout = field(init=False, repr=False, compare=False)
     # Concepts with a word that has no required string: it may occur anywhere.
     _unfiltered_concepts: frozenset[str] = field(init=False, repr=False, compare=False)
-    _idioms_by_literal: dict[str, tuple[int, ...]] = field(init=False, repr=False, compare=False)
     _always_idioms: tuple[int, ...] = field(init=False, repr=False, compare=False)
-    # word -> the (offset, required string) pairs inside it; words repeat a lot, so most look-ups are hits.
-    _word_cache: dict[str, tuple[tuple[tuple[str, int, int], ...], tuple[int, ...]]] = field(
-        init=False, repr=False, compare=False
-    )
+    # word -> the bits of the required strings inside it; words repeat a lot, so most look-ups are hits.
+    _word_bits: WordBits = field(init=False, repr=False, compare=False)
     # Short texts (company and role names, form answers) repeat across members, and /rejected reads two of them
     # before its first answer: their results are remembered by a hash of the text, never the text itself.
     _short_results: dict[bytes, SafetyAssessment] = field(init=False, repr=False, compare=False)
-    # concept -> the rules whose first placeable step it is one of; the rules with no such step.
-    _rules_by_concept: dict[str, tuple[int, ...]] = field(init=False, repr=False, compare=False)
-    _ungated_rules: frozenset[int] = field(init=False, repr=False, compare=False)
-    # Each rule with the steps that can be placed (no concept of them is unfiltered).
-    _rule_gates: tuple[tuple[Rule, tuple[tuple[str, ...], ...]], ...] = field(init=False, repr=False, compare=False)
-    # (concept, numbers of some of its words) -> those words as one pattern
-    _word_patterns: dict[tuple[str, tuple[int, ...]], re.Pattern[str]] = field(init=False, repr=False, compare=False)
+    # Each rule with the steps that can be placed (no concept of them is unfiltered), as their concepts' spare bits.
+    _rule_gates: tuple[tuple[Rule, tuple[tuple[int, ...], ...]], ...] = field(init=False, repr=False, compare=False)
+    # Each rule's steps as _steps_occur tries them: those that can be placed first (their concepts are searched for
+    # only some of their words, and one of them failing spares searching a concept that may be anywhere in full);
+    # each concept as (number, name, its first bit, its words' first bits from there: 0 when unfiltered).
+    _step_order: dict[str, tuple[tuple[tuple[int, str, int, int], ...], ...]] = field(
+        init=False, repr=False, compare=False
+    )
+    _step_concepts: dict[str, int] = field(init=False, repr=False, compare=False)  # concept -> its number
+    # concept (spare bit) -> the rules (as bits) whose first placeable step it is one of; the rules with no such step.
+    _rules_by_concept: dict[int, int] = field(init=False, repr=False, compare=False)
+    _ungated_rules: int = field(init=False, repr=False, compare=False)
+    # (concept, bits of some of its words, see Layout.regions) -> those words as one pattern, and it loosened()
+    _word_patterns: dict[tuple[str, int], tuple[re.Pattern[str], re.Pattern[str]]] = field(
+        init=False, repr=False, compare=False
+    )
+    # idiom, concept or rule pattern -> it loosened() (spans.py): where a search of it can start, found in C
+    _loosened: dict[re.Pattern[str], re.Pattern[str]] = field(init=False, repr=False, compare=False)
 
     _whole_word_patterns: dict[str, re.Pattern[str]] = field(init=False, repr=False, compare=False)
 
@@ -112,7 +110,6 @@ class SafetyRules:
         for index, idiom_required in enumerate(analysis.idiom_strings):
             for literal in idiom_required or ():
                 idioms_by_literal.setdefault(literal, []).append(index)
-        object.__setattr__(self, "_idioms_by_literal", {key: tuple(value) for key, value in idioms_by_literal.items()})
         always_idioms = tuple(i for i, strings in enumerate(analysis.idiom_strings) if strings is None)
         object.__setattr__(self, "_always_idioms", always_idioms)
         # Each concept's words' sets of required strings, and whether all of them are selective. A concept with a
@@ -143,29 +140,42 @@ class SafetyRules:
                 for set_number, strings in enumerate(sets):
                     for literal in strings:
                         by_literal.setdefault(literal, []).append((name, number, set_number))
-        object.__setattr__(self, "_alternatives_by_literal", {key: tuple(value) for key, value in by_literal.items()})
-        object.__setattr__(self, "_set_counts", set_counts)
+        layout = Layout(set_counts, by_literal, idioms_by_literal)
+        object.__setattr__(self, "_layout", layout)
         object.__setattr__(self, "_unfiltered_concepts", frozenset(unfiltered))
+        spare = {name: bit for bit, name in layout.concept_at.items()}
         rule_gates = tuple(
-            (rule, tuple(names for names in rule.steps if unfiltered.isdisjoint(names))) for rule in self.rules
+            (rule, tuple(tuple(spare[name] for name in names) for names in rule.steps if unfiltered.isdisjoint(names)))
+            for rule in self.rules
         )
         object.__setattr__(self, "_rule_gates", rule_gates)
-        rules_by_concept: dict[str, list[int]] = {}
+        numbered = {name: number for number, name in enumerate(sorted(gating))}
+        step_order = {
+            rule.name: tuple(
+                tuple((numbered[name], name, *layout.regions.get(name, (0, 0))) for name in names)
+                for names in sorted(rule.steps, key=lambda names: not unfiltered.isdisjoint(names))
+            )
+            for rule in self.rules
+        }
+        object.__setattr__(self, "_step_order", step_order)
+        object.__setattr__(self, "_step_concepts", numbered)
+        rules_by_concept: dict[int, int] = {}
         for number, (_, gates) in enumerate(rule_gates):
-            for name in gates[0] if gates else ():
-                rules_by_concept.setdefault(name, []).append(number)
-        object.__setattr__(self, "_rules_by_concept", {key: tuple(value) for key, value in rules_by_concept.items()})
-        object.__setattr__(self, "_ungated_rules", frozenset(i for i, (_, gates) in enumerate(rule_gates) if not gates))
-        every_literal = set(by_literal) | set(idioms_by_literal)
+            for bit in gates[0] if gates else ():
+                rules_by_concept[bit] = rules_by_concept.get(bit, 0) | 1 << number
+        object.__setattr__(self, "_rules_by_concept", rules_by_concept)
+        object.__setattr__(self, "_ungated_rules", sum(1 << i for i, (_, gates) in enumerate(rule_gates) if not gates))
+        every_literal = set(layout.literal_bits)
         gate = re.compile(f"(?=({_trie(every_literal)}))") if every_literal else re.compile("(?!)")
         object.__setattr__(self, "_gate", gate)
-        object.__setattr__(self, "_word_cache", {})
+        object.__setattr__(self, "_word_bits", WordBits(self._bits_of_word))
         object.__setattr__(self, "_short_results", {})
         object.__setattr__(self, "_word_patterns", {})
+        object.__setattr__(self, "_loosened", {})
 
     def normalise(self, text: str) -> str:
         """Text as the rules read it, before idioms: line breaks read as commas, then matchable_text()."""
-        return matchable_text(_LINE_BREAKS.sub(" , ", text))
+        return matchable_text(_LINE_BREAKS.sub(" , ", text) if has_line_break(text) else text)
 
     def blank_idioms(self, normalised: str) -> str:
         """Replace every known idiom with the placeholder."""
@@ -209,9 +219,11 @@ class SafetyRules:
         key = hashlib.blake2b(text.encode(), digest_size=16).digest() if len(text) <= SHORT_TEXT else None
         if key is not None and (known := self._short_results.get(key)) is not None:
             return known
-        found = self.assess_normalised(self.normalise(text))
+        # Normalised once for both layers (the model reads line breaks as sentence ends, the grammar as commas).
+        normalised, for_model = both_forms(text)
+        found = self.assess_normalised(normalised)
         if self.model is not None and not found.is_crisis:
-            found = max(found, self.model.assess(text), key=lambda assessment: assessment.tier)
+            found = max(found, self.model.assess_matchable(for_model), key=lambda assessment: assessment.tier)
         if key is not None:
             if len(self._short_results) >= SHORT_RESULTS_KEPT:
                 self._short_results.clear()
@@ -229,150 +241,151 @@ class SafetyRules:
         each of its steps (one concept, searched once per span for all rules) matches there.
         """
         spans = Spans(normalised)
-        # Where each word of a concept may be (one string of each of its sets there), and each idiom: each span's
-        # distinct words, each looked up once in the word cache. A span's edges fall between words.
-        set_spans: dict[tuple[str, int, int], set[int]] = {}
-        idiom_spans: dict[int, set[int]] = {}
-        cache = self._word_cache
-        for span, (start, end) in enumerate(spans.bounds):
-            for word in set(normalised[start:end].split(" ")):
-                keys = cache.get(word)
-                if keys is None:
-                    keys = self._word_keys(word)
-                if keys is _NO_KEYS:
-                    continue
-                for key in keys[0]:
-                    known = set_spans.get(key)
-                    if known is None:
-                        set_spans[key] = {span}
-                    else:
-                        known.add(span)
-                for index in keys[1]:
-                    known = idiom_spans.get(index)
-                    if known is None:
-                        idiom_spans[index] = {span}
-                    else:
-                        known.add(span)
-        if not set_spans:
+        layout = self._layout
+        # Each span's bits: the OR of its distinct words' (a span's edges fall between words).
+        lookup = self._word_bits.__getitem__
+        span_bits = [reduce(or_, map(lookup, set(normalised[start:end].split(" "))), 0) for start, end in spans.bounds]
+        if not reduce(or_, span_bits, 0) & layout.concept_bits:
             return BENIGN
-        concept_spans: dict[str, set[int]] = {}
-        words_at: dict[tuple[str, int], list[int]] = {}  # (concept, span) -> the numbers of its words maybe there
-        set_counts = self._set_counts
-        for (name, number, set_number), ids in set_spans.items():
-            if set_number:
-                continue
-            for other in range(1, set_counts[name, number]):
-                ids = ids & set_spans.get((name, number, other), set())
-            if ids:
-                known = concept_spans.get(name)
-                concept_spans[name] = ids if known is None else known | ids
-                for span in ids:
-                    words_at.setdefault((name, span), []).append(number)
+        # Each span's concept words (their first bits), and where each concept may be (spare bit -> spans, as bits).
+        span_words = layout.all_words_present(span_bits)
+        concept_spans: dict[int, int] = {}
+        add, guards = layout.add, layout.guards  # (Layout.concepts_present, written out)
+        for span, words in enumerate(span_words):
+            if words:
+                flag = 1 << span
+                for spare in bit_positions((words + add) & guards):
+                    concept_spans[spare] = concept_spans.get(spare, 0) | flag
         # Where each rule may match: every step that can be placed has a concept that may be there.
-        candidates: list[tuple[Rule, list[int]]] = []
-        searched: set[int] = set()
-        empty: set[int] = set()
-        step_places: dict[tuple[str, ...], set[int]] = {}
-        numbers = {number for name in concept_spans for number in self._rules_by_concept.get(name, ())}
-        for number in sorted(numbers.union(self._ungated_rules)):
-            rule, gates = self._rule_gates[number]
-            places: set[int] | None = None
-            for names in gates:
-                step = step_places.get(names)
+        candidates: list[tuple[Rule, int]] = []
+        searched = 0
+        every = (1 << len(spans.bounds)) - 1
+        step_places: dict[tuple[int, ...], int] = {}
+        rules_by_concept = self._rules_by_concept
+        numbers = reduce(or_, map(rules_by_concept.get, concept_spans, repeat(0)), self._ungated_rules)
+        rule_gates = self._rule_gates
+        for number in bit_positions(numbers):
+            rule, gates = rule_gates[number]
+            places = every  # no step can be placed: every span of the text
+            for spares in gates:
+                step = step_places.get(spares)
                 if step is None:
-                    step = step_places[names] = set().union(*(concept_spans.get(name, empty) for name in names))
-                places = step if places is None else places & step
+                    step = step_places[spares] = reduce(or_, map(concept_spans.get, spares, repeat(0)))
+                places &= step
                 if not places:
                     break
-            if places is None:  # no step can be placed: every span of the text
-                places = spans.all()
             if places:
-                candidates.append((rule, sorted(places)))
+                candidates.append((rule, places))
                 searched |= places
         if not candidates:
             return BENIGN
         # Idioms are only blanked where something will be searched, from far enough back for a negation.
+        idiom_spans: dict[int, int] = {}
+        shift = layout.idiom_shift
+        for span in bit_positions(searched):
+            idioms = span_bits[span] >> shift
+            if idioms:
+                flag = 1 << span
+                for index in bit_positions(idioms):
+                    idiom_spans[index] = idiom_spans.get(index, 0) | flag
         blanked = normalised
+        windows_of: dict[int, list[tuple[int, int]]] = {}  # spans (bits) -> their windows
         for index in sorted({*idiom_spans, *self._always_idioms}):
-            where = idiom_spans[index] & searched if index in idiom_spans else searched
-            if where:
-                blanked = blank_in(self.idiom_patterns[index], blanked, spans.merged(where, _NEGATION_REACH))
-        occurs: dict[tuple[str, int], bool] = {}
+            # (an idiom with required strings is only where they are; one without them, anywhere)
+            where = idiom_spans.get(index, searched)
+            idiom = self.idiom_patterns[index]
+            windows = windows_of.get(where)
+            if windows is None:
+                windows = windows_of[where] = spans.merged(bit_positions(where), _NEGATION_REACH)
+            blanked = blank_in(idiom, blanked, windows, self._loose(idiom))
+        occurs: dict[int, bool] = {}
         bounds = spans.bounds
-        for rule, ordered in candidates:
-            for span in ordered:
-                if self._steps_occur(rule, blanked, bounds[span], span, words_at, occurs) and self._matches(
-                    rule, blanked, *bounds[span]
-                ):
+        step_order = self._step_order
+        for rule, places in candidates:
+            steps = step_order[rule.name]
+            for span in bit_positions(places):
+                if not self._steps_occur(steps, blanked, bounds[span], span, span_words[span], occurs):
+                    continue
+                # From the rule's first possible match on: the same matches (see spans.loosened).
+                start, end = bounds[span]
+                first = self._loose(rule.pattern).search(blanked, start, end)
+                if first is not None and self._matches(rule, blanked, first.start(), end):
                     return rule.assessment
         return BENIGN
 
+    def _loose(self, pattern: re.Pattern[str]) -> re.Pattern[str]:
+        """An idiom's, concept's or rule's pattern loosened() (remembered)."""
+        loose = self._loosened.get(pattern)
+        if loose is None:
+            loose = self._loosened[pattern] = loosened(pattern)
+        return loose
+
     def _steps_occur(
         self,
-        rule: Rule,
+        steps: tuple[tuple[tuple[int, str, int, int], ...], ...],
         blanked: str,
         bounds: tuple[int, int],
         span: int,
-        words_at: Mapping[tuple[str, int], list[int]],
-        occurs: dict[tuple[str, int], bool],
+        words: int,
+        occurs: dict[int, bool],
     ) -> bool:
-        """Whether every step of the rule has a concept that matches somewhere in the span.
+        """Whether every step of a rule (its _step_order) has a concept that matches somewhere in the span.
 
         Sound as a filter: a match of the rule there holds a match of one concept of each step, i.e. of one of its
         words, which a search over the same span finds (the same text, the same bounds for lookarounds and word
-        boundaries). Only the words that may be in the span (one of each of their sets of required strings is) are
-        searched for, once a span.
+        boundaries). Only the words that may be in the span (`words`: one of each of their sets of required strings
+        is, see Layout.words_present) are searched for, once a span (`occurs`, by span and concept number).
         """
-        for names in rule.steps:
-            for name in names:
-                key = (name, span)
-                found = occurs.get(key)
+        start, end = bounds
+        base = span * len(self._step_concepts)
+        for names in steps:
+            for number, name, offset, firsts in names:
+                found = occurs.get(base + number)
                 if found is None:
-                    if name in self._unfiltered_concepts:
+                    if not firsts:  # unfiltered: the whole concept
                         pattern = self.concepts[name]
+                        loose = self._loose(pattern)
                     else:
-                        words = words_at.get(key)
-                        if words is None:
+                        here = (words >> offset) & firsts
+                        if not here:
                             continue
-                        pattern = self._words_pattern(name, tuple(sorted(words)))
-                    found = occurs[key] = pattern.search(blanked, *bounds) is not None
+                        pattern, loose = self._words_pattern(name, here)
+                    # The loosened pattern first (found in C); the pattern itself from where it matched.
+                    first = loose.search(blanked, start, end)
+                    found = occurs[base + number] = (
+                        first is not None and pattern.search(blanked, first.start(), end) is not None
+                    )
                 if found:
                     break
             else:
                 return False
         return True
 
-    def _words_pattern(self, name: str, words: tuple[int, ...]) -> re.Pattern[str]:
-        """Some of a concept's words as one pattern (remembered): the concept, where only they may occur."""
+    def _words_pattern(self, name: str, words: int) -> tuple[re.Pattern[str], re.Pattern[str]]:
+        """Some of a concept's words (bits, see Layout.regions) as one pattern, and it loosened() (remembered): the
+        concept, where only they may occur."""
         key = (name, words)
-        pattern = self._word_patterns.get(key)
-        if pattern is None:
+        patterns = self._word_patterns.get(key)
+        if patterns is None:
             sources = self.concept_sources.get(name)
             if not sources:
-                return self.concepts[name]
-            pattern = re.compile("\\b(?:" + "|".join(f"(?:{sources[number]})" for number in words) + ")")
+                return self.concepts[name], self._loose(self.concepts[name])
+            numbers = self._layout.word_numbers[name]
+            alternatives = "|".join(f"(?:{sources[numbers[offset]]})" for offset in bit_positions(words))
+            pattern = re.compile(f"\\b(?:{alternatives})")
+            patterns = (pattern, loosened(pattern))
             if len(self._word_patterns) >= _WORD_CACHE_SIZE:
                 self._word_patterns.clear()
-            self._word_patterns[key] = pattern
-        return pattern
+            self._word_patterns[key] = patterns
+        return patterns
 
-    def _word_keys(self, word: str) -> tuple[tuple[tuple[str, int, int], ...], tuple[int, ...]]:
-        """The (concept, word, set) keys and the idioms a word holds a required string of (and remember them).
+    def _bits_of_word(self, word: str) -> int:
+        """The bits (see bot/safety/gating.py) of the required strings a word holds, for the word cache.
 
         Required strings never hold a space, so each distinct word is looked at once.
         """
-        inside = {literal for _, literal in self._strings_inside(word)}
-        alternatives, idioms = self._alternatives_by_literal, self._idioms_by_literal
-        keys = (
-            tuple(sorted({key for literal in inside for key in alternatives.get(literal, ())})),
-            tuple(sorted({index for literal in inside for index in idioms.get(literal, ())})),
-        )
-        if not keys[0] and not keys[1]:
-            keys = _NO_KEYS
-        if len(self._word_cache) >= _WORD_CACHE_SIZE:
-            self._word_cache.clear()
-        self._word_cache[word] = keys
-        return keys
+        literal_bits = self._layout.literal_bits
+        return reduce(or_, (literal_bits[literal] for _, literal in self._strings_inside(word)), 0)
 
     def _strings_inside(self, word: str) -> tuple[tuple[int, str], ...]:
         """Every required string in a word, with its offset (overlapping ones included).
@@ -399,7 +412,7 @@ class SafetyRules:
                 inside.extend(
                     (at, longest[:end])
                     for end in range(1, len(longest) + 1)
-                    if longest[:end] in self._alternatives_by_literal or longest[:end] in self._idioms_by_literal
+                    if longest[:end] in self._layout.literal_bits
                 )
         return tuple(inside)
 
@@ -414,81 +427,3 @@ class SafetyRules:
             if self._matches(rule, prepared, 0, len(prepared)):
                 return rule.assessment
         return BENIGN
-
-    def _matches(self, rule: Rule, prepared: str, start: int, end: int) -> bool:
-        """Whether the rule has a match between start and end that no negation governs and that is about the
-        member, not only about someone else."""
-        return any(
-            not (rule.negatable and self.negated(prepared, match.start()))
-            and not self.about_someone_else(prepared, match.start(), match.end(), rule.category in _TOLD_OF_OTHERS)
-            for match in rule.pattern.finditer(prepared, start, end)
-        )
-
-    def about_someone_else(self, prepared: str, start: int, end: int, person: bool = True) -> bool:
-        """Whether the match is told of someone else: its clause opens with another person (`person`: only for the
-        categories in _TOLD_OF_OTHERS) or with a story, a show or the news (any category: a character's goodbye
-        letters are never the member's), and neither that nor the match says I, me or myself.
-
-        Only clear third-person reports are set aside; "my mum said I'd be better off dead" still counts, and so
-        does anything where the member is in the words at all.
-        """
-        if "first_person" not in self.concept_sources:
-            return False
-        clause_start = max(0, start - _ABOUT_REACH)
-        for hard_break in _HARD_BREAK.finditer(prepared, clause_start, start):
-            clause_start = hard_break.end()
-        before = prepared[clause_start:start]
-        if self._quoted_from_someone_else(before):
-            return True
-        opening = len(before) - len(before.lstrip(" ,"))
-        if not self._opens_with("told_in_a_story", before, opening):
-            opener = self._opens_with("someone_else", before, opening)
-            if opener is None:
-                return False
-            # Means, plans and preparations said with someone else as the subject are often the member's own ("my
-            # dad's gun is in the closet"): theirs only when he or she is the one doing it.
-            if not person and self._opens_with("he_or_she", before, opening) is None:
-                he_or_she = self.concepts.get("he_or_she")
-                if he_or_she is None or he_or_she.search(before, opener.end()) is None:
-                    return False
-        if "reported_to_me" in self.concept_sources:  # "she told me she wants to die", "a book I'm reading": I listen
-            before = self.concepts["reported_to_me"].sub(" ", before)
-        first_person = self._whole_words("first_person")  # "me", never the start of "memoir"
-        return first_person.search(before) is None and first_person.search(prepared, start, end) is None
-
-    def _opens_with(self, name: str, before: str, opening: int) -> re.Match[str] | None:
-        """The named concept's match at the opening of a clause, if the grammar has that concept."""
-        pattern = self.concepts.get(name)
-        return None if pattern is None else pattern.match(before, opening)
-
-    def _quoted_from_someone_else(self, before: str) -> bool:
-        """Whether the text before a match opens a quotation after someone else's words of saying ("my student said
-        "i'll just..."): the I inside is theirs. The member quoting themselves ("I said "...") is not."""
-        if before.count('"') % 2 == 0 or "speech_verb" not in self.concepts:
-            return False
-        head = before[: before.rfind('"')]
-        opening = len(head) - len(head.lstrip(" ,"))
-        if self._opens_with("someone_else", head, opening) is None and not self._opens_with(
-            "told_in_a_story", head, opening
-        ):
-            return False
-        if self.concepts["speech_verb"].search(head) is None:
-            return False
-        if "reported_to_me" in self.concept_sources:
-            head = self.concepts["reported_to_me"].sub(" ", head)
-        return self._whole_words("first_person").search(head) is None
-
-    def _whole_words(self, name: str) -> re.Pattern[str]:
-        """A concept matched only as whole words (concepts only promise to start a word)."""
-        pattern = self._whole_word_patterns.get(name)
-        if pattern is None:
-            pattern = self._whole_word_patterns[name] = re.compile(rf"(?:{self.concepts[name].pattern})\b")
-        return pattern
-
-    def negated(self, prepared: str, position: int) -> bool:
-        """Whether a negation governs the words starting at `position` ("I'm not | suicidal")."""
-        before = prepared[max(0, position - _NEGATION_REACH) : position]
-        scope_start = 0
-        for scope_start_match in _SCOPE_BREAK.finditer(before):
-            scope_start = scope_start_match.end()
-        return self.negation_tail.search(before, scope_start) is not None

@@ -15,8 +15,10 @@ Two logistic heads: "crisis" (CRISIS against the rest) and "care" (CRISIS or CON
 Long texts are read in windows: a text of at most MAX_WINDOW words is one window; a longer one has a window from
 each sentence start: that sentence alone, and as many whole sentences as fit in MAX_WINDOW words (a longer sentence
 is cut into windows of MAX_WINDOW words every STRIDE words). Each head takes its highest window, so a signal in the
-middle of a long vent is scored on its own sentence. Every word's contribution is computed once and cached, and
-window sums come from prefix sums, so a 4,000-character vent costs little more than reading its words.
+middle of a long vent is scored on its own sentence. Every word's contribution is computed once and cached, bigrams
+are hashed in C (and remembered), and window sums come from one prefix sum of packed (count, crisis, care) triples,
+so a 4,000-character vent costs little more than reading its words. SafetyRules hands the model the text it has
+already normalised for the grammar (assess_matchable).
 """
 
 from __future__ import annotations
@@ -31,11 +33,12 @@ from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from itertools import accumulate
+from itertools import accumulate, compress, pairwise, repeat
+from operator import add, and_, getitem, or_, rshift
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from bot.safety.normalise import matchable_text
+from bot.safety.normalise import _LINE_BREAKS, has_line_break, matchable_text
 from bot.safety.tiers import BENIGN, SafetyAssessment, Tier
 
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parent.parent.parent / "data" / "safety_model.json"
@@ -45,11 +48,15 @@ MAX_WINDOW = 32  # words
 STRIDE = 16  # words, inside a sentence longer than MAX_WINDOW
 MAX_WORD = 40  # characters of a word that char n-grams are taken from
 MATCHED = "model"  # SafetyAssessment.matched when the model raised the tier
-_NO_FEATURES = (0, 0, 0)
 
-_LINE_BREAKS = re.compile(r"[\n\r\u2028\u2029\x0b\x0c\x85]+")
 _SENTENCE_END = re.compile(r"[.!?;:\u2026]+")
 _WORD = re.compile(r"[^\W_]+")
+# ASCII: sentence ends to a line break (matchable text has none), anything not a letter or digit to a space.
+_ASCII_WORDS = str.maketrans(
+    {chr(code): "\n" if chr(code) in ".!?;:" else " " for code in range(128) if not chr(code).isalnum()}
+)
+_BYTE_WORDS = bytes(ord(_ASCII_WORDS.get(code, chr(code))) if code < 128 else code for code in range(256))
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _CACHE_SIZE = 50_000
 # The care head may only raise a text to CONCERN when the text speaks of the writer (a first-person word) and of how
 # they feel (an affect word): "honestly nothing", "n/a" or "I was terrible" in a form field are never a concern.
@@ -63,6 +70,20 @@ existing disappear vanish weight drowning sinking falling apart pieces fog grey 
 """
 FIRST_PERSON = frozenset(_FIRST_PERSON_WORDS.split())
 AFFECT = frozenset(_AFFECT_WORDS.split())
+
+
+# A (feature count, crisis sum, care sum) triple as one integer, count + crisis * _FIELD + care * _FIELD**2, so that
+# sums of them are one addition each and prefix sums one accumulate(). A window's count and sums stay far below
+# 2**31 in size (32 words of at most a few hundred features, int8 weights), so each field decodes exactly: the count
+# is the low bits; the sums, taken as signed numbers, the next fields (see SafetyModel._logits).
+_FIELD_BITS = 32
+_FIELD = 1 << _FIELD_BITS
+_FIELD_MASK = _FIELD - 1
+_HALF_FIELD = _FIELD >> 1
+
+
+def _pack(count: int, crisis: int, care: int) -> int:
+    return count + (crisis << _FIELD_BITS) + (care << (2 * _FIELD_BITS))
 
 
 def has_affect(words: Sequence[str]) -> bool:
@@ -110,17 +131,44 @@ class Tokens:
     sentence_starts: tuple[int, ...]
 
 
+def model_text(text: str) -> str:
+    """Text as the model reads it: matchable_text() with line breaks read as sentence ends."""
+    return matchable_text(_LINE_BREAKS.sub(" . ", text) if has_line_break(text) else text)
+
+
 def tokenise(text: str) -> Tokens:
     """Words of matchable_text(text), line breaks and . ! ? ; : … ending sentences."""
+    return tokens_of(model_text(text))
+
+
+def tokens_of(matchable: str) -> Tokens:
+    """The words and sentences of text already in model_text() form.
+
+    The same words as _WORD and _SENTENCE_END find, split in C: a character outside ASCII (an emoji, an accent)
+    that is no letter or digit is made a space (the ellipsis a full stop), then sentence ends become line breaks
+    (matchable text has none) and everything else that is no letter or digit a space, so split() finds the words.
+    ([^\\W_] is exactly str.isalnum().) Letters outside ASCII stay as they are, in UTF-8 bytes (all >= 0x80).
+    """
+    text = matchable
+    if not text.isascii():
+        for char in set(_NON_ASCII.findall(text)):
+            if not char.isalnum():
+                text = text.replace(char, "." if char == "\u2026" else " ")
+    if text.isascii():
+        sentences = [sentence.split() for sentence in text.translate(_ASCII_WORDS).split("\n")]
+    else:
+        sentences = [
+            list(map(bytes.decode, sentence.split())) for sentence in text.encode().translate(_BYTE_WORDS).split(b"\n")
+        ]
     words: list[str] = []
-    joined: list[bool] = []
     starts: list[int] = []
-    for sentence in _SENTENCE_END.split(matchable_text(_LINE_BREAKS.sub(" . ", text))):
-        found = _WORD.findall(sentence)
+    for found in sentences:
         if found:
             starts.append(len(words))
-            joined.extend([False] + [True] * (len(found) - 1))
             words.extend(found)
+    joined = [True] * len(words)
+    for start in starts:
+        joined[start] = False
     return Tokens(tuple(words), tuple(joined), tuple(starts))
 
 
@@ -190,34 +238,64 @@ class SafetyModel:
     crisis: Head
     care: Head
     meta: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
-    # word or bigram -> (feature count, crisis sum, care sum) in quantised units
-    _cache: dict[str, tuple[int, int, int]] = field(default_factory=dict, init=False, repr=False, compare=False)
+    # word -> its contribution, packed (see _pack), bounded
+    _words: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
+    # word -> CRC-32 of "b<word> ", how every bigram it starts begins (zlib.crc32 carries on from it), bounded
+    _pair_starts: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
+    # (word, next word) -> their bigram's contribution, packed, bounded: common pairs come back
+    _pairs: dict[tuple[str, str], int] = field(default_factory=dict, init=False, repr=False, compare=False)
+    # A bigram is one feature: each bucket's contribution, packed, for sign -1 and for sign +1.
+    _signed: tuple[list[int], list[int]] = field(init=False, repr=False, compare=False)
 
-    def _contribution(self, key: str, features: list[tuple[int, int]]) -> tuple[int, int, int]:
-        cached = self._cache.get(key)
-        if cached is None:
-            crisis = self.crisis.weights
-            care = self.care.weights
-            count = crisis_sum = care_sum = 0
-            for index, sign in features:
-                count += 1
-                crisis_sum += sign * crisis[index]
-                care_sum += sign * care[index]
-            cached = (count, crisis_sum, care_sum)
-            if len(self._cache) >= _CACHE_SIZE:
-                self._cache.clear()
-            self._cache[key] = cached
-        return cached
+    def __post_init__(self) -> None:
+        zero = _pack(1, 0, 0)
+        negative, positive = [zero] * self.spec.buckets, [zero] * self.spec.buckets
+        crisis, care = self.crisis.weights, self.care.weights
+        for index in compress(range(self.spec.buckets), map(or_, crisis, care)):  # most buckets are 0
+            # _pack(1, ±crisis, ±care), written out: a start-up cost of 32,000 calls otherwise
+            weights = (crisis[index] << _FIELD_BITS) + (care[index] << (2 * _FIELD_BITS))
+            negative[index], positive[index] = 1 - weights, 1 + weights
+        object.__setattr__(self, "_signed", (negative, positive))
 
-    def _word(self, word: str) -> tuple[int, int, int]:
-        cached = self._cache.get(word)
-        return cached if cached is not None else self._contribution(word, self.spec.word_features(word))
+    def _word(self, word: str) -> int:
+        """A word's features (the word and its character n-grams), packed, and remembered."""
+        crisis = self.crisis.weights
+        care = self.care.weights
+        count = crisis_sum = care_sum = 0
+        for index, sign in self.spec.word_features(word):
+            count += 1
+            crisis_sum += sign * crisis[index]
+            care_sum += sign * care[index]
+        packed = _pack(count, crisis_sum, care_sum)
+        if len(self._words) >= _CACHE_SIZE:
+            self._words.clear()
+        self._words[word] = packed
+        return packed
 
-    def _bigram(self, first: str, second: str) -> tuple[int, int, int]:
-        # One hash, cheaper than a look-up worth keeping: most word pairs are new, and remembering them would push
-        # the words out of the cache.
-        index, sign = self.spec.bucket(f"b{first} {second}")
-        return 1, sign * self.crisis.weights[index], sign * self.care.weights[index]
+    def _pair_start(self, first: str) -> int:
+        """CRC-32 of the start of every bigram feature that begins with this word (see _bigrams), remembered."""
+        if len(self._pair_starts) >= _CACHE_SIZE:
+            self._pair_starts.clear()
+        start = self._pair_starts[first] = zlib.crc32(f"b{first} ".encode())
+        return start
+
+    def _bigrams(self, words: Sequence[str]) -> list[int]:
+        """The packed bigram feature ending at each word (0 for the first): FeatureSpec.bucket(f"b{first} {second}"),
+        worked out in C, map() by map(): the CRC of "b{first} " is kept per word, and zlib.crc32 carries on from it
+        over the second word; the bucket is its low bits, the sign its top bit. Every pair is remembered."""
+        found = list(map(self._pair_starts.get, words[:-1]))
+        starts = (
+            cast("list[int]", found)
+            if None not in found
+            else [self._pair_start(word) if start is None else start for word, start in zip(words, found, strict=False)]
+        )
+        hashes = list(map(zlib.crc32, map(str.encode, words[1:]), starts))
+        by_sign = map(self._signed.__getitem__, map(rshift, hashes, repeat(31)))
+        bigrams = cast("list[int]", list(map(getitem, by_sign, map(and_, hashes, repeat(self.spec.buckets - 1)))))
+        if len(self._pairs) + len(bigrams) > _CACHE_SIZE:
+            self._pairs.clear()
+        self._pairs.update(zip(pairwise(words), bigrams, strict=True))
+        return [0, *bigrams]
 
     def logits(self, text: str) -> tuple[float, float]:
         """Each head's highest logit over the text's windows (-inf for a text without words)."""
@@ -228,31 +306,41 @@ class SafetyModel:
         if not spans:
             return -math.inf, -math.inf
         words = tokens.words
-        cached = self._cache.get
-        word_rows = [cached(word) or self._word(word) for word in words]
-        # The bigram ending at each word (none for the first word, nor across a sentence end).
-        pair_rows = [_NO_FEATURES, _NO_FEATURES]
-        if self.spec.bigrams:
-            joined = tokens.joined
-            for position in range(1, len(words)):
-                if joined[position]:
-                    pair_rows.append(self._bigram(words[position - 1], words[position]))
-                else:
-                    pair_rows.append(_NO_FEATURES)
-        else:
-            pair_rows.extend(_NO_FEATURES for _ in range(1, len(words)))
-        # Prefix sums of word and of bigram contributions (transposed and summed in C).
-        count, crisis, care = (list(accumulate(column, initial=0)) for column in zip(*word_rows, strict=True))
-        pair_count, pair_crisis, pair_care = (list(accumulate(column)) for column in zip(*pair_rows, strict=True))
+        # Each word's contribution plus that of the bigram ending at it (none at a sentence start), looked up by
+        # map() in C; only the misses are worked out here.
+        found = list(map(self._words.get, words))
+        # (no None left in it: cast, rather than a copy in Python)
+        rows = (
+            cast("list[int]", found)
+            if None not in found
+            else [self._word(word) if row is None else row for word, row in zip(words, found, strict=True)]
+        )
+        bigrams = [0] * len(words)
+        if self.spec.bigrams and len(words) > 1:
+            # Remembered pairs in one look-up each; any new pair, and every pair is worked out afresh (in C).
+            known = [0, *map(self._pairs.get, pairwise(words))]
+            bigrams = cast("list[int]", known) if None not in known else self._bigrams(words)
+            for start in tokens.sentence_starts:  # no bigram across a sentence end
+                bigrams[start] = 0
+            rows = list(map(add, rows, bigrams))
+        # Prefix sums of the packed rows: one sum gives a window's count and both heads' sums at once.
+        prefix = list(accumulate(rows, initial=0))
         best_crisis = best_care = -math.inf
         crisis_head, care_head = self.crisis, self.care
         for start, end in spans:
-            # Words start..end-1, and the bigrams ending at start+1..end-1.
-            norm = 1.0 / math.sqrt(count[end] - count[start] + pair_count[end] - pair_count[start + 1])
-            crisis_sum = crisis[end] - crisis[start] + pair_crisis[end] - pair_crisis[start + 1]
-            care_sum = care[end] - care[start] + pair_care[end] - pair_care[start + 1]
-            best_crisis = max(best_crisis, crisis_head.bias + crisis_head.scale * crisis_sum * norm)
-            best_care = max(best_care, care_head.bias + care_head.scale * care_sum * norm)
+            # Words start..end-1, and the bigrams ending at start+1..end-1; then unpacked (see _pack).
+            total = prefix[end] - prefix[start] - bigrams[start]
+            count = total & _FIELD_MASK
+            rest = (total - count) >> _FIELD_BITS
+            crisis_sum = ((rest + _HALF_FIELD) & _FIELD_MASK) - _HALF_FIELD
+            care_sum = (rest - crisis_sum) >> _FIELD_BITS
+            norm = 1.0 / math.sqrt(count)
+            crisis_logit = crisis_head.bias + crisis_head.scale * crisis_sum * norm
+            care_logit = care_head.bias + care_head.scale * care_sum * norm
+            if crisis_logit > best_crisis:
+                best_crisis = crisis_logit
+            if care_logit > best_care:
+                best_care = care_logit
         return best_crisis, best_care
 
     def scores(self, text: str) -> ModelScores:
@@ -273,7 +361,11 @@ class SafetyModel:
 
     def assess(self, text: str) -> SafetyAssessment:
         """BENIGN, or the tier the model reads with matched="model" (no category: the heads only know tiers)."""
-        tokens = tokenise(text)
+        return self.assess_matchable(model_text(text))
+
+    def assess_matchable(self, matchable: str) -> SafetyAssessment:
+        """assess() of text already in model_text() form (SafetyRules shares the grammar's normalisation)."""
+        tokens = tokens_of(matchable)
         tier = self.tier(self._scores(tokens), has_affect(tokens.words))
         return BENIGN if tier is Tier.BENIGN else SafetyAssessment(tier, None, MATCHED)
 

@@ -26,8 +26,13 @@ _QUOTE_CHARS = re.compile(f"[{re.escape(_APOSTROPHES + _DOUBLE_QUOTES)}]")
 _INVISIBLE_OR_QUOTE_CHARS = re.compile(f"[{re.escape(_APOSTROPHES + _DOUBLE_QUOTES + ''.join(map(chr, _INVISIBLE)))}]")
 _WHITESPACE = re.compile(r"\s+")
 _LINE_BREAKS = re.compile(r"[\n\r\u2028\u2029\x0b\x0c\x85]+")
+_LINE_BREAK_CHARS = "\n\r\u2028\u2029\x0b\x0c\x85"  # what _LINE_BREAKS matches
+# Where a run of line breaks was, in text normalised once for both the grammar (which reads a line break as a comma)
+# and the model (as a sentence end): a character normalising leaves as it is, between spaces like either.
+_BREAK_MARK = "\x00"
 _ESCAPE = re.compile(r"\\.")
-_INSIDE_A_NUMBER = re.compile(r"(?<=\d)[.:](?=\d)")
+# A . or : with a digit either side; written to start with the [.:] so a search skips to those characters in C.
+_INSIDE_A_NUMBER = re.compile(r"[.:](?<=\d[.:])(?=\d)")
 
 # Characters that separate words inside a clause, and those that end a clause. A rule never reaches across
 # the end of a clause; a negation never reaches across a comma or a "but" either (see _SCOPE_BREAK).
@@ -65,3 +70,20 @@ def matchable_text(text: str) -> str:
     between digits (a time, 6:15; a number, 2.5) made part of the number, so it does not end the clause."""
     text = normalise_text(text).replace("'", "")
     return _INSIDE_A_NUMBER.sub("h", text) if ":" in text or "." in text else text
+
+
+def has_line_break(text: str) -> bool:
+    """Whether the text has a line break (a character _LINE_BREAKS matches): a few searches in C, not a regex scan."""
+    return any(char in text for char in _LINE_BREAK_CHARS)
+
+
+def both_forms(text: str) -> tuple[str, str]:
+    """The text as the grammar reads it (matchable_text() with line breaks as commas) and as the model does (as
+    sentence ends), normalised once: the two only differ where the line breaks were."""
+    if not has_line_break(text):
+        same = matchable_text(text)
+        return same, same
+    if _BREAK_MARK in text:
+        return matchable_text(_LINE_BREAKS.sub(" , ", text)), matchable_text(_LINE_BREAKS.sub(" . ", text))
+    marked = matchable_text(_LINE_BREAKS.sub(f" {_BREAK_MARK} ", text))
+    return marked.replace(_BREAK_MARK, ","), marked.replace(_BREAK_MARK, ".")
