@@ -1,8 +1,9 @@
 """Safety assessment: does anything a member typed call for care, and how much?
 
 A package: normalise (text folding), tiers, required (required strings), grammar (rules and their compilation),
-assess (SafetyRules and the fast path), loader (data/safety.toml), model (the trained second layer) and corpus
-(labelled phrasings and their evaluation).
+assess (SafetyRules and the fast path), whose (negation scope, and whether a match is someone else's: a friend's
+words, a quotation after their "said", a story), loader (data/safety.toml), model (the trained second layer) and
+corpus (labelled phrasings and their evaluation).
 
 Three tiers, ordered so that the worst of several is their max():
 
