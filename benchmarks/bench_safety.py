@@ -113,7 +113,10 @@ def main() -> None:
         f"each message's best of {args.repeat})"
     )
     print(table(["messages", "n", "p50", "p99", "max", "cold p99"], rows))
-    print(f"target p99 < 1000 us: {'met' if medians['all']['p99_us'] < 1000 else 'MISSED'} for all messages")
+    # Per group: the share of long vents in "all" shrinks as the corpus grows, which would hide them in its p99.
+    for name in groups:
+        verdict = "met" if medians[name]["p99_us"] < 1000 else "MISSED"
+        print(f"target p99 < 1000 us: {verdict} for {name}")
     path = write_results(
         "safety",
         {
