@@ -78,6 +78,9 @@ class Settings(StorageSettings):
     shard_count: int | None = Field(default=None, ge=1)
     shard_ids: Annotated[tuple[int, ...] | None, NoDecode] = None
 
+    # Benchmarks only: a file the event-loop stall probe (bot/loop_probe.py) appends to each second. Unset: no probe.
+    loop_probe_file: Path | None = None
+
     @field_validator("discord_token")
     @classmethod
     def _token_not_blank(cls, value: SecretStr) -> SecretStr:
