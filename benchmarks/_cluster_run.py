@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import signal
 import sqlite3
 import sys
@@ -55,23 +56,33 @@ class Backend:
         else:
             await asyncio.to_thread(make_due_sqlite, Path(self.location), rows)
 
-    async def ledger(self) -> dict[int, tuple[int, str, str]]:
-        """Every daily ledger row: id -> (member, local date, status)."""
-        query = "SELECT id, user_id, local_date, status FROM nudge_ledger WHERE kind = 'daily'"
+    async def fetch(self, query: str, *arguments: Any) -> list[Any]:
+        """Rows of one query (`?` placeholders on SQLite, `$n` on PostgreSQL), on a connection of its own."""
         if self.kind == "postgresql":
             connection = await asyncpg.connect(self.location)
             try:
-                rows: list[Any] = list(await connection.fetch(query))
+                numbered = iter(range(1, len(arguments) + 1))
+                return list(await connection.fetch(re.sub(r"\?", lambda _: f"${next(numbered)}", query), *arguments))
             finally:
                 await connection.close()
-        else:
 
-            def read() -> list[Any]:
-                with contextlib.closing(sqlite3.connect(self.location, timeout=60)) as connection:
-                    return connection.execute(query).fetchall()
+        def read() -> list[Any]:
+            with contextlib.closing(sqlite3.connect(self.location, timeout=60)) as connection:
+                return connection.execute(query, arguments).fetchall()
 
-            rows = await asyncio.to_thread(read)
+        return await asyncio.to_thread(read)
+
+    async def ledger(self) -> dict[int, tuple[int, str, str]]:
+        """Every daily ledger row: id -> (member, local date, status)."""
+        rows = await self.fetch("SELECT id, user_id, local_date, status FROM nudge_ledger WHERE kind = 'daily'")
         return {int(row[0]): (int(row[1]), str(row[2]), str(row[3])) for row in rows}
+
+    async def still_due(self, due_at: str) -> int:
+        """Schedules due by `due_at` that no process has claimed yet."""
+        rows = await self.fetch(
+            "SELECT COUNT(*) FROM nudge_subscriptions WHERE state = 'active' AND next_due_at <= ?", due_at
+        )
+        return int(rows[0][0])
 
 
 @dataclass
@@ -180,12 +191,20 @@ class Watch:
     server_cpu_end: dict[int, float] = field(default_factory=dict)
     own_cpu_start: float = 0.0
     own_cpu_end: float = 0.0
+    machine_busy_start: float = 0.0  # CPU seconds every core of the machine spent busy, all programs together
+    machine_busy_end: float = 0.0
 
 
 def own_cpu() -> float:
     """CPU seconds of this process (the emulator runs in it)."""
     times = psutil.Process().cpu_times()
     return float(times.user + times.system)
+
+
+def machine_busy() -> float:
+    """CPU seconds the whole machine has spent busy (not idle, not waiting for the disk), every program."""
+    times = psutil.cpu_times()
+    return float(sum(times) - times.idle - getattr(times, "iowait", 0.0))
 
 
 async def watch(
@@ -197,6 +216,7 @@ async def watch(
     *,
     quiet: float,
     deadline: float,
+    label: str,
 ) -> Watch:
     """Sample the processes until every due nudge is posted (or nothing moves for `quiet` s, or `deadline` s pass)."""
     seen = Watch(began=due_at.timestamp())
@@ -205,7 +225,8 @@ async def watch(
         bot.cpu_start = sampled[1] if sampled else 0.0
     seen.server_cpu_start = cpu_seconds(backend.server_pids())
     seen.own_cpu_start = own_cpu()
-    last_count, last_change = 0, time.time()
+    seen.machine_busy_start = machine_busy()
+    last_count, last_change, last_report = 0, time.time(), time.time()
     while True:
         await asyncio.sleep(0.5)
         now = time.time()
@@ -216,10 +237,14 @@ async def watch(
         posted = emulator.stats.count(*MESSAGE_ROUTE)
         if posted != last_count:
             last_count, last_change = posted, now
+        if now - last_report >= 15:
+            last_report = now
+            print(f"{label}: {posted:,} of {due:,} DMs after {now - seen.began:.0f} s", file=sys.stderr, flush=True)
         if seen.all_posted_at is None and posted >= due:
             seen.all_posted_at = now
             seen.server_cpu_end = cpu_seconds(backend.server_pids())
             seen.own_cpu_end = own_cpu()
+            seen.machine_busy_end = machine_busy()
             # A little longer: a resend or a second claim of the same member would show up now.
             deadline = min(deadline, now - seen.began + 3.0)
         if now - seen.began > deadline or (now > seen.began and now - last_change > quiet):
@@ -228,6 +253,7 @@ async def watch(
     if seen.all_posted_at is None:
         seen.server_cpu_end = cpu_seconds(backend.server_pids())
         seen.own_cpu_end = own_cpu()
+        seen.machine_busy_end = machine_busy()
     seen.ended = time.time()
     return seen
 
@@ -304,8 +330,13 @@ def figures(
         )
     bots_cpu = sum(bot["cpu_s"] for bot in bots)
     server_cpu = sum(seen.server_cpu_end.get(pid, start) - start for pid, start in seen.server_cpu_start.items())
+    emulator_cpu = seen.own_cpu_end - seen.own_cpu_start
+    window = max((seen.all_posted_at or seen.ended) - seen.began, 1e-9)
+    # Other programs on the machine compete for the same cores: how many cores' worth they kept busy meanwhile.
+    others = seen.machine_busy_end - seen.machine_busy_start - bots_cpu - server_cpu - emulator_cpu
     return {
         **counted,
+        "other_work_cores": round(max(0.0, others) / window, 2),
         "first_after_due_s": round(first - seen.began, 2) if first is not None else None,
         "span_s": round(span, 2),
         "delivered_per_s": round(rate, 1),
@@ -317,7 +348,7 @@ def figures(
         "processes": bots,
         "bots_cpu_s_per_1000": round(bots_cpu * per_thousand, 3),
         "db_server_cpu_s_per_1000": round(server_cpu * per_thousand, 3) if seen.server_cpu_start else None,
-        "emulator_cpu_s_per_1000": round((seen.own_cpu_end - seen.own_cpu_start) * per_thousand, 3),
+        "emulator_cpu_s_per_1000": round(emulator_cpu * per_thousand, 3),
         "longest_stall_ms": max((b["longest_stall_ms"] or 0.0 for b in bots), default=0.0),
         "rss_peak_mib": max((b["rss_peak_mib"] for b in bots), default=0.0),
     }

@@ -32,11 +32,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import shutil
+import signal
 import sys
 import tempfile
 import time
+from collections.abc import Coroutine
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -66,6 +69,7 @@ from benchmarks._cluster_seed import (  # noqa: E402
     seed_sqlite,
 )
 from benchmarks._common import machine, table, write_results  # noqa: E402
+from bot.clock import to_iso  # noqa: E402
 
 log = logging.getLogger("bench_cluster")
 
@@ -137,13 +141,16 @@ async def one_run(
         await asyncio.sleep(max(0.0, due_at.timestamp() - time.time() - 0.3))
         emulator.stats.reset()
         print(f"{label}: {len(due):,} due at {due_at:%H:%M:%S} UTC; sending", file=sys.stderr)
-        deadline = len(due) / args.rate * 4 + 120
-        seen = await watch(emulator, bots, backend, len(due), due_at, quiet=args.quiet, deadline=deadline)
+        seen = await watch(
+            emulator, bots, backend, len(due), due_at, quiet=args.quiet, deadline=args.deadline, label=label
+        )
         messages = nudge_messages(emulator, {user_id for user_id, _ in due})
         ledger = await backend.ledger()
         result = figures(
             count(messages, ledger, {user_id for user_id, _ in due}), seen, bots, emulator, limit=args.limit
         )
+        # Not lost but not sent either when the run stopped: a slow cluster, not a lost nudge.
+        result["unclaimed_at_end"] = await backend.still_due(to_iso(due_at))
         exits = [await bot.stop() for bot in bots]
         result.update(
             run=label,
@@ -181,6 +188,7 @@ def summary_line(result: dict[str, Any]) -> str:
 ROWS: list[tuple[str, str]] = [
     ("delivered", "Nudges delivered"),
     ("lost", "Lost (due, never delivered)"),
+    ("unclaimed_at_end", "  of them never claimed when it stopped"),
     ("duplicates", "Duplicates (member, local date)"),
     ("delivered_per_s", "Delivered per second (first to last)"),
     ("share_of_limit", "Share of the global limit"),
@@ -193,6 +201,7 @@ ROWS: list[tuple[str, str]] = [
     ("bots_cpu_s_per_1000", "Bot CPU s per 1,000 nudges (all processes)"),
     ("db_server_cpu_s_per_1000", "PostgreSQL server CPU s per 1,000"),
     ("emulator_cpu_s_per_1000", "Emulator CPU s per 1,000"),
+    ("other_work_cores", "Other programs' load meanwhile (cores)"),
 ]
 
 
@@ -240,12 +249,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--concurrency", type=int, default=20, help="NUDGE_CONCURRENCY, per process")
     parser.add_argument("--tick", type=float, default=5.0, help="TIMER_TICK_SECONDS: how often a process looks")
-    parser.add_argument("--lead", type=float, default=3.0, help="seconds from moving the schedules to the due instant")
+    parser.add_argument(
+        "--lead", type=float, default=None, help="seconds from moving the schedules to the due instant (3 + due/5000)"
+    )
     parser.add_argument("--settle", type=float, default=2.0, help="seconds after every process connected")
     parser.add_argument("--quiet", type=float, default=60.0, help="stop when no DM has arrived for this long")
+    parser.add_argument("--deadline", type=float, default=1800.0, help="stop a run this many seconds after due")
     parser.add_argument("--out", type=Path, default=None, help="folder for the JSON results (bench-results/)")
     parser.add_argument("--keep", action="store_true", help="keep each run's folder (bot logs, probe files)")
     args = parser.parse_args(argv)
+    if args.lead is None:
+        args.lead = 3.0 + args.due / 5000
     if args.rate is None:
         args.rate = float(int(args.limit / 1.1))
     if args.due > args.subscribers:
@@ -263,38 +277,54 @@ async def orchestrate(args: argparse.Namespace) -> dict[str, Any]:
     if needs_postgres and url is None:
         server = await asyncio.to_thread(ThrowawayPostgres.start)
         url = server.url
-    results = []
+    results: list[dict[str, Any]] = []
+    payload: dict[str, Any] = {"benchmark": "cluster", "machine_before": load_before, "runs": results}
+    path = None
     try:
         for kind, processes in args.runs:
             results.append(await one_run(args, kind, processes, url, server))
+            payload.update(machine_after=machine(), config=config(args, server, url))
+            # After every run, so an interrupted benchmark keeps what it measured.
+            path = write_results(f"cluster-{args.subscribers}", payload, args.out) if path is None else path
+            path.write_text(json.dumps(payload, indent=2, default=str), encoding="utf-8")
     finally:
         if server is not None:
             await asyncio.to_thread(server.stop)
+    payload["results_file"] = str(path)
+    return payload
+
+
+def config(args: argparse.Namespace, server: ThrowawayPostgres | None, url: str | None) -> dict[str, Any]:
+    """The settings every run shared."""
     return {
-        "benchmark": "cluster",
-        "machine_before": load_before,
-        "machine_after": machine(),
-        "config": {
-            "subscribers": args.subscribers,
-            "due": args.due,
-            "limit": args.limit,
-            "rate": args.rate,
-            "concurrency": args.concurrency,
-            "tick_s": args.tick,
-            "postgresql": "throwaway server (durable defaults)" if server is not None else "--url" if url else None,
-        },
-        "runs": results,
+        "subscribers": args.subscribers,
+        "due": args.due,
+        "limit": args.limit,
+        "rate": args.rate,
+        "concurrency": args.concurrency,
+        "tick_s": args.tick,
+        "postgresql": "throwaway server (durable defaults)" if server is not None else "--url" if url else None,
+        "deadline_s": args.deadline,
+        "quiet_s": args.quiet,
     }
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point."""
     args = parse_args(argv)
-    results = asyncio.run(orchestrate(args))
+    results = asyncio.run(interruptible(orchestrate(args)))
     print(render(results["runs"]))
-    path = write_results(f"cluster-{args.subscribers}", results, args.out)
-    print(f"wrote {path}")
+    print(f"wrote {results['results_file']}")
     return 0
+
+
+async def interruptible(work: Coroutine[Any, Any, dict[str, Any]]) -> dict[str, Any]:
+    """Run `work`, cancelled cleanly (bot processes stopped, server stopped) on SIGTERM or SIGINT."""
+    task = asyncio.ensure_future(work)
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, task.cancel)
+    return await task
 
 
 if __name__ == "__main__":
