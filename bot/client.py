@@ -22,6 +22,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.care import CHECKIN_KIND, CareButton, CareService, send_checkin
+from bot.claims import ClaimOwner
 from bot.clock import Clock, SystemClock
 from bot.components import NextStepButton
 from bot.config import PROJECT_ROOT, Settings
@@ -157,6 +158,8 @@ class BouncebackBot(commands.Bot):
         )
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
+        # The name this process's claims on due work go under, the same after a restart (bot/claims.py).
+        self.claims = ClaimOwner(settings.claim_owner_name())
         self.extension_names = discover_extensions() if extensions is None else extensions
         self.next_steps: list[NextStep] = []
         self.erasure_hooks: dict[str, ErasureHook] = {}
@@ -185,6 +188,7 @@ class BouncebackBot(commands.Bot):
             max_attempts=settings.timer_max_attempts,
             retry_base=timedelta(seconds=settings.timer_retry_base_seconds),
             dispatch=self.dispatch,
+            owner=self.claims,
         )
         self.leases = Leases(self.database, self.clock, process_holder(settings.process_shards()))
         self.scheduler = Scheduler(self.timers, settings.timer_tick_seconds, leases=self.leases)

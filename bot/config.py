@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.claims import owner_name
+
 log = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -77,6 +79,9 @@ class Settings(StorageSettings):
     # Unset, the bot is one unsharded connection, as it always was.
     shard_count: int | None = Field(default=None, ge=1)
     shard_ids: Annotated[tuple[int, ...] | None, NoDecode] = None
+    # The name this process claims timers and nudges under (bot/claims.py); it must stay the same across restarts
+    # and differ between processes. Unset: derived from SHARD_IDS/SHARD_COUNT, which already are.
+    claim_owner: str | None = Field(default=None, min_length=1, max_length=100)
 
     # Benchmarks only: a file the event-loop stall probe (bot/loop_probe.py) appends to each second. Unset: no probe.
     loop_probe_file: Path | None = None
@@ -125,6 +130,10 @@ class Settings(StorageSettings):
         if self.shard_count is None:
             return ()
         return self.shard_ids if self.shard_ids is not None else tuple(range(self.shard_count))
+
+    def claim_owner_name(self) -> str:
+        """This process's stable name for its claims on due work: CLAIM_OWNER, else its shards."""
+        return owner_name(self.claim_owner, self.process_shards(), self.shard_count)
 
     def rate_share(self) -> float:
         """This process's share of the bot's one request budget: its shards over all shards (1 unsharded)."""

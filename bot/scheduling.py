@@ -14,6 +14,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.claims import ClaimOwner, renewing
 from bot.clock import Clock, from_iso, to_iso
 from bot.errors import classify
 from bot.leases import Leases
@@ -45,6 +46,8 @@ class Timer:
     due_at: datetime
     payload: dict[str, Any] = field(default_factory=dict)
     attempts: int = 0
+    # Taken over from a claim that was interrupted (a process killed mid-run): the handler may have run already.
+    recovered: bool = False
 
 
 class TimerService:
@@ -59,8 +62,10 @@ class TimerService:
         retry_base: timedelta = timedelta(minutes=1),
         concurrency: int = 50,
         dispatch: EventDispatcher | None = None,
+        owner: ClaimOwner | None = None,
     ) -> None:
         self._database = database
+        self.owner = owner or ClaimOwner()
         self._clock = clock
         self._handlers: dict[str, TimerHandler] = {}
         self._max_attempts = max_attempts
@@ -142,10 +147,15 @@ class TimerService:
         return [_timer_from_row(row) for row in rows]
 
     async def recover(self) -> int:
-        """Put timers left 'running' by a crash back in the queue (at-least-once)."""
+        """Put this process's own timers left 'running' by a crash back in the queue at once (at-least-once).
+
+        Only ours (our claim name, or no name: claimed before claims had one): another live process's claims are
+        its own, and a dead one's are taken over by any claim round once their lease runs out.
+        """
         count = await self._database.execute(
-            "UPDATE timers SET state = 'pending', updated_at = ? WHERE state = 'running'",
-            (to_iso(self._clock.now()),),
+            "UPDATE timers SET state = 'pending', recovered = 1, claimed_by = NULL, lease_until = NULL, updated_at = ? "
+            "WHERE state = 'running' AND (claimed_by IS NULL OR claimed_by = ?)",
+            (to_iso(self._clock.now()), self.owner.name),
         )
         if count:
             log.warning("recovered %d timer(s) interrupted by the last shutdown", count)
@@ -163,7 +173,8 @@ class TimerService:
                 if not claimed:
                     return total
                 total += len(claimed)
-                outcomes = await asyncio.gather(*(self._run_one(timer) for timer in claimed))
+                async with renewing(self.owner, self._clock, self._renew):
+                    outcomes = await asyncio.gather(*(self._run_one(timer) for timer in claimed))
                 try:
                     await self._record(claimed, outcomes)
                 except Exception:
@@ -173,19 +184,39 @@ class TimerService:
                     return total
 
     async def _claim(self) -> list[Timer]:
-        now = to_iso(self._clock.now())
+        """Claim due timers, and running ones whose lease ran out (their process died), under our lease.
+
+        On PostgreSQL the rows are selected `FOR UPDATE SKIP LOCKED`: processes claiming at the same moment get
+        disjoint rows and never wait on (or fail because of) each other. Two statements rather than one with OR,
+        so each follows its own index (pending by due time, running by lease end).
+        """
+        now = self._clock.now()
+        stamp = to_iso(now)
         kinds = sorted(self._handlers)
         if not kinds:
             return []
         marks = ",".join("?" for _ in kinds)
+        mine = (stamp, self.owner.name, to_iso(self.owner.lease_end(now)))
         async with self._database.transaction() as tx:
+            lock = tx.skip_locked()
             rows = await tx.fetchall(
-                f"UPDATE timers SET state = 'running', attempts = attempts + 1, updated_at = ? "  # noqa: S608
-                f"WHERE id IN (SELECT id FROM timers WHERE state = 'pending' AND due_at <= ? AND kind IN ({marks}) "
-                f"ORDER BY due_at LIMIT {CLAIM_BATCH}) RETURNING *",
-                (now, now, *kinds),
+                _claim_sql("1", "state = 'running' AND lease_until < ?", marks, CLAIM_BATCH, lock),
+                (*mine, stamp, *kinds),
             )
+            if rows:
+                log.warning("took over %d timer(s) whose claim ran out (a process stopped mid-run)", len(rows))
+            if len(rows) < CLAIM_BATCH:
+                rows += await tx.fetchall(
+                    _claim_sql("recovered", "state = 'pending' AND due_at <= ?", marks, CLAIM_BATCH - len(rows), lock),
+                    (*mine, stamp, *kinds),
+                )
         return sorted((_timer_from_row(row) for row in rows), key=lambda timer: (timer.due_at, timer.id))
+
+    async def _renew(self, until: datetime) -> None:
+        await self._database.execute(
+            "UPDATE timers SET lease_until = ? WHERE state = 'running' AND claimed_by = ?",
+            (to_iso(until), self.owner.name),
+        )
 
     async def _run_one(self, timer: Timer) -> BaseException | None:
         handler = self._handlers.get(timer.kind)
@@ -220,13 +251,23 @@ class TimerService:
             else:
                 retry_at = now + self.backoff(timer.attempts)
                 retry.append((message, to_iso(retry_at), stamp, timer.id))
+        # Only while the claim is still ours: if our lease ran out and another process took the timer over, its
+        # outcome is the one that counts.
+        ours = "WHERE id = ? AND state = 'running' AND claimed_by = ?"
+        me = self.owner.name
         async with self._database.transaction() as tx:
-            await tx.executemany("UPDATE timers SET state = 'done', updated_at = ? WHERE id = ?", done)
             await tx.executemany(
-                "UPDATE timers SET state = 'pending', last_error = ?, due_at = ?, updated_at = ? WHERE id = ?", retry
+                f"UPDATE timers SET state = 'done', lease_until = NULL, updated_at = ? {ours}",  # noqa: S608
+                [(*row, me) for row in done],
             )
             await tx.executemany(
-                "UPDATE timers SET state = 'failed', last_error = ?, updated_at = ? WHERE id = ?", failed
+                "UPDATE timers SET state = 'pending', last_error = ?, due_at = ?, recovered = 0, "  # noqa: S608
+                f"lease_until = NULL, updated_at = ? {ours}",
+                [(*row, me) for row in retry],
+            )
+            await tx.executemany(
+                f"UPDATE timers SET state = 'failed', last_error = ?, lease_until = NULL, updated_at = ? {ours}",  # noqa: S608
+                [(*row, me) for row in failed],
             )
         if self._dispatch is not None:
             # Lets a feature tidy up after giving up (e.g. stop promising a reminder that never came).
@@ -458,6 +499,15 @@ def _cron_lease_end(trigger: CronTrigger, now: datetime) -> datetime:
     return max(now, upcoming.astimezone(UTC) - CRON_LEASE_MARGIN)
 
 
+def _claim_sql(recovered: str, due: str, marks: str, limit: int, lock: str) -> str:
+    """One claim statement: our name and lease on up to `limit` rows matching `due` (our own fixed SQL only)."""
+    return (
+        "UPDATE timers SET state = 'running', attempts = attempts + 1, updated_at = ?, claimed_by = ?, "  # noqa: S608
+        f"lease_until = ?, recovered = {recovered} WHERE id IN (SELECT id FROM timers WHERE {due} "
+        f"AND kind IN ({marks}) ORDER BY due_at LIMIT {limit}{lock}) RETURNING *"
+    )
+
+
 def _timer_from_row(row: Any) -> Timer:
     return Timer(
         id=row["id"],
@@ -466,6 +516,7 @@ def _timer_from_row(row: Any) -> Timer:
         due_at=from_iso(row["due_at"]),
         payload=json.loads(row["payload"]),
         attempts=row["attempts"],
+        recovered=bool(row["recovered"]),
     )
 
 

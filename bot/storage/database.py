@@ -219,6 +219,10 @@ class Transaction:
         """Check foreign keys at COMMIT instead of per statement, until this transaction ends."""
         await self.execute(self._database.DEFER_FOREIGN_KEYS)
 
+    def skip_locked(self, *tables: str) -> str:
+        """The clause that locks the rows a claim selects and skips rows another claim holds (see Database)."""
+        return self._database.skip_locked(*tables)
+
 
 class Database:
     """Owns the single aiosqlite connection; every statement goes through a transaction lock.
@@ -237,6 +241,11 @@ class Database:
         self.path = path
         self._connection = connection
         self._start_queue()
+
+    def skip_locked(self, *tables: str) -> str:
+        """The end of a SELECT that claims rows: nothing on SQLite, where a write transaction already has the
+        whole database to itself; `FOR UPDATE [OF tables] SKIP LOCKED` on PostgreSQL (see PostgresDatabase)."""
+        return ""
 
     def _start_queue(self) -> None:
         self._lock = asyncio.Lock()

@@ -177,6 +177,11 @@ class PostgresDatabase(Database):
             raise
         return database
 
+    def skip_locked(self, *tables: str) -> str:
+        """Lock the selected rows (of `tables`, when the query joins others that may be NULL) and pass over rows
+        another transaction has locked: concurrent claimers get disjoint rows and never wait on each other."""
+        return f" FOR UPDATE{' OF ' + ', '.join(tables) if tables else ''} SKIP LOCKED"
+
     async def _call(self, work: Callable[[Connection], T]) -> T:
         return await self._thread.call(lambda: work(self._thread.connection()))
 

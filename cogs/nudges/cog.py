@@ -49,7 +49,7 @@ class NudgesCog(commands.Cog):
 
     def __init__(self, bot: BouncebackBot) -> None:
         self.bot = bot
-        self.repository = NudgeRepository(bot.database, list(nudge_table()), nudge_ideas())
+        self.repository = NudgeRepository(bot.database, list(nudge_table()), nudge_ideas(), owner=bot.claims)
         self.composer = NudgeComposer(bot, self.repository)
         self.dispatcher = NudgeDispatcher(bot, self.repository, self.composer)
         self._round: asyncio.Task[DispatchReport] | None = None

@@ -15,6 +15,7 @@ import time as monotonic_time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.claims import NONCE_WINDOW, renewing
 from bot.client import BouncebackBot
 from bot.delivery import DeliveryOutcome, DeliveryResult
 from cogs.nudges.compose import NudgeComposer
@@ -26,7 +27,6 @@ log = logging.getLogger(__name__)
 CLAIM_BATCH = 50  # about a second of sends at the default budget: little is in flight if the process dies
 RECORD_EVERY = 50
 RECORD_INTERVAL = 1.0  # seconds between ledger writes while sending
-NONCE_WINDOW = timedelta(minutes=2)  # Discord drops a repeated nonce for a few minutes; stay well inside that
 
 
 @dataclass
@@ -72,31 +72,39 @@ class NudgeDispatcher:
     async def run_due(self) -> DispatchReport:
         """Send every nudge that is due now; return what happened."""
         async with self._lock:
+            if self._outcomes:
+                # Outcomes an earlier round could not write: first, so our claims on them are settled before any
+                # claim round could take them for interrupted ones.
+                await self._flush()
             report = DispatchReport()
-            workers_count = max(1, self.bot.delivery.concurrency)
-            queue: asyncio.Queue[ClaimedNudge | None] = asyncio.Queue(maxsize=self.batch)
-            workers = [asyncio.create_task(self._worker(queue, report)) for _ in range(workers_count)]
-            self._last_flush = monotonic_time.monotonic()
-            try:
-                while True:
-                    claim = await self.repository.claim_due(self.bot.now(), limit=self.batch, grace=self.grace)
-                    report.skipped += claim.skipped
-                    report.duplicates += claim.duplicates
-                    self.bot.delivery.remember_channels((c.user_id, c.channel_id) for c in claim.claimed)
-                    for nudge in claim.claimed:
-                        await queue.put(nudge)
-                    if claim.rows < self.batch:
-                        break
-                for _ in workers:
-                    await queue.put(None)
-                await asyncio.gather(*workers)
-            finally:
-                for worker in workers:
-                    worker.cancel()
-                await asyncio.shield(self._flush())
+            async with renewing(self.repository.owner, self.bot.clock, self.repository.renew):
+                await self._round(report)
             if report.total or report.duplicates:
                 log.info("nudge round: %s", report)
             return report
+
+    async def _round(self, report: DispatchReport) -> None:
+        workers_count = max(1, self.bot.delivery.concurrency)
+        queue: asyncio.Queue[ClaimedNudge | None] = asyncio.Queue(maxsize=self.batch)
+        workers = [asyncio.create_task(self._worker(queue, report)) for _ in range(workers_count)]
+        self._last_flush = monotonic_time.monotonic()
+        try:
+            while True:
+                claim = await self.repository.claim_due(self.bot.now(), limit=self.batch, grace=self.grace)
+                report.skipped += claim.skipped
+                report.duplicates += claim.duplicates
+                self.bot.delivery.remember_channels((c.user_id, c.channel_id) for c in claim.claimed)
+                for nudge in claim.claimed:
+                    await queue.put(nudge)
+                if claim.rows < self.batch:
+                    break
+            for _ in workers:
+                await queue.put(None)
+            await asyncio.gather(*workers)
+        finally:
+            for worker in workers:
+                worker.cancel()
+            await asyncio.shield(self._flush())
 
     async def _worker(self, queue: asyncio.Queue[ClaimedNudge | None], report: DispatchReport) -> None:
         while True:

@@ -1,53 +1,48 @@
 """The nudge tables: schedules, the once-a-day ledger and mood logs (migration 0020_nudges.sql).
 
-Claiming is one transaction per batch: each claimed daily nudge gets its ledger row (one per member and local
-date) and its schedule moves on in the same transaction, so a crash can never send a second one for that day.
+Claiming due nudges (under a lease, several processes at once) is cogs/nudges/claims.py; the repository inherits it.
 """
 
 from __future__ import annotations
 
-import asyncio
-import dataclasses
 import logging
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
-from bot.clock import from_iso, to_iso
+from bot.claims import ClaimOwner
+from bot.clock import to_iso
 from bot.storage.checkins import ensure_user
-from bot.storage.database import Database, Row, Transaction
-from bot.timezones import Occurrence, next_occurrence, zone_or_none
+from bot.storage.database import Database, Transaction
+from bot.timezones import next_occurrence, zone_or_none
+from cogs.nudges.claims import NudgeClaims
 from cogs.nudges.logic import (
-    CLAIMED,
     CLOSED,
-    DAILY,
     PREVIEW,
     RETRY,
     SENT,
     SKIPPED,
     ClaimedNudge,
-    ClaimReport,
     Outcome,
     Subscription,
-    daily_nonce,
     pool_position,
     preview_nonce,
 )
-from cogs.nudges.rows import LedgerReactions, claimed_from, subscription_from
+from cogs.nudges.rows import LedgerReactions, subscription_from
 from cogs.nudges.variety import IDEA_DAYS, LOOKAHEAD, Ideas, Sent, choose_nudge
 
 log = logging.getLogger(__name__)
 
-YIELD_EVERY = 25  # rows of Python work between chances for the event loop to breathe
 
-
-class NudgeRepository(LedgerReactions):
+class NudgeRepository(NudgeClaims, LedgerReactions):
     """Reads and writes nudge schedules and the ledger; claims due work in batches, one transaction each."""
 
-    def __init__(self, database: Database, pool: Sequence[str], ideas: Ideas | None = None) -> None:
+    def __init__(
+        self, database: Database, pool: Sequence[str], ideas: Ideas | None = None, *, owner: ClaimOwner | None = None
+    ) -> None:
         if not pool:
             raise ValueError("the nudge pool is empty")
         self._database = database
+        self.owner = owner or ClaimOwner()
         self.pool = list(pool)
         self.ideas = ideas or Ideas()
 
@@ -237,176 +232,6 @@ class NudgeRepository(LedgerReactions):
         )
         return changed > 0
 
-    async def recover(self, now: datetime) -> int:
-        """After a crash, nudges left 'claimed' are retried now (they may or may not have reached Discord)."""
-        count = await self._database.execute(
-            "UPDATE nudge_ledger SET status = 'retry', retry_at = ?, recovered = 1, updated_at = ? "
-            "WHERE status = 'claimed'",
-            (to_iso(now), to_iso(now)),
-        )
-        if count:
-            log.warning("%d nudge(s) were interrupted by the last shutdown; checking and resending them", count)
-        return count
-
-    async def claim_due(self, now: datetime, *, limit: int, grace: timedelta) -> ClaimReport:
-        """Claim up to `limit` due nudges in one transaction: retries first, then schedules that fell due.
-
-        Each claimed daily nudge gets its ledger row (one per member and local date) and its schedule moves on to
-        the next local day in the same transaction, so a crash can never make a second one for that day. A nudge
-        more than `grace` late is not sent; the schedule skips to its next day.
-        """
-        stamp = to_iso(now)
-        report = ClaimReport(claimed=[])
-        async with self._database.transaction() as tx:
-            await self._claim_retries(tx, now, limit, grace, report)
-            room = limit - len(report.claimed)
-            if room > 0:
-                await self._claim_schedules(tx, now, stamp, room, grace, report)
-        return report
-
-    async def _claim_retries(
-        self, tx: Transaction, now: datetime, limit: int, grace: timedelta, report: ClaimReport
-    ) -> None:
-        stamp = to_iso(now)
-        rows = await tx.fetchall(
-            "SELECT l.*, u.dm_channel_id, s.state AS subscription_state FROM nudge_ledger l "
-            "LEFT JOIN users u ON u.user_id = l.user_id LEFT JOIN nudge_subscriptions s ON s.user_id = l.user_id "
-            "WHERE l.status = 'retry' AND l.retry_at <= ? ORDER BY l.retry_at LIMIT ?",
-            (stamp, limit),
-        )
-        report.rows += len(rows)
-        if not rows:
-            return
-        claim: list[tuple[str, str, int]] = []
-        skip: list[tuple[str, str, int]] = []
-        for row in rows:
-            nudge = claimed_from(row)
-            stopped = nudge.kind == DAILY and row["subscription_state"] in (None, "stopped", "unreachable")
-            if stopped or (nudge.kind == DAILY and now - nudge.due_at > grace):
-                skip.append(("stopped" if stopped else "too late", stamp, nudge.ledger_id))
-                continue
-            claim.append((stamp, stamp, nudge.ledger_id))
-            report.claimed.append(dataclasses.replace(nudge, attempts=nudge.attempts + 1))
-        await tx.executemany(
-            "UPDATE nudge_ledger SET status = 'claimed', attempts = attempts + 1, claimed_at = ?, updated_at = ? "
-            "WHERE id = ?",
-            claim,
-        )
-        await tx.executemany(
-            "UPDATE nudge_ledger SET status = 'skipped', last_error = ?, updated_at = ? WHERE id = ?", skip
-        )
-        report.skipped += len(skip)
-
-    async def _claim_schedules(
-        self, tx: Transaction, now: datetime, stamp: str, limit: int, grace: timedelta, report: ClaimReport
-    ) -> None:
-        rows = await tx.fetchall(
-            "SELECT s.user_id, s.local_time, s.timezone, s.days_total, s.days_sent, s.sequence, s.next_due_at, "
-            "s.next_local_date, u.dm_channel_id FROM nudge_subscriptions s LEFT JOIN users u ON u.user_id = s.user_id "
-            "WHERE s.state = 'active' AND s.next_due_at <= ? ORDER BY s.next_due_at LIMIT ?",
-            (stamp, limit),
-        )
-        report.rows += len(rows)
-        if not rows:
-            return
-        nonces = [daily_nonce(row["user_id"], date.fromisoformat(row["next_local_date"])) for row in rows]
-        marks = ",".join("?" * len(nonces))
-        existing = {
-            row[0]
-            for row in await tx.fetchall(f"SELECT nonce FROM nudge_ledger WHERE nonce IN ({marks})", nonces)  # noqa: S608
-        }
-        # One read for the whole batch: what each member met lately, so tomorrow's nudge brings a new idea.
-        earliest = min(date.fromisoformat(row["next_local_date"]) for row in rows)
-        histories = await self._histories(tx, [row["user_id"] for row in rows], earliest)
-        inserts: list[tuple[Any, ...]] = []
-        advances: list[tuple[Any, ...]] = []
-        pending: dict[str, tuple[Row, int | None, bool, str]] = {}
-        for index, (row, nonce) in enumerate(zip(rows, nonces, strict=True)):
-            if index and index % YIELD_EVERY == 0:
-                await asyncio.sleep(0)
-            user_id = row["user_id"]
-            due = from_iso(row["next_due_at"])
-            local_date = date.fromisoformat(row["next_local_date"])
-            zone = zone_or_none(row["timezone"])
-            at = time.fromisoformat(row["local_time"])
-            if zone is None:
-                log.error("nudge schedule for a member has an unknown zone %r; stopping it", row["timezone"])
-                advances.append(("stopped", None, None, row["days_sent"], row["sequence"], stamp, user_id))
-                continue
-            if nonce in existing or now - due > grace:
-                # Already had today's nudge (e.g. the time was changed), or too late: move on to the next day.
-                following = next_occurrence(at, zone, now, after_date=local_date)
-                advances.append(_advance("active", following, row["days_sent"], row["sequence"], stamp, user_id))
-                if nonce in existing:
-                    report.duplicates += 1
-                else:
-                    report.skipped += 1
-                continue
-            run_day = row["days_sent"] + 1
-            total = row["days_total"]
-            last = total is not None and run_day >= total
-            nudge_id, sequence = self.next_nudge(user_id, row["sequence"], histories.get(user_id, []), local_date)
-            inserts.append(
-                (
-                    user_id,
-                    DAILY,
-                    local_date.isoformat(),
-                    row["next_due_at"],
-                    nudge_id,
-                    nonce,
-                    run_day,
-                    total,
-                    int(last),
-                    CLAIMED,
-                    1,
-                    stamp,
-                    stamp,
-                    stamp,
-                )
-            )
-            pending[nonce] = (row, total, last, nudge_id)
-            if last:
-                advances.append(("finished", None, None, run_day, sequence, stamp, user_id))
-            else:
-                following = next_occurrence(at, zone, max(now, due), after_date=local_date)
-                advances.append(_advance("active", following, run_day, sequence, stamp, user_id))
-        await tx.executemany(
-            "INSERT INTO nudge_ledger (user_id, kind, local_date, due_at, nudge_id, nonce, run_day, run_days, "
-            "last_of_run, status, attempts, claimed_at, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            inserts,
-        )
-        await tx.executemany(
-            "UPDATE nudge_subscriptions SET state = ?, next_due_at = ?, next_local_date = ?, days_sent = ?, "
-            "sequence = ?, paused_until = NULL, updated_at = ? WHERE user_id = ?",
-            advances,
-        )
-        if not pending:
-            return
-        marks = ",".join("?" * len(pending))
-        for row in await tx.fetchall(
-            f"SELECT id, nonce, user_id FROM nudge_ledger WHERE nonce IN ({marks})",  # noqa: S608
-            list(pending),
-        ):
-            source, total, last, nudge_id = pending[row["nonce"]]
-            report.claimed.append(
-                ClaimedNudge(
-                    ledger_id=row["id"],
-                    user_id=row["user_id"],
-                    kind=DAILY,
-                    local_date=date.fromisoformat(source["next_local_date"]),
-                    due_at=from_iso(source["next_due_at"]),
-                    nudge_id=nudge_id,
-                    nonce=row["nonce"],
-                    run_day=source["days_sent"] + 1,
-                    run_days=total,
-                    last_of_run=last,
-                    attempts=1,
-                    recovered=False,
-                    channel_id=source["dm_channel_id"],
-                )
-            )
-
     async def record(self, outcomes: Sequence[Outcome], now: datetime) -> None:
         """Write a batch of send outcomes in one transaction."""
         if not outcomes:
@@ -420,18 +245,23 @@ class NudgeRepository(LedgerReactions):
         ]
         ended = [(o.status, o.error, stamp, o.ledger_id) for o in outcomes if o.status in (SKIPPED, CLOSED)]
         closed_members = [(stamp, o.user_id) for o in outcomes if o.status == CLOSED]
+        # Only while the claim is still ours: if our lease ran out and another process took a nudge over, what it
+        # finds (the nonce, the recent DMs) is what counts.
+        ours = "lease_until = NULL, updated_at = ? WHERE id = ? AND status = 'claimed' AND claimed_by = ?"
+        me = self.owner.name
         async with self._database.transaction() as tx:
             await tx.executemany(
-                "UPDATE nudge_ledger SET status = 'sent', channel_id = ?, message_id = ?, addon = ?, "
-                "last_error = NULL, updated_at = ? WHERE id = ?",
-                sent,
+                "UPDATE nudge_ledger SET status = 'sent', channel_id = ?, message_id = ?, addon = ?, "  # noqa: S608
+                f"last_error = NULL, {ours}",
+                [(*row, me) for row in sent],
             )
             await tx.executemany(
-                "UPDATE nudge_ledger SET status = 'retry', retry_at = ?, last_error = ?, updated_at = ? WHERE id = ?",
-                retry,
+                f"UPDATE nudge_ledger SET status = 'retry', retry_at = ?, last_error = ?, {ours}",  # noqa: S608
+                [(*row, me) for row in retry],
             )
             await tx.executemany(
-                "UPDATE nudge_ledger SET status = ?, last_error = ?, updated_at = ? WHERE id = ?", ended
+                f"UPDATE nudge_ledger SET status = ?, last_error = ?, {ours}",  # noqa: S608
+                [(*row, me) for row in ended],
             )
             # The day did not reach them, so it does not count against their run.
             await tx.executemany(
@@ -456,8 +286,20 @@ class NudgeRepository(LedgerReactions):
             nonce = preview_nonce(user_id, now)
             ledger_id = await tx.execute(
                 "INSERT INTO nudge_ledger (user_id, kind, local_date, due_at, nudge_id, nonce, status, attempts, "
-                "claimed_at, created_at, updated_at) VALUES (?, 'preview', ?, ?, ?, ?, 'claimed', 1, ?, ?, ?)",
-                (user_id, local_date.isoformat(), stamp, nudge_id, nonce, stamp, stamp, stamp),
+                "claimed_at, claimed_by, lease_until, created_at, updated_at) "
+                "VALUES (?, 'preview', ?, ?, ?, ?, 'claimed', 1, ?, ?, ?, ?, ?)",
+                (
+                    user_id,
+                    local_date.isoformat(),
+                    stamp,
+                    nudge_id,
+                    nonce,
+                    stamp,
+                    self.owner.name,
+                    to_iso(self.owner.lease_end(now)),
+                    stamp,
+                    stamp,
+                ),
             )
             channel_id = await tx.fetchval("SELECT dm_channel_id FROM users WHERE user_id = ?", (user_id,))
         return ClaimedNudge(
@@ -475,17 +317,3 @@ class NudgeRepository(LedgerReactions):
             recovered=False,
             channel_id=channel_id,
         )
-
-
-def _advance(
-    state: str, occurrence: Occurrence, days_sent: int, sequence: int, stamp: str, user_id: int
-) -> tuple[Any, ...]:
-    return (
-        state,
-        to_iso(occurrence.due_at),
-        occurrence.local_date.isoformat(),
-        days_sent,
-        sequence,
-        stamp,
-        user_id,
-    )

@@ -267,6 +267,8 @@ async def test_preview_draws_from_the_same_order_and_is_not_the_daily_one(
     await subscribe(repo)
     preview = await repo.create_preview(ALEX, START, date(2026, 11, 26))
     assert preview.kind == "preview" and preview.nonce.startswith("p") and len(preview.nonce) <= 25
+    # Recorded at once, as the command does (a claim left unrecorded for an hour would be taken over as interrupted).
+    await repo.record([Outcome(preview.ledger_id, ALEX, SENT, message_id=1, channel_id=2)], START)
     assert await send_all(repo, START + timedelta(hours=1)) == [ALEX]
     ids = [row[0] for row in await database.fetchall("SELECT nudge_id FROM nudge_ledger ORDER BY id")]
     assert ids[0] != ids[1]
