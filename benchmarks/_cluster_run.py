@@ -5,8 +5,9 @@ Each process is started as an operator would run a shard (`SHARD_COUNT`/`SHARD_I
 stall of each second lands in a file (bot/loop_probe.py). While the due nudges go out this module samples every
 process's RSS and CPU time (psutil), and counts the nudge DMs the emulator has stored. Afterwards it reads, from
 the emulator, every nudge DM (its "helpful" button's custom id carries the ledger id) and, from the database, which
-member and local date each ledger id belongs to: duplicates are a second DM for one (member, local date), lost
-members are due ones who got none.
+member and local date each ledger id belongs to: duplicates are a second DM for one (member, local date); a due
+member without a DM is either still owed when the run stopped (schedule never claimed, or ledger row claimed or
+waiting to retry) or lost (nothing left that would send it).
 """
 
 from __future__ import annotations
@@ -77,12 +78,12 @@ class Backend:
         rows = await self.fetch("SELECT id, user_id, local_date, status FROM nudge_ledger WHERE kind = 'daily'")
         return {int(row[0]): (int(row[1]), str(row[2]), str(row[3])) for row in rows}
 
-    async def still_due(self, due_at: str) -> int:
-        """Schedules due by `due_at` that no process has claimed yet."""
+    async def still_due(self, due_at: str) -> set[int]:
+        """Members whose schedule was due by `due_at` and that no process has claimed yet."""
         rows = await self.fetch(
-            "SELECT COUNT(*) FROM nudge_subscriptions WHERE state = 'active' AND next_due_at <= ?", due_at
+            "SELECT user_id FROM nudge_subscriptions WHERE state = 'active' AND next_due_at <= ?", due_at
         )
-        return int(rows[0][0])
+        return {int(row[0]) for row in rows}
 
 
 @dataclass
@@ -275,9 +276,17 @@ def nudge_messages(emulator: Any, due_ids: set[int]) -> dict[int, list[tuple[int
 
 
 def count(
-    messages: dict[int, list[tuple[int, float]]], ledger: dict[int, tuple[int, str, str]], due_ids: set[int]
+    messages: dict[int, list[tuple[int, float]]],
+    ledger: dict[int, tuple[int, str, str]],
+    due_ids: set[int],
+    unclaimed: set[int],
 ) -> dict[str, Any]:
-    """Delivered, duplicates (a second DM for one member and local date), lost (due, no DM), ledger states."""
+    """Delivered, duplicates (a second DM for one member and local date), lost, still owed, ledger states.
+
+    A due member without a DM is still owed when the run stopped if their schedule is still due (never claimed)
+    or their ledger row is still claimed or waiting to retry (a process, or a restart, would still send it);
+    lost otherwise (skipped as too late, or no trace left that anything is owed).
+    """
     per_day: Counter[tuple[int, str]] = Counter()
     unknown = 0
     times: list[float] = []
@@ -291,12 +300,17 @@ def count(
             else:
                 per_day[(user_id, row[1])] += 1
     times.sort()
+    missing = due_ids - set(messages)
+    pending = {user_id for user_id, _, status in ledger.values() if status in ("claimed", "retry")}
+    owed = unclaimed | pending
     return {
         "delivered": len(times),
         "members_reached": len({user for user in messages if user in due_ids}),
         "duplicates": sum(n - 1 for n in per_day.values() if n > 1),
         "unknown_ledger_ids": unknown,
-        "lost": len(due_ids - set(messages)),
+        "lost": len(missing - owed),
+        "owed_when_stopped": len(missing & owed),
+        "unclaimed_at_end": len(missing & unclaimed),
         "ledger_states": dict(Counter(status for user_id, _, status in ledger.values() if user_id in due_ids)),
         "first_at": times[0] if times else None,
         "last_at": times[-1] if times else None,

@@ -21,7 +21,8 @@ with PostgreSQL's durable defaults. Seeding uses the bot's migrations, then COPY
 
 Figures (from the emulator unless said): delivered per second (first to last DM), its share of the limit, the most
 requests in any one second, 429s, duplicates (a second nudge DM for one member and local date; the DM's button
-custom ids carry the ledger id, the database says whose day it is), lost (due, no DM by the end), and per bot
+custom ids carry the ledger id, the database says whose day it is), lost (due, no DM by the end, and nothing
+left that would send it; still owed is counted apart: never claimed, or claimed / waiting to retry), and per bot
 process (psutil, from outside): peak RSS, CPU seconds while the due nudges went out, and the longest event-loop
 stall in that window (the bot's opt-in probe, LOOP_PROBE_FILE). CPU seconds per 1,000 nudges are given for the
 bot processes together, the database server (when this script started it) and the emulator, so capacity per core
@@ -146,11 +147,9 @@ async def one_run(
         )
         messages = nudge_messages(emulator, {user_id for user_id, _ in due})
         ledger = await backend.ledger()
-        result = figures(
-            count(messages, ledger, {user_id for user_id, _ in due}), seen, bots, emulator, limit=args.limit
-        )
-        # Not lost but not sent either when the run stopped: a slow cluster, not a lost nudge.
-        result["unclaimed_at_end"] = await backend.still_due(to_iso(due_at))
+        unclaimed = await backend.still_due(to_iso(due_at))
+        counted = count(messages, ledger, {user_id for user_id, _ in due}, unclaimed)
+        result = figures(counted, seen, bots, emulator, limit=args.limit)
         exits = [await bot.stop() for bot in bots]
         result.update(
             run=label,
@@ -187,8 +186,9 @@ def summary_line(result: dict[str, Any]) -> str:
 
 ROWS: list[tuple[str, str]] = [
     ("delivered", "Nudges delivered"),
-    ("lost", "Lost (due, never delivered)"),
-    ("unclaimed_at_end", "  of them never claimed when it stopped"),
+    ("lost", "Lost (due, no DM, nothing owes it)"),
+    ("owed_when_stopped", "Still owed when the run stopped"),
+    ("unclaimed_at_end", "  of them never claimed"),
     ("duplicates", "Duplicates (member, local date)"),
     ("delivered_per_s", "Delivered per second (first to last)"),
     ("share_of_limit", "Share of the global limit"),

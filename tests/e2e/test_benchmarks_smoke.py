@@ -117,6 +117,7 @@ def check_cluster_run(run: dict[str, Any], processes: int) -> None:
     """Every due member got one nudge, and each process was watched (counts, never timings)."""
     assert set(run) >= CLUSTER_FIGURES
     assert (run["delivered"], run["members_reached"], run["lost"], run["duplicates"]) == (300, 300, 0, 0)
+    assert run["owed_when_stopped"] == run["unclaimed_at_end"] == 0
     assert run["ledger_states"] == {"sent": 300}
     assert len(run["processes"]) == processes and run["exit_codes"] == [0] * processes
     assert all(bot["longest_stall_ms"] is not None and bot["rss_peak_mib"] > 0 for bot in run["processes"])
