@@ -33,6 +33,7 @@ from bot.delivery import Delivery
 from bot.fallback import RouteHandler, UnclaimedInteractions
 from bot.heartbeat import HEARTBEAT_INTERVAL, HEARTBEAT_JOB, Process, beat, shard_states
 from bot.leases import Leases, process_holder
+from bot.loop_probe import LoopProbe
 from bot.retention import purge_expired_vents
 from bot.safety import SafetyRules, default_safety_rules
 from bot.scheduling import Scheduler, Timer, TimerService
@@ -136,6 +137,7 @@ class BouncebackBot(commands.Bot):
     checkins: CheckinRepository
     safety: SafetyRules
     care: CareService
+    loop_probe: LoopProbe  # only with LOOP_PROBE_FILE (benchmarks)
 
     def __init__(self, settings: Settings, *, clock: Clock | None = None, extensions: list[str] | None = None) -> None:
         intents = discord.Intents.none()
@@ -223,6 +225,9 @@ class BouncebackBot(commands.Bot):
         await self.beat()
         self.scheduler.start()
         self.schedule_core_jobs()
+        if settings.loop_probe_file is not None:
+            self.loop_probe = LoopProbe(settings.loop_probe_file)
+            self.loop_probe.start()
         # The bot may have been down at purge time; the purge is idempotent, so catching up now is safe.
         await self.run_retention()
         await self.sync_commands_if_changed()
@@ -376,6 +381,9 @@ class BouncebackBot(commands.Bot):
         """Stop the clock, disconnect, and close the database; safe to call more than once."""
         if hasattr(self, "scheduler"):
             self.scheduler.shutdown()
+        probe = self.__dict__.pop("loop_probe", None)
+        if probe is not None:
+            await probe.stop()
         await super().close()
         database = self.__dict__.pop("database", None)
         if database is not None and "process" in self.__dict__:

@@ -83,6 +83,9 @@ class Settings(StorageSettings):
     # and differ between processes. Unset: derived from SHARD_IDS/SHARD_COUNT, which already are.
     claim_owner: str | None = Field(default=None, min_length=1, max_length=100)
 
+    # Benchmarks only: a file the event-loop stall probe (bot/loop_probe.py) appends to each second. Unset: no probe.
+    loop_probe_file: Path | None = None
+
     @field_validator("discord_token")
     @classmethod
     def _token_not_blank(cls, value: SecretStr) -> SecretStr:

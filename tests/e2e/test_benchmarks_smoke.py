@@ -1,4 +1,4 @@
-"""The load benchmarks still run: tiny burst and soak runs end to end (real bot processes, the emulator).
+"""The load benchmarks still run: tiny burst, soak and cluster runs end to end (real bot processes, the emulator).
 
 Counts and shapes only, never timings: the machine is shared and the figures are for the README, not for CI.
 """
@@ -11,7 +11,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bot.config import PROJECT_ROOT
+from tests.pg import server_url
 
 BURST_FIGURES = {"p50_ms", "p99_ms", "max_ms", "over_3s", "late", "unanswered", "failed", "bot_cpu_s", "rounds"}
 SOAK_SAMPLE = {
@@ -93,3 +96,47 @@ def test_soak_smoke_run_samples_the_bot_and_finds_no_errors(tmp_path: Path) -> N
     # Views answered only by DynamicItems are sent untracked, so none is kept or timed after the traffic.
     end = results["samples"][-1]
     assert end["timed_views"] == {} and end["message_views"] == 0
+
+
+CLUSTER_FIGURES = {
+    "delivered",
+    "lost",
+    "duplicates",
+    "delivered_per_s",
+    "share_of_limit",
+    "max_in_any_second",
+    "http_429",
+    "longest_stall_ms",
+    "rss_peak_mib",
+    "bots_cpu_s_per_1000",
+}
+CLUSTER_SMOKE = ("--subscribers", "3000", "--due", "300", "--tick", "1", "--lead", "2", "--settle", "1")
+
+
+def check_cluster_run(run: dict[str, Any], processes: int) -> None:
+    """Every due member got one nudge, and each process was watched (counts, never timings)."""
+    assert set(run) >= CLUSTER_FIGURES
+    assert (run["delivered"], run["members_reached"], run["lost"], run["duplicates"]) == (300, 300, 0, 0)
+    assert run["owed_when_stopped"] == run["unclaimed_at_end"] == 0
+    assert run["ledger_states"] == {"sent": 300}
+    assert len(run["processes"]) == processes and run["exit_codes"] == [0] * processes
+    assert all(bot["longest_stall_ms"] is not None and bot["rss_peak_mib"] > 0 for bot in run["processes"])
+    assert run["tracebacks"] == 0
+
+
+def test_cluster_smoke_run_on_sqlite_delivers_every_due_nudge_once(tmp_path: Path) -> None:
+    stdout, results = run_benchmark("bench_cluster.py", *CLUSTER_SMOKE, "--runs", "sqlite:1", out=tmp_path, timeout=110)
+    assert "Delivered per second" in stdout and "sqlite x1" in stdout
+    [run] = results["runs"]
+    check_cluster_run(run, 1)
+
+
+@pytest.mark.postgresql
+def test_cluster_smoke_run_on_postgresql_delivers_every_due_nudge_once(tmp_path: Path) -> None:
+    stdout, results = run_benchmark(
+        "bench_cluster.py", *CLUSTER_SMOKE, "--runs", "pg:1", "--url", server_url(), out=tmp_path, timeout=110
+    )
+    assert "postgresql x1" in stdout
+    [run] = results["runs"]
+    check_cluster_run(run, 1)
+    assert run["db_server_cpu_s_per_1000"] is None  # a server it did not start is not measured
