@@ -32,6 +32,7 @@ from bot.delete_one import DELETE_ONE_ITEMS, Deleter
 from bot.delivery import Delivery
 from bot.fallback import RouteHandler, UnclaimedInteractions
 from bot.heartbeat import HEARTBEAT_INTERVAL, HEARTBEAT_JOB, Process, beat, shard_states
+from bot.http_buckets import prune_buckets_amortised
 from bot.leases import Leases, process_holder
 from bot.loop_probe import LoopProbe
 from bot.retention import purge_expired_vents
@@ -158,6 +159,7 @@ class BouncebackBot(commands.Bot):
         )
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
+        prune_buckets_amortised(self.http)  # one bucket per DM channel: see bot/http_buckets.py
         # The name this process's claims on due work go under, the same after a restart (bot/claims.py).
         self.claims = ClaimOwner(settings.claim_owner_name())
         self.extension_names = discover_extensions() if extensions is None else extensions
