@@ -132,7 +132,6 @@ class Settings:
     rate: float
     concurrency: int
     tick: float
-    amortised_prune: bool = False  # the discord.py experiment in benchmarks/_cluster_patch/sitecustomize.py
 
 
 async def spawn(settings: Settings, backend: Backend, count: int, workdir: Path) -> list[BotProcess]:
@@ -145,9 +144,7 @@ async def spawn(settings: Settings, backend: Backend, count: int, workdir: Path)
         env = {
             **base,
             **backend.env(),
-            "PYTHONPATH": os.pathsep.join(
-                [str(ROOT / "benchmarks" / "_cluster_patch")] * settings.amortised_prune + [str(ROOT)]
-            ),
+            "PYTHONPATH": str(ROOT),
             "DISCORD_TOKEN": settings.token,
             "DISCORD_API_BASE": settings.api_base,
             "DISCORD_GATEWAY_URL": settings.gateway_url,

@@ -130,7 +130,6 @@ async def one_run(
             rate=args.rate,
             concurrency=args.concurrency,
             tick=args.tick,
-            amortised_prune=args.amortised_bucket_prune,
         )
         bots = await spawn(settings, backend, processes, workdir)
         started = await wait_connected(emulator, bots, within=300)
@@ -256,12 +255,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--settle", type=float, default=2.0, help="seconds after every process connected")
     parser.add_argument("--quiet", type=float, default=60.0, help="stop when no DM has arrived for this long")
     parser.add_argument("--deadline", type=float, default=1800.0, help="stop a run this many seconds after due")
-    parser.add_argument(
-        "--amortised-bucket-prune",
-        action="store_true",
-        help="experiment: bot processes run with discord.py's rate-limit bucket scan amortised "
-        "(benchmarks/_cluster_patch/sitecustomize.py), to measure what that scan costs",
-    )
     parser.add_argument("--out", type=Path, default=None, help="folder for the JSON results (bench-results/)")
     parser.add_argument("--keep", action="store_true", help="keep each run's folder (bot logs, probe files)")
     args = parser.parse_args(argv)
@@ -312,7 +305,6 @@ def config(args: argparse.Namespace, server: ThrowawayPostgres | None, url: str 
         "tick_s": args.tick,
         "postgresql": "throwaway server (durable defaults)" if server is not None else "--url" if url else None,
         "deadline_s": args.deadline,
-        "amortised_bucket_prune_experiment": args.amortised_bucket_prune,
         "quiet_s": args.quiet,
     }
 
