@@ -224,6 +224,9 @@ class Transaction:
         return self._database.skip_locked(*tables)
 
 
+WAL_SWITCH_ATTEMPTS = 100  # 0.05 s apart: five seconds, as long as busy_timeout
+
+
 class Database:
     """Owns the single aiosqlite connection; every statement goes through a transaction lock.
 
@@ -290,12 +293,21 @@ class Database:
         return database
 
     async def _configure(self) -> None:
-        await self._connection.execute("PRAGMA journal_mode=WAL")
+        await self._connection.execute("PRAGMA busy_timeout=5000")
+        # Switching a new file to WAL needs a lock that another process opening the same file at the same moment
+        # may hold, and SQLite answers "locked" at once there rather than waiting: try again for a few seconds.
+        for attempt in range(WAL_SWITCH_ATTEMPTS):
+            try:
+                await self._connection.execute("PRAGMA journal_mode=WAL")
+                break
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or attempt == WAL_SWITCH_ATTEMPTS - 1:
+                    raise
+                await asyncio.sleep(0.05)
         # Deleted rows are overwritten with zeros instead of lingering in free pages (see `scrub` for the WAL).
         await self._connection.execute("PRAGMA secure_delete=ON")
         await self._connection.execute("PRAGMA foreign_keys=ON")
         await self._connection.execute("PRAGMA synchronous=NORMAL")
-        await self._connection.execute("PRAGMA busy_timeout=5000")
         row = await (await self._connection.execute("PRAGMA quick_check")).fetchone()
         if row is None or row[0] != "ok":
             raise sqlite3.DatabaseError(f"integrity check failed: {row[0] if row else 'no answer'}")
