@@ -20,9 +20,9 @@ from bot.claims import ClaimOwner
 from bot.clock import from_iso, to_iso
 from bot.storage.database import Database, Row, Transaction
 from bot.timezones import Occurrence, next_occurrence, zone_or_none
-from cogs.nudges.logic import CLAIMED, DAILY, ClaimedNudge, ClaimReport, daily_nonce
-from cogs.nudges.rows import claimed_from
-from cogs.nudges.variety import Sent
+from cogs.nudges.logic import CLAIMED, DAILY, ClaimedNudge, ClaimReport, daily_nonce, pool_position
+from cogs.nudges.rows import claimed_from, sent_histories
+from cogs.nudges.variety import LOOKAHEAD, Ideas, Sent, choose_nudge
 
 log = logging.getLogger(__name__)
 
@@ -43,16 +43,18 @@ class NudgeClaims:
 
     _database: Database
     owner: ClaimOwner
+    pool: list[str]
+    ideas: Ideas
+
+    def nudge_for(self, user_id: int, sequence: int) -> str:
+        """The nudge id a member gets as their `sequence`-th."""
+        return self.pool[pool_position(user_id, sequence, len(self.pool))]
 
     def next_nudge(self, user_id: int, sequence: int, history: Sequence[Sent], today: date) -> tuple[str, int]:
-        """The nudge to send and the sequence after it (NudgeRepository)."""
-        raise NotImplementedError
-
-    @staticmethod
-    async def _histories(
-        reader: Database | Transaction, user_ids: Sequence[int], today: date, *, exclude: int | None = None
-    ) -> dict[int, list[Sent]]:
-        raise NotImplementedError
+        """The nudge to send and the sequence after it: the member's next in order whose idea isn't recent."""
+        candidates = [self.nudge_for(user_id, sequence + step) for step in range(LOOKAHEAD)]
+        offset = choose_nudge(candidates, history, self.ideas, today)
+        return candidates[offset], sequence + offset + 1
 
     async def recover(self, now: datetime) -> int:
         """At start-up, our own nudges left 'claimed' by a crash are retried now (they may have reached Discord).
@@ -155,7 +157,7 @@ class NudgeClaims:
         }
         # One read for the whole batch: what each member met lately, so tomorrow's nudge brings a new idea.
         earliest = min(date.fromisoformat(row["next_local_date"]) for row in rows)
-        histories = await self._histories(tx, [row["user_id"] for row in rows], earliest)
+        histories = await sent_histories(tx, [row["user_id"] for row in rows], earliest)
         inserts: list[tuple[Any, ...]] = []
         advances: list[tuple[Any, ...]] = []
         pending: dict[str, tuple[Row, int | None, bool, str]] = {}

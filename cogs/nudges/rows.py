@@ -2,11 +2,32 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta
 
 from bot.clock import from_iso, to_iso
-from bot.storage.database import Database, Row
+from bot.storage.database import Database, Row, Transaction
 from cogs.nudges.logic import ClaimedNudge, LedgerEntry, Subscription
+from cogs.nudges.variety import IDEA_DAYS, Sent
+
+
+async def sent_histories(
+    reader: Database | Transaction, user_ids: Sequence[int], today: date, *, exclude: int | None = None
+) -> dict[int, list[Sent]]:
+    """What reached each member in the IDEA_DAYS up to `today` (any later rows too), oldest first; one read."""
+    if not user_ids:
+        return {}
+    since = (today - timedelta(days=IDEA_DAYS)).isoformat()
+    marks = ",".join("?" * len(user_ids))
+    rows = await reader.fetchall(
+        "SELECT id, user_id, local_date, nudge_id, addon FROM nudge_ledger "  # noqa: S608
+        f"WHERE user_id IN ({marks}) AND local_date >= ? AND status = 'sent' ORDER BY local_date, id",
+        (*user_ids, since),
+    )
+    found: dict[int, list[Sent]] = {}
+    for row in (row for row in rows if row["id"] != exclude):
+        found.setdefault(row["user_id"], []).append(Sent(date.fromisoformat(row["local_date"]), *row[3:]))
+    return found
 
 
 def subscription_from(row: Row) -> Subscription:

@@ -24,11 +24,10 @@ from cogs.nudges.logic import (
     ClaimedNudge,
     Outcome,
     Subscription,
-    pool_position,
     preview_nonce,
 )
-from cogs.nudges.rows import LedgerReactions, subscription_from
-from cogs.nudges.variety import IDEA_DAYS, LOOKAHEAD, Ideas, Sent, choose_nudge
+from cogs.nudges.rows import LedgerReactions, sent_histories, subscription_from
+from cogs.nudges.variety import Ideas, Sent
 
 log = logging.getLogger(__name__)
 
@@ -46,38 +45,10 @@ class NudgeRepository(NudgeClaims, LedgerReactions):
         self.pool = list(pool)
         self.ideas = ideas or Ideas()
 
-    def nudge_for(self, user_id: int, sequence: int) -> str:
-        """The nudge id a member gets as their `sequence`-th."""
-        return self.pool[pool_position(user_id, sequence, len(self.pool))]
-
-    def next_nudge(self, user_id: int, sequence: int, history: Sequence[Sent], today: date) -> tuple[str, int]:
-        """The nudge to send and the sequence after it: the member's next in order whose idea isn't recent."""
-        candidates = [self.nudge_for(user_id, sequence + step) for step in range(LOOKAHEAD)]
-        offset = choose_nudge(candidates, history, self.ideas, today)
-        return candidates[offset], sequence + offset + 1
-
     async def history(self, user_id: int, today: date, *, exclude: int | None = None) -> list[Sent]:
         """What reached the member in the 14 days up to `today` (any later rows too), oldest first."""
-        found = await self._histories(self._database, [user_id], today, exclude=exclude)
+        found = await sent_histories(self._database, [user_id], today, exclude=exclude)
         return found.get(user_id, [])
-
-    @staticmethod
-    async def _histories(
-        reader: Database | Transaction, user_ids: Sequence[int], today: date, *, exclude: int | None = None
-    ) -> dict[int, list[Sent]]:
-        if not user_ids:
-            return {}
-        since = (today - timedelta(days=IDEA_DAYS)).isoformat()
-        marks = ",".join("?" * len(user_ids))
-        rows = await reader.fetchall(
-            "SELECT id, user_id, local_date, nudge_id, addon FROM nudge_ledger "  # noqa: S608
-            f"WHERE user_id IN ({marks}) AND local_date >= ? AND status = 'sent' ORDER BY local_date, id",
-            (*user_ids, since),
-        )
-        found: dict[int, list[Sent]] = {}
-        for row in (row for row in rows if row["id"] != exclude):
-            found.setdefault(row["user_id"], []).append(Sent(date.fromisoformat(row["local_date"]), *row[3:]))
-        return found
 
     async def get(self, user_id: int) -> Subscription | None:
         """A member's schedule, or None if they never started nudges."""
@@ -279,7 +250,7 @@ class NudgeRepository(NudgeClaims, LedgerReactions):
             subscribed = sequence is not None
             if not subscribed:
                 sequence = await tx.fetchval("SELECT COUNT(*) FROM nudge_ledger WHERE user_id = ?", (user_id,))
-            history = (await self._histories(tx, [user_id], local_date)).get(user_id, [])
+            history = (await sent_histories(tx, [user_id], local_date)).get(user_id, [])
             nudge_id, following = self.next_nudge(user_id, int(sequence or 0), history, local_date)
             if subscribed:
                 await tx.execute("UPDATE nudge_subscriptions SET sequence = ? WHERE user_id = ?", (following, user_id))

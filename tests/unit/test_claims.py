@@ -148,6 +148,9 @@ async def test_racing_nudge_claimers_claim_disjoint_schedules_without_failing(co
             claimed.setdefault(repository.owner.name, []).extend(c.user_id for c in report.claimed)
             if report.rows == 0:
                 return
+            # A moment between rounds: SQLite's busy handler backs off while a lock holder loops straight back, so
+            # without it one claimer could starve the others of the write lock and take everything.
+            await asyncio.sleep(0.005)
 
     await asyncio.gather(*(claimer(repository) for repository in repositories))
     members = [member for names in claimed.values() for member in names]
