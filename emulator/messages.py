@@ -196,6 +196,14 @@ class EmulatedMessage:
             f"no unique select {custom_id_or_placeholder!r} on message {self.id}; selects: {selects}"
         )
 
+    def embed_field(self, name: str, *, partial: bool = False) -> str | None:
+        """The value of the first embed field named `name` (with `partial`, whose name contains it), or None."""
+        for embed in self.embeds:
+            for item in embed.get("fields") or []:
+                if (name in item["name"]) if partial else (item["name"] == name):
+                    return str(item["value"])
+        return None
+
     def text(self) -> str:
         """Content plus every embed's text and any text display components, newline-joined (for assertions)."""
         parts: list[str] = [self.content] if self.content else []

@@ -218,6 +218,20 @@ def plaintext(token: str | None) -> str | None:
     return None if token is None else Fernet(TEST_KEY.encode()).decrypt(token.encode()).decode()
 
 
+def field_named(message: EmulatedMessage, name: str) -> str:
+    """The value of the embed field with exactly this name; fails the test when there is none."""
+    value = message.embed_field(name)
+    assert value is not None, f"no field {name!r} in {message.embeds}"
+    return value
+
+
+def field_containing(message: EmulatedMessage, name_part: str) -> str:
+    """The value of the first embed field whose name contains `name_part`; fails the test when there is none."""
+    value = message.embed_field(name_part, partial=True)
+    assert value is not None, f"no field {name_part!r} in {message.embeds}"
+    return value
+
+
 def message_of(result: InteractionResult) -> EmulatedMessage:
     """The message the bot answered `result` with; fails the test, naming the interaction, when there is none."""
     assert result.message is not None, f"no response message for {result!r}"

@@ -11,22 +11,13 @@ from emulator.command_options import resolve_path
 from emulator.interactions import APPLICATION_COMMAND
 from tests.e2e.mydata_helpers import log_rejection, rows
 from tests.e2e.wins_helpers import posts, set_up_wins_channel
-from tests.harness import Harness, message_of
+from tests.harness import Harness, field_named, message_of
 
 CRISIS_HEADING = "Before anything else"
 CRISIS_WORDS = "i already wrote the goodbye letters to my family, i want to die"
 CHEER = ("🎉", "An offer!", "lovely", "earned", "courage", "landed")
 GOAL = "a product design role"
 GOAL_LINE = "Your goal: “a product design role”"
-
-
-def field(message: EmulatedMessage, name: str) -> str:
-    """The value of the embed field with this name."""
-    for embed in message.embeds:
-        for item in embed.get("fields", []):
-            if item["name"] == name:
-                return str(item["value"])
-    raise AssertionError(f"no field {name!r} in {message.embeds}")
 
 
 def has_field(message: EmulatedMessage, name: str) -> bool:
@@ -105,18 +96,18 @@ async def test_logged_steps_and_a_rejection_make_the_funnel_and_the_shots(harnes
     # Acme: applied, interviewed, offer (one shot); Initech still open; Beta: a no after a technical interview,
     # with no application logged for Beta (a shot of its own).
     assert (
-        field(dashboard, "Shots taken")
+        field_named(dashboard, "Shots taken")
         == "3 times you put yourself forward for a role: each application counts once, however far it went"
     )
     assert (
-        field(dashboard, "Your journey")
+        field_named(dashboard, "Your journey")
         == "3 applications → 2 got to an interview → 1 offer, 1 rejection, 1 still open"
     )
 
     bob = harness.member("bob")
     await log_rejection(bob, "angry", 4, company="Initech")
     plain = await progress(bob)
-    assert field(plain, "Shots taken").startswith("1 rejection logged") and not has_field(plain, "Your journey")
+    assert field_named(plain, "Shots taken").startswith("1 rejection logged") and not has_field(plain, "Your journey")
 
 
 async def test_an_offer_gets_a_warm_moment_and_an_invitation_to_share_privately(harness: Harness) -> None:
@@ -234,7 +225,7 @@ async def test_export_holds_and_delete_removes_the_journey_and_a_restart_keeps_i
     await log(bob, "applied", company="Bobcorp")
 
     await harness.restart()
-    assert field(await progress(alex), "Your journey") == "1 application → 1 got to an interview → 1 still open"
+    assert field_named(await progress(alex), "Your journey") == "1 application → 1 got to an interview → 1 still open"
     raw = b"".join(str(tuple(r)).encode() for r in rows(harness, "SELECT * FROM journey_steps"))
     assert b"Acme" not in raw and b"Designer" not in raw
 
@@ -260,7 +251,7 @@ async def test_a_nudge_counts_shots_the_way_progress_does(harness: Harness) -> N
     await log(alex, "applied", company="Acme", role="Designer")
     await log(alex, "applied", company="Initech")
     await log_rejection(alex, "disappointed", 3, company="Acme", stage="onsite")  # the Acme application's outcome
-    assert field(await progress(alex), "Shots taken").startswith("2 times you put yourself forward")
+    assert field_named(await progress(alex), "Shots taken").startswith("2 times you put yourself forward")
     nudge = await preview_nudge(alex)
     assert "Shots taken so far: 2" in nudge.text()
     bob = harness.member("bob")

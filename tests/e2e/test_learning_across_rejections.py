@@ -10,19 +10,10 @@ from datetime import timedelta
 from emulator import EmulatedMessage, SimulatedMember
 from tests.e2e.mydata_helpers import rows
 from tests.e2e.patterns_helpers import six_weeks
-from tests.harness import Harness, message_of
+from tests.harness import Harness, field_named, message_of
 
 NEW_TABLES = ("plan_items", "journey_steps", "journey_goals")
 HARD = "Explaining trade-offs in a system design round"
-
-
-def field(message: EmulatedMessage, name: str) -> str:
-    """The value of the embed field with this name."""
-    for embed in message.embeds:
-        for item in embed.get("fields", []):
-            if item["name"] == name:
-                return str(item["value"])
-    raise AssertionError(f"no field {name!r} in {message.embeds}")
 
 
 async def log(member: SimulatedMember, what: str, **options: str) -> EmulatedMessage:
@@ -83,11 +74,11 @@ async def test_six_weeks_of_a_members_own_words_become_a_plan_patterns_a_funnel_
     # applications), 1 offer with no application logged: 6 times put forward, every one got to an interview.
     await harness.advance(timedelta(seconds=30))
     dashboard = await (await alex.slash("progress")).wait_final()
-    patterns = field(dashboard, "Patterns across your rejections")
+    patterns = field_named(dashboard, "Patterns across your rejections")
     assert "**System design** came up as the hard part in 4 of your last 6 reflections" in patterns
     assert "3 of the 5 rejections you logged with a stage came after the final round." in patterns
-    assert field(dashboard, "Your journey") == "6 applications → 6 got to an interview → 1 offer, 5 rejections"
-    assert field(dashboard, "Shots taken").startswith("6 times you put yourself forward")
+    assert field_named(dashboard, "Your journey") == "6 applications → 6 got to an interview → 1 offer, 5 rejections"
+    assert field_named(dashboard, "Shots taken").startswith("6 times you put yourself forward")
 
     # The journal: everything they wrote, newest first, private.
     journal = await (await alex.slash("journal")).wait_final()

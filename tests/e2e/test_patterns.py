@@ -14,15 +14,6 @@ LEARNED = "What I've learned"
 CONCERN_WORDS = "honestly whats the point of anything anymore"
 
 
-def field(message: EmulatedMessage, name: str) -> str | None:
-    """The value of the embed field with exactly this name, or None."""
-    for embed in message.embeds:
-        for item in embed.get("fields", []):
-            if item["name"] == name:
-                return str(item["value"])
-    return None
-
-
 async def open_progress(harness: Harness, member: SimulatedMember) -> EmulatedMessage:
     """/progress, waiting past its cooldown first, and its finished reply."""
     await harness.advance(timedelta(seconds=30))
@@ -37,7 +28,7 @@ async def test_six_weeks_of_rejections_show_patterns_with_their_counts(harness: 
     await six_weeks(harness, alex)
     message = await open_progress(harness, alex)
 
-    patterns = field(message, PATTERNS)
+    patterns = message.embed_field(PATTERNS)
     assert patterns is not None
     assert patterns.split("\n") == [
         "• **System design** came up as the hard part in 3 of your last 5 reflections and the one interviewer reply "
@@ -50,7 +41,7 @@ async def test_six_weeks_of_rejections_show_patterns_with_their_counts(harness: 
         "your last 3 about 2.7 on average. You started with *sad*; most recently you named *motivated*.",
     ]
     # The dashboard says each thing once: the observations leave the theme and the feelings to the patterns.
-    noticed = field(message, "Something I noticed") or ""
+    noticed = message.embed_field("Something I noticed") or ""
     assert "came up" not in noticed and "lighter" not in noticed
     assert LEARNED in [button.label for button in message.buttons()]
 
@@ -68,10 +59,10 @@ async def test_six_weeks_of_rejections_show_patterns_with_their_counts(harness: 
         "What keeps going well",
         "How it has felt since the start",
     ]
-    assert "3 of your last 5 reflections" in (field(summary, "What keeps coming up") or "")
-    assert "`/practice`" in (field(summary, "What keeps coming up") or "")
-    assert "final round again and again" in (field(summary, "Where the no's tend to come") or "")
-    well = field(summary, "What keeps going well") or ""
+    assert "3 of your last 5 reflections" in (summary.embed_field("What keeps coming up") or "")
+    assert "`/practice`" in (summary.embed_field("What keeps coming up") or "")
+    assert "final round again and again" in (summary.embed_field("Where the no's tend to come") or "")
+    well = summary.embed_field("What keeps going well") or ""
     assert 'In your words: "Explained my project clearly"' in well
 
 
@@ -82,7 +73,7 @@ async def test_one_rejection_shows_no_patterns_at_all(harness: Harness) -> None:
     await practise(alex, "I led a migration and we shipped a week early.")
     await harness.advance(timedelta(days=10))
     message = await open_progress(harness, alex)
-    assert field(message, PATTERNS) is None
+    assert message.embed_field(PATTERNS) is None
     assert LEARNED not in [button.label for button in message.buttons()]
     assert "Shots taken" in message.text()  # the rest of the dashboard is there as before
 
@@ -96,9 +87,9 @@ async def test_in_care_mode_patterns_step_aside_for_support(harness: Harness) ->
     concern = await alex.slash("rejected", company=CONCERN_WORDS)  # the command tree reads it for care first
     assert concern.message is not None
     message = await open_progress(harness, alex)
-    care = field(message, PATTERNS)
+    care = message.embed_field(PATTERNS)
     assert care is not None and "looking after yourself comes first" in care and "/resources" in care
-    assert "System design" not in message.text() and field(message, "Something I noticed") is None
+    assert "System design" not in message.text() and message.embed_field("Something I noticed") is None
     assert LEARNED not in [button.label for button in message.buttons()]
     # A summary button from before care mode gives the gentle line, not the patterns.
     pressed = await alex.click(before, LEARNED)
@@ -107,4 +98,4 @@ async def test_in_care_mode_patterns_step_aside_for_support(harness: Harness) ->
 
     await harness.advance(timedelta(days=2))  # care mode ends after a day; the patterns come back
     after = await open_progress(harness, alex)
-    assert "System design" in (field(after, PATTERNS) or "")
+    assert "System design" in (after.embed_field(PATTERNS) or "")

@@ -11,7 +11,7 @@ from cogs.practice import questions
 from cogs.practice.store import PracticeStore
 from cogs.practice.views import StartButton
 from emulator import EmulatedMessage, InteractionResult, SimulatedMember
-from tests.harness import Harness, message_of
+from tests.harness import Harness, field_containing, message_of
 
 STRONG = (
     "In my last role at a logistics company, our warehouse team was missing about 15% of same-day shipments because "
@@ -53,15 +53,6 @@ async def answer(
     return submitted
 
 
-def field(message: EmulatedMessage, name_part: str) -> str:
-    """The value of the first embed field whose name contains `name_part`."""
-    for embed in message.embeds:
-        for item in embed.get("fields", []):
-            if name_part in item["name"]:
-                return str(item["value"])
-    raise AssertionError(f"no field {name_part!r} in {message.embeds}")
-
-
 async def test_single_question_answer_feedback_and_rating(harness: Harness) -> None:
     alex = harness.member("alex")
     asked = await alex.slash("practice", category="behavioural")
@@ -82,11 +73,11 @@ async def test_single_question_answer_feedback_and_rating(harness: Harness) -> N
     assert feedback.ephemeral
     reply = feedback.message
     assert reply is not None
-    structure = field(reply, "STAR")
+    structure = field_containing(reply, "STAR")
     for part in ("Situation", "Task", "Action", "Result"):
         assert f"✅ **{part}**" in structure
     assert "“in my last role”" in structure
-    assert "15%" in field(reply, "What's working")
+    assert "15%" in field_containing(reply, "What's working")
     assert HONEST_NOTE in reply.embeds[-1]["footer"]["text"]
     labels = [b.label for b in reply.buttons()]
     assert labels[:5] == ["1 · shaky", "2", "3", "4", "5 · solid"]
@@ -109,12 +100,12 @@ async def test_vague_and_we_only_answers_get_specific_advice(harness: Harness) -
     alex = harness.member("alex")
     asked = await alex.slash("practice", category="behavioural")
     vague = message_of(await answer(alex, message_of(asked), VAGUE))
-    advice = field(vague, "To work on")
+    advice = field_containing(vague, "To work on")
     assert "Pick one real time" in advice and "“always”" in advice
     assert "Tell it as a story" in advice
 
     again = message_of(await answer(alex, vague, ONLY_WE, button="Try again"))
-    assert "Say what you did" in field(again, "To work on")
+    assert "Say what you did" in field_containing(again, "To work on")
     attempts = rows(harness, "SELECT turn_id FROM practice_answers ORDER BY id")
     assert len(attempts) == 2 and attempts[0]["turn_id"] == attempts[1]["turn_id"]
 
@@ -154,12 +145,12 @@ async def test_mock_interview_of_three_ends_with_a_summary(harness: Harness) -> 
     embed = summary.embeds[0]
     assert embed["title"] == "How your mock interview went"
     assert "3 of 3" in embed["description"]
-    strongest = field(summary, "Strongest answer")
+    strongest = field_containing(summary, "Strongest answer")
     assert strongest.startswith(f"Question 2: “{asked[1]}”")
     assert "all four STAR parts" in strongest
     # Two of the three answers were too short and had no figures; length comes first.
-    assert "Give your answers more room" in field(summary, "One thing to work on")
-    ratings = field(summary, "Your own ratings").splitlines()
+    assert "Give your answers more room" in field_containing(summary, "One thing to work on")
+    ratings = field_containing(summary, "Your own ratings").splitlines()
     assert [line.rsplit(": ", 1)[1] for line in ratings] == ["2/5", "5/5", "not rated"]
     (session,) = rows(harness, "SELECT * FROM practice_sessions")
     assert (session["planned"], session["mock"]) == (3, 1) and session["finished_at"] is not None
@@ -244,9 +235,9 @@ async def test_my_hard_questions_come_from_a_reflection(harness: Harness) -> Non
 
     first = message_of(await alex.slash("practice", category="My hard questions", questions=2))
     assert "from your own reflections" in first.embeds[0]["description"]
-    assert "If it's a 'tell me about a time' question" in field(first, "What a strong answer covers")
+    assert "If it's a 'tell me about a time' question" in field_containing(first, "What a strong answer covers")
     feedback = message_of(await answer(alex, first, STRONG))
-    assert "✅ **Result**" in field(feedback, "STAR")
+    assert "✅ **Result**" in field_containing(feedback, "STAR")
     second = message_of(await alex.click(feedback, "Next question"))
     asked = {question_of(first), question_of(second)}
     assert asked == {"Why are you leaving your current job?", "Tell me about a time you failed"}
@@ -341,7 +332,7 @@ async def test_an_answer_to_another_question_is_said_so_and_never_ranked_stronge
     first_question = question_of(message)
     # The first gets a polished story about baking: complete STAR, figures, but about something else entirely.
     off = message_of(await answer(alex, message, OFF_TOPIC))
-    assert "Check it answers this question" in field(off, "To work on")
+    assert "Check it answers this question" in field_containing(off, "To work on")
     assert "question's own words" in off.text()
     second = message_of(await alex.click(off, "Next question"))
     second_question = question_of(second)
@@ -350,5 +341,5 @@ async def test_an_answer_to_another_question_is_said_so_and_never_ranked_stronge
     assert "Check it answers this question" not in on.text()
 
     summary = message_of(await alex.click(on, "Done"))
-    strongest = field(summary, "Strongest answer")
+    strongest = field_containing(summary, "Strongest answer")
     assert strongest.startswith(f"Question 2: “{second_question}”"), strongest

@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from emulator import EmulatedMessage, SimulatedMember
-from tests.harness import Harness, message_of
+from tests.harness import Harness, field_containing, message_of
 
 DAY = timedelta(days=1)
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -16,15 +16,6 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 def rows(harness: Harness, sql: str, params: tuple[object, ...] = ()) -> list[Any]:
     """Read the database file directly, as an auditor would."""
     return harness.rows(sql, params)
-
-
-def field(message: EmulatedMessage, name_part: str) -> str:
-    """The value of the first embed field whose name contains `name_part`."""
-    for embed in message.embeds:
-        for item in embed.get("fields", []):
-            if name_part in item["name"]:
-                return str(item["value"])
-    raise AssertionError(f"no field {name_part!r} in {message.embeds}")
 
 
 async def log_rejection(member: SimulatedMember, feeling: str, level: int, **options: str) -> int:
@@ -100,16 +91,16 @@ async def test_a_seasoned_member_sees_their_figures_an_observation_and_a_chart(h
         await alex.click(message_of(draft), "I sent it")
 
     message = await open_progress(alex)
-    assert "3 rejections logged" in field(message, "Shots taken")
-    assert field(message, "Reflections") == "2"
-    assert field(message, "Wins shared") == "1"
-    assert field(message, "Feedback asked") == "2 asked · 0 replied · 0 no answer"
-    assert field(message, "Practice sessions") == "0"
-    streak = field(message, "streak")
+    assert "3 rejections logged" in field_containing(message, "Shots taken")
+    assert field_containing(message, "Reflections") == "2"
+    assert field_containing(message, "Wins shared") == "1"
+    assert field_containing(message, "Feedback asked") == "2 asked · 0 replied · 0 no answer"
+    assert field_containing(message, "Practice sessions") == "0"
+    streak = field_containing(message, "streak")
     # Day three had a reflection but no check-in: forgiven, so the run goes on.
     assert streak.startswith("3 days") and "forgiven" in streak and "checked in today" in streak
-    assert field(message, "last rejection").startswith("Today")
-    noticed = field(message, "noticed")
+    assert field_containing(message, "last rejection").startswith("Today")
+    noticed = field_containing(message, "noticed")
     assert "conflict and disagreement" in noticed and "2 times" in noticed
     assert "Only you can see this" in message.text()
     assert [b.label for b in message.buttons()] == ["Fill in yesterday"]
@@ -130,7 +121,7 @@ async def test_a_missed_day_can_be_filled_in_afterwards_and_keeps_the_streak(har
     await harness.advance(DAY * 2)  # a day goes by without a check-in
 
     message = await open_progress(alex)
-    streak = field(message, "streak")
+    streak = field_containing(message, "streak")
     assert streak.startswith("2 days") and "Yesterday slipped by" in streak
     [button] = message.buttons()
     assert button.label == "Fill in yesterday"
@@ -150,9 +141,9 @@ async def test_a_missed_day_can_be_filled_in_afterwards_and_keeps_the_streak(har
     again = await alex.click(message, "Fill in yesterday")
     assert again.modal is None and "already checked in" in message_of(again).text()
     after = await open_progress(alex)
-    assert field(after, "streak").startswith("3 days")
+    assert field_containing(after, "streak").startswith("3 days")
     assert after.buttons() == []
-    assert field(after, "Shots taken").startswith("2 rejections")  # a filled-in day is not a rejection
+    assert field_containing(after, "Shots taken").startswith("2 rejections")  # a filled-in day is not a rejection
 
 
 async def test_a_fill_in_button_from_days_ago_declines_kindly(harness: Harness) -> None:
@@ -182,6 +173,6 @@ async def test_daily_mood_logs_count_towards_the_streak_in_the_members_own_time_
     assert [tuple(r) for r in rows(harness, "SELECT user_id, level FROM mood_logs")] == [(alex.user_id, 5)]
 
     message = await open_progress(alex)
-    assert field(message, "streak").startswith("2 days")  # two local days in Auckland, one in UTC
-    assert field(message, "Shots taken").startswith("1 rejection logged")  # a mood log is not a rejection
+    assert field_containing(message, "streak").startswith("2 days")  # two local days in Auckland, one in UTC
+    assert field_containing(message, "Shots taken").startswith("1 rejection logged")  # a mood log is not a rejection
     assert len(message.attachments) == 1
