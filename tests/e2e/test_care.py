@@ -342,6 +342,7 @@ async def test_a_public_support_channel_gets_a_warning(harness: Harness) -> None
         ("nudges start", {"time": "10:00", "timezone": SHORT_CRISIS_WORDS}),
         ("resources", {"country": SHORT_CRISIS_WORDS}),
         ("feedback draft", {"rejection": CRISIS_WORDS}),
+        ("log", {"what": "interview", "company": "Initech", "role": SHORT_CRISIS_WORDS}),
     ],
 )
 async def test_any_other_text_option_is_read_before_the_command_runs(
